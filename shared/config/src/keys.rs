@@ -1,0 +1,189 @@
+//! The single table of every configuration key.
+//!
+//! The README's configuration reference is written from [`KEYS`], and a test
+//! checks that the loader accepts exactly these keys, so documentation and
+//! behaviour cannot drift apart silently.
+
+/// Documentation for one configuration key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyDoc {
+    /// The key as written in the TOML file, dotted for nested keys.
+    pub key: &'static str,
+    /// The environment variable that overrides the key.
+    pub env: &'static str,
+    /// The default, as text for humans, including how it varies by profile.
+    pub default: &'static str,
+    /// What the key controls and why an operator would change it.
+    pub meaning: &'static str,
+}
+
+/// Every key the loader accepts, in the order they are rendered.
+pub const KEYS: &[KeyDoc] = &[
+    KeyDoc {
+        key: "listen",
+        env: "LAWHA_LISTEN",
+        default: "127.0.0.1:8080",
+        meaning: "Address and port the HTTP API listens on.",
+    },
+    KeyDoc {
+        key: "data_dir",
+        env: "LAWHA_DATA_DIR",
+        default: "./data (development, test); /var/lib/lawha (production)",
+        meaning: "Directory for local state: the SQLite database and the development secret key.",
+    },
+    KeyDoc {
+        key: "database_url",
+        env: "LAWHA_DATABASE_URL",
+        default: "sqlite://<data_dir>/lawha.db (development, test); required (production)",
+        meaning: "Event store location: postgres://, postgresql:// or sqlite://. \
+                  Production requires PostgreSQL. Also read from LAWHA_DATABASE_URL_FILE.",
+    },
+    KeyDoc {
+        key: "redis_url",
+        env: "LAWHA_REDIS_URL",
+        default: "none (development, test); required (production)",
+        meaning: "Redis for job queues: redis:// or rediss://. \
+                  Also read from LAWHA_REDIS_URL_FILE.",
+    },
+    KeyDoc {
+        key: "secret_key",
+        env: "LAWHA_SECRET_KEY",
+        default: "<data_dir>/secret.key, generated (development, test); required (production)",
+        meaning: "Key for the audit chain's MACs, at least 32 bytes (`openssl rand -hex 32`). \
+                  Also read from LAWHA_SECRET_KEY_FILE.",
+    },
+    KeyDoc {
+        key: "http.body_limit_bytes",
+        env: "LAWHA_HTTP__BODY_LIMIT_BYTES",
+        default: "2097152",
+        meaning: "Largest accepted request body in bytes; larger requests get 413.",
+    },
+    KeyDoc {
+        key: "http.request_timeout_secs",
+        env: "LAWHA_HTTP__REQUEST_TIMEOUT_SECS",
+        default: "30",
+        meaning: "Seconds a request may take before it is answered with a timeout.",
+    },
+    KeyDoc {
+        key: "http.shutdown_grace_secs",
+        env: "LAWHA_HTTP__SHUTDOWN_GRACE_SECS",
+        default: "30",
+        meaning: "Seconds in-flight requests get to finish after a shutdown signal.",
+    },
+    KeyDoc {
+        key: "log.level",
+        env: "LAWHA_LOG__LEVEL",
+        default: "info",
+        meaning: "Log filter directive, as for tracing's EnvFilter (e.g. `info,lawha_store=debug`).",
+    },
+    KeyDoc {
+        key: "log.format",
+        env: "LAWHA_LOG__FORMAT",
+        default: "auto",
+        meaning: "auto, json or pretty; auto is json in production and pretty otherwise.",
+    },
+    KeyDoc {
+        key: "database.max_connections",
+        env: "LAWHA_DATABASE__MAX_CONNECTIONS",
+        default: "10",
+        meaning: "Size of the database connection pool, 1 to 1000.",
+    },
+    KeyDoc {
+        key: "database.acquire_timeout_secs",
+        env: "LAWHA_DATABASE__ACQUIRE_TIMEOUT_SECS",
+        default: "5",
+        meaning: "Seconds to wait for a pooled connection before failing the request.",
+    },
+    KeyDoc {
+        key: "projections.batch_size",
+        env: "LAWHA_PROJECTIONS__BATCH_SIZE",
+        default: "500",
+        meaning: "Events a projection applies per transaction, 1 to 10000.",
+    },
+    KeyDoc {
+        key: "projections.poll_interval_ms",
+        env: "LAWHA_PROJECTIONS__POLL_INTERVAL_MS",
+        default: "1000",
+        meaning: "Milliseconds between polls for new events, 10 to 60000.",
+    },
+];
+
+/// The keys whose values are credentials; each also accepts `LAWHA_<KEY>_FILE`.
+pub(crate) const SECRET_KEYS: &[&str] = &["database_url", "redis_url", "secret_key"];
+
+/// Environment variables that start with `LAWHA_` but are not configuration
+/// keys, so the unknown-variable check must skip them.
+pub(crate) const NOT_KEYS: &[&str] = &["LAWHA_ENV", "LAWHA_CONFIG"];
+
+/// The prefix of variables reserved for test suites, which are never keys.
+pub(crate) const TEST_PREFIX: &str = "LAWHA_TEST_";
+
+/// Looks up a key's documentation entry.
+pub(crate) fn doc(key: &str) -> Option<&'static KeyDoc> {
+    KEYS.iter().find(|d| d.key == key)
+}
+
+/// The environment variable for a key: `LAWHA_` plus the key in upper case,
+/// with the section separator `.` written as `__`.
+pub(crate) fn env_name(key: &str) -> String {
+    format!("LAWHA_{}", key.replace('.', "__").to_ascii_uppercase())
+}
+
+/// The key an environment variable names, if it names one, and whether it is
+/// the `_FILE` variant of a secret key.
+pub(crate) fn key_for_env(var: &str) -> Option<(&'static str, bool)> {
+    if let Some(doc) = KEYS.iter().find(|d| d.env == var) {
+        return Some((doc.key, false));
+    }
+    let base = var.strip_suffix("_FILE")?;
+    let doc = KEYS.iter().find(|d| d.env == base)?;
+    SECRET_KEYS.contains(&doc.key).then_some((doc.key, true))
+}
+
+/// Every environment variable name the loader understands, for suggestions.
+pub(crate) fn all_env_names() -> Vec<String> {
+    let mut names: Vec<String> = KEYS.iter().map(|d| d.env.to_owned()).collect();
+    names.extend(SECRET_KEYS.iter().map(|k| format!("{}_FILE", env_name(k))));
+    names.extend(NOT_KEYS.iter().map(|n| (*n).to_owned()));
+    names
+}
+
+/// The section names used for nested keys (`http`, `log`, ...).
+pub(crate) fn sections() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for doc in KEYS {
+        if let Some((section, _)) = doc.key.split_once('.')
+            && !out.contains(&section)
+        {
+            out.push(section);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_env_name_follows_the_mapping_rule() {
+        for doc in KEYS {
+            assert_eq!(doc.env, env_name(doc.key), "{}", doc.key);
+            assert!(!doc.meaning.is_empty() && !doc.default.is_empty());
+        }
+    }
+
+    #[test]
+    fn env_names_map_back_to_keys() {
+        assert_eq!(key_for_env("LAWHA_LISTEN"), Some(("listen", false)));
+        assert_eq!(key_for_env("LAWHA_HTTP__BODY_LIMIT_BYTES"), Some(("http.body_limit_bytes", false)));
+        assert_eq!(key_for_env("LAWHA_SECRET_KEY_FILE"), Some(("secret_key", true)));
+        assert_eq!(key_for_env("LAWHA_LISTEN_FILE"), None);
+        assert_eq!(key_for_env("LAWHA_NOPE"), None);
+    }
+
+    #[test]
+    fn sections_are_listed_once_each() {
+        assert_eq!(sections(), ["http", "log", "database", "projections"]);
+    }
+}

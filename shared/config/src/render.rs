@@ -1,0 +1,110 @@
+//! The effective configuration as text, for `lawha config check`.
+//!
+//! Operators use it to answer "which value is actually in force, and why?",
+//! so every key is shown with the layer it came from. Secrets are shown only
+//! as `[redacted]` and URLs only through [`redact_url`], because this output is
+//! pasted into tickets and chat.
+
+use std::fmt::Write as _;
+
+use crate::keys::KEYS;
+use crate::secret::{REDACTED, redact_url};
+use crate::{Config, Origin};
+
+impl Config {
+    /// The effective configuration as TOML-like text: every key with its value
+    /// and, as a trailing comment, where it came from (default, file or
+    /// `env LAWHA_X`). Secrets print as `[redacted]`, URLs through
+    /// [`redact_url`]; the raw secret is never included.
+    pub fn render_effective(&self) -> String {
+        let mut out = String::new();
+        let file = self.config_file.as_ref().map_or_else(|| "none".to_owned(), |p| p.display().to_string());
+        // Writing to a String cannot fail, so the results are ignored.
+        let _ = writeln!(out, "# Effective Lawha configuration.");
+        let _ = writeln!(out, "# profile: {} ({})", self.profile, self.profile_reason);
+        let _ = writeln!(out, "# config file: {file}");
+
+        let mut section = "";
+        let mut block: Vec<(String, String)> = Vec::new();
+        for doc in KEYS {
+            let (this_section, name) = doc.key.split_once('.').unwrap_or(("", doc.key));
+            if this_section != section {
+                flush(&mut out, &mut block);
+                let _ = write!(out, "\n[{this_section}]\n");
+                section = this_section;
+            }
+            let origin = self.origin(doc.key).cloned().unwrap_or(Origin::Default);
+            let line = match self.rendered_value(doc.key) {
+                Some(value) => format!("{name} = {value}"),
+                None => format!("# {name} is not set"),
+            };
+            let mut comment = origin.to_string();
+            if doc.key == "log.format" {
+                let effective = self.log.format.effective(self.profile);
+                let _ = write!(comment, "; effective: {effective}");
+            }
+            if doc.key == "secret_key" && self.secret_key.is_none() {
+                comment.push_str("; generated in <data_dir>/secret.key outside production");
+            }
+            block.push((line, comment));
+        }
+        flush(&mut out, &mut block);
+        out
+    }
+
+    /// One key's value as TOML text, or `None` when it is unset.
+    fn rendered_value(&self, key: &str) -> Option<String> {
+        let number = |n: u64| Some(n.to_string());
+        match key {
+            "listen" => Some(quote(&self.listen.to_string())),
+            "data_dir" => Some(quote(&self.data_dir.display().to_string())),
+            "database_url" => Some(quote(&redact_url(self.database_url.expose()))),
+            "redis_url" => self.redis_url.as_ref().map(|u| quote(&redact_url(u.expose()))),
+            "secret_key" => self.secret_key.as_ref().map(|_| quote(REDACTED)),
+            "http.body_limit_bytes" => Some(self.http.body_limit_bytes.to_string()),
+            "http.request_timeout_secs" => number(self.http.request_timeout_secs),
+            "http.shutdown_grace_secs" => number(self.http.shutdown_grace_secs),
+            "log.level" => Some(quote(&self.log.level)),
+            "log.format" => Some(quote(self.log.format.as_str())),
+            "database.max_connections" => number(self.database.max_connections.into()),
+            "database.acquire_timeout_secs" => number(self.database.acquire_timeout_secs),
+            "projections.batch_size" => number(self.projections.batch_size.into()),
+            "projections.poll_interval_ms" => number(self.projections.poll_interval_ms),
+            // A key added to KEYS without a case here shows up as unset, and
+            // the test that renders every key catches it.
+            _ => None,
+        }
+    }
+}
+
+/// Writes a block of `line  # comment` rows with the comments aligned.
+fn flush(out: &mut String, block: &mut Vec<(String, String)>) {
+    let width = block.iter().map(|(line, _)| line.len()).max().unwrap_or(0);
+    for (line, comment) in block.drain(..) {
+        let _ = writeln!(out, "{line:width$}  # {comment}");
+    }
+}
+
+/// A TOML basic string, escaped so that a path with quotes stays valid.
+fn quote(text: &str) -> String {
+    toml::Value::String(text.to_owned()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_config_renders_every_key_with_its_origin() {
+        let dir = std::path::Path::new("/tmp/lawha-render");
+        let text = Config::test(dir).render_effective();
+        for doc in KEYS {
+            let name = doc.key.rsplit('.').next().unwrap_or(doc.key);
+            assert!(text.contains(&format!("{name} = ")) || text.contains(&format!("# {name} is not set")));
+        }
+        let key_line = text.lines().find(|l| l.starts_with("secret_key = "));
+        assert!(key_line.is_some_and(|l| l.contains("\"[redacted]\"") && l.ends_with("# Config::test")));
+        assert!(text.contains("\n[http]\nbody_limit_bytes = 2097152"));
+        assert!(!text.contains("lawha-test-secret-key"));
+    }
+}

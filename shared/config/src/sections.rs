@@ -1,0 +1,155 @@
+//! The nested sections of the configuration (`[http]`, `[log]`, ...).
+//!
+//! Their `Default` implementations are the documented defaults in
+//! [`crate::KEYS`]; the loader starts from them and overrides field by field.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Profile;
+
+/// Limits for the HTTP API, which protect the server from slow or huge requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpConfig {
+    /// Largest accepted request body in bytes; bounds memory per request.
+    pub body_limit_bytes: usize,
+    /// Seconds before a request is abandoned, so stuck handlers free their slot.
+    pub request_timeout_secs: u64,
+    /// Seconds in-flight requests get to finish on shutdown, so deploys do not
+    /// cut off operators mid-action.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { body_limit_bytes: 2_097_152, request_timeout_secs: 30, shutdown_grace_secs: 30 }
+    }
+}
+
+/// How the process logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogConfig {
+    /// An EnvFilter directive; a string so that per-crate levels can be given.
+    pub level: String,
+    /// The output format; [`LogFormat::effective`] resolves `Auto`.
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { level: "info".to_owned(), format: LogFormat::Auto }
+    }
+}
+
+/// The log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// JSON in production (for log shippers), pretty elsewhere (for people).
+    #[default]
+    Auto,
+    /// One JSON object per line.
+    Json,
+    /// Human-readable, coloured when attached to a terminal.
+    Pretty,
+}
+
+impl LogFormat {
+    /// Resolves `Auto` for a profile; `Json` and `Pretty` are returned as is.
+    pub fn effective(&self, profile: Profile) -> LogFormat {
+        match self {
+            Self::Auto if profile.is_production() => Self::Json,
+            Self::Auto => Self::Pretty,
+            other => *other,
+        }
+    }
+
+    /// The name used in configuration files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Json => "json",
+            Self::Pretty => "pretty",
+        }
+    }
+}
+
+impl fmt::Display for LogFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The error returned when a log format name is not recognised.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a log format; expected auto, json or pretty")]
+pub struct ParseLogFormatError(
+    /// The rejected text, kept so the message can quote it.
+    pub String,
+);
+
+impl FromStr for LogFormat {
+    type Err = ParseLogFormatError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self::Auto),
+            "json" => Ok(Self::Json),
+            "pretty" => Ok(Self::Pretty),
+            _ => Err(ParseLogFormatError(s.to_owned())),
+        }
+    }
+}
+
+/// The database connection pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatabaseConfig {
+    /// Pool size; bounded so one instance cannot exhaust PostgreSQL's slots.
+    pub max_connections: u32,
+    /// Seconds to wait for a pooled connection, so overload fails fast.
+    pub acquire_timeout_secs: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { max_connections: 10, acquire_timeout_secs: 5 }
+    }
+}
+
+/// How projections catch up with the event store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectionsConfig {
+    /// Events applied per transaction; trades throughput against lock time.
+    pub batch_size: u32,
+    /// Milliseconds between polls; trades freshness against database load.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for ProjectionsConfig {
+    fn default() -> Self {
+        Self { batch_size: 500, poll_interval_ms: 1000 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_log_format_is_json_only_in_production() {
+        assert_eq!(LogFormat::Auto.effective(Profile::Production), LogFormat::Json);
+        assert_eq!(LogFormat::Auto.effective(Profile::Development), LogFormat::Pretty);
+        assert_eq!(LogFormat::Auto.effective(Profile::Test), LogFormat::Pretty);
+        assert_eq!(LogFormat::Pretty.effective(Profile::Production), LogFormat::Pretty);
+        assert_eq!(LogFormat::Json.effective(Profile::Development), LogFormat::Json);
+    }
+
+    #[test]
+    fn log_format_names_parse() {
+        assert_eq!("JSON".parse(), Ok(LogFormat::Json));
+        assert_eq!("pretty".parse(), Ok(LogFormat::Pretty));
+        assert!("xml".parse::<LogFormat>().is_err());
+    }
+}

@@ -1,0 +1,205 @@
+//! Opening the database a URL names: the typed pool for the event log, an `Any` pool for read models (whose
+//! SQL is written once for both backends), migrations and the readiness checks.
+
+use std::{str::FromStr, sync::Arc, time::Duration};
+
+use sqlx::{
+    AnyPool, PgPool, SqlitePool,
+    any::AnyPoolOptions,
+    migrate::Migrator,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+use crate::{ChainKey, EventStore, StoreError, postgres::PgStore, sqlite::SqliteStore};
+
+static PG_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/postgres");
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/sqlite");
+
+/// Which engine holds the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Production.
+    Postgres,
+    /// The embedded default.
+    Sqlite,
+}
+
+impl Backend {
+    /// The backend a URL names.
+    pub fn of_url(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else {
+            Err(StoreError::UnsupportedUrl)
+        }
+    }
+}
+
+/// How to open the pools.
+#[derive(Debug, Clone)]
+pub struct DatabaseOptions {
+    /// Upper bound of each pool.
+    pub max_connections: u32,
+    /// How long a caller waits for a connection before the request fails (and readiness says so).
+    pub acquire_timeout: Duration,
+    /// The audit chain key (invariant 7).
+    pub chain_key: ChainKey,
+}
+
+/// Migrations not yet applied, or applied but failed; readiness needs both empty.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MigrationStatus {
+    /// Versions this build has that the database lacks.
+    pub pending: Vec<i64>,
+    /// Versions recorded as failed (a migration that stopped half-way).
+    pub failed: Vec<i64>,
+}
+
+impl MigrationStatus {
+    /// True when the schema is exactly what this build expects.
+    pub fn is_current(&self) -> bool {
+        self.pending.is_empty() && self.failed.is_empty()
+    }
+}
+
+/// The opened database: the log and the read-model pool.
+#[derive(Debug, Clone)]
+pub struct Database {
+    /// The event log.
+    pub events: Arc<dyn EventStore>,
+    /// Read models and checkpoints; the same database, reached through sqlx's `Any` driver.
+    pub read_models: AnyPool,
+    backend: Backend,
+    typed: Typed,
+}
+
+#[derive(Debug, Clone)]
+enum Typed {
+    Pg(PgPool),
+    Sqlite(SqlitePool),
+}
+
+impl Database {
+    /// Connects (creating a SQLite file and its folder when needed). Does not migrate: see [`Self::migrate`].
+    pub async fn connect(url: &str, options: DatabaseOptions) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::of_url(url)?;
+        let typed = match backend {
+            Backend::Postgres => {
+                let connect = PgConnectOptions::from_str(url)?.application_name("lawha");
+                Typed::Pg(
+                    PgPoolOptions::new()
+                        .max_connections(options.max_connections)
+                        .acquire_timeout(options.acquire_timeout)
+                        .connect_with(connect)
+                        .await?,
+                )
+            }
+            Backend::Sqlite => {
+                let connect = SqliteConnectOptions::from_str(url)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10));
+                if let Some(dir) = connect.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| StoreError::from(sqlx::Error::Io(e)))?;
+                }
+                Typed::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(options.max_connections)
+                        .acquire_timeout(options.acquire_timeout)
+                        .connect_with(connect)
+                        .await?,
+                )
+            }
+        };
+        let read_models = AnyPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_lazy(url)?;
+        let events: Arc<dyn EventStore> = match &typed {
+            Typed::Pg(pool) => Arc::new(PgStore::new(pool.clone(), options.chain_key)),
+            Typed::Sqlite(pool) => Arc::new(SqliteStore::new(pool.clone(), options.chain_key)),
+        };
+        Ok(Self { events, read_models, backend, typed })
+    }
+
+    /// The engine behind this database.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Applies every migration this build carries (idempotent; PostgreSQL serializes concurrent runners).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.typed {
+            Typed::Pg(pool) => PG_MIGRATIONS.run(pool).await?,
+            Typed::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Which migrations are missing or failed.
+    pub async fn migration_status(&self) -> Result<MigrationStatus, StoreError> {
+        let (migrator, applied): (&Migrator, Vec<(i64, bool)>) = match &self.typed {
+            Typed::Pg(pool) => (&PG_MIGRATIONS, applied_rows(sqlx::query_as(APPLIED).fetch_all(pool).await)?),
+            Typed::Sqlite(pool) => (&SQLITE_MIGRATIONS, applied_rows(sqlx::query_as(APPLIED).fetch_all(pool).await)?),
+        };
+        let mut status = MigrationStatus::default();
+        for migration in migrator.iter() {
+            match applied.iter().find(|(v, _)| *v == migration.version) {
+                None => status.pending.push(migration.version),
+                Some((v, false)) => status.failed.push(*v),
+                Some(_) => {}
+            }
+        }
+        Ok(status)
+    }
+
+    /// A round trip to the database.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match &self.typed {
+            Typed::Pg(pool) => drop(sqlx::query("SELECT 1").execute(pool).await?),
+            Typed::Sqlite(pool) => drop(sqlx::query("SELECT 1").execute(pool).await?),
+        }
+        Ok(())
+    }
+
+    /// The PostgreSQL pool, for tools that need engine-specific SQL (the benchmark, tests).
+    pub fn pg_pool(&self) -> Option<&PgPool> {
+        match &self.typed {
+            Typed::Pg(pool) => Some(pool),
+            Typed::Sqlite(_) => None,
+        }
+    }
+
+    /// The SQLite pool, for tools that need engine-specific SQL (tests).
+    pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
+        match &self.typed {
+            Typed::Sqlite(pool) => Some(pool),
+            Typed::Pg(_) => None,
+        }
+    }
+
+    /// Closes every pool, waiting for connections in use to come back.
+    pub async fn close(&self) {
+        self.read_models.close().await;
+        match &self.typed {
+            Typed::Pg(pool) => pool.close().await,
+            Typed::Sqlite(pool) => pool.close().await,
+        }
+    }
+}
+
+/// Reads `_sqlx_migrations`; a database without the table has nothing applied.
+fn applied_rows(result: Result<Vec<(i64, bool)>, sqlx::Error>) -> Result<Vec<(i64, bool)>, StoreError> {
+    match result {
+        Ok(rows) => Ok(rows),
+        Err(sqlx::Error::Database(e)) if e.message().contains("_sqlx_migrations") => Ok(vec![]),
+        Err(e) => Err(e.into()),
+    }
+}
+
+const APPLIED: &str = "SELECT version, success FROM _sqlx_migrations";
