@@ -1,1 +1,76 @@
-fn main() {}
+//! `lawha`: reads the configuration, starts telemetry, runs one command.
+
+use std::process::ExitCode;
+
+use clap::Parser as _;
+use lawha::{
+    App, app, bench,
+    cli::{AuditCommand, BenchCommand, Cli, Command, ConfigCommand, ProjectionsCommand},
+    commands,
+};
+use lawha_config::{Config, LoadOptions};
+
+/// EX_CONFIG from sysexits.h: systemd units stop restarting on it (RestartPreventExitStatus=78).
+const EXIT_CONFIG: u8 = 78;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut config = match Config::load(&LoadOptions::from_process(cli.config.clone())) {
+        Ok(config) => config,
+        Err(problems) => {
+            eprintln!("{problems}");
+            if let Ok((profile, reason)) = lawha_config::detect_profile(&lawha_config::EnvHints::from_process()) {
+                eprintln!("(profile {profile}: {reason}; set LAWHA_ENV=development|production|test to choose)");
+            }
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    if matches!(cli.command, Some(Command::Config(ConfigCommand::Check))) {
+        print!("{}", config.render_effective());
+        println!("# ok: configuration is valid ({} profile: {})", config.profile, config.profile_reason);
+        return ExitCode::SUCCESS;
+    }
+    if let Err(e) = config.ensure_secret_key() {
+        eprintln!("error: cannot read or create the development secret key in {}: {e}", config.data_dir.display());
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    if let Err(e) = lawha_telemetry::init(telemetry_format(&config), &config.log.level) {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => {
+                tracing::info!(profile = %config.profile, reason = config.profile_reason, "starting");
+                App::build(config).await?.run_until_stopped(app::shutdown_signal()).await?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Migrate => commands::migrate(&config).await,
+            Command::Config(ConfigCommand::Check) => Ok(ExitCode::SUCCESS),
+            Command::Audit(AuditCommand::Verify) => commands::audit_verify(&config).await,
+            Command::Projections(ProjectionsCommand::Rebuild(args)) => commands::projections_rebuild(&config, &args).await,
+            Command::Bench(BenchCommand::Append(args)) => bench::append(&config, &args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn telemetry_format(config: &Config) -> lawha_telemetry::Format {
+    match config.log.format.effective(config.profile) {
+        lawha_config::LogFormat::Json => lawha_telemetry::Format::Json,
+        _ => lawha_telemetry::Format::Pretty,
+    }
+}

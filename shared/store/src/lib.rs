@@ -18,6 +18,8 @@ pub mod projection;
 mod rows;
 mod sqlite;
 mod subscription;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 use async_trait::async_trait;
 pub use chain::{ChainKey, ChainVerdict, verify_chain};

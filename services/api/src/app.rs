@@ -1,0 +1,118 @@
+//! The one startup path: `App::build(config)` opens the database, applies migrations and binds the listener;
+//! `run_until_stopped(shutdown)` serves until the shutdown future resolves, then drains. Tests call the same
+//! `build` with port 0.
+
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use lawha_config::Config;
+use lawha_store::{ChainKey, Database, DatabaseOptions, ProjectionRunner};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::{http, projections, state::AppState};
+
+/// A built, bound, not yet serving panel.
+#[derive(Debug)]
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+    runner: ProjectionRunner,
+}
+
+/// Opens the configured database (creating a SQLite file when needed) without migrating it.
+pub async fn open_database(config: &Config) -> anyhow::Result<Database> {
+    let url = config.database_url.expose();
+    let options = DatabaseOptions {
+        max_connections: config.database.max_connections,
+        acquire_timeout: Duration::from_secs(config.database.acquire_timeout_secs),
+        chain_key: ChainKey::derive(config.secret_key_bytes()),
+    };
+    Database::connect(url, options)
+        .await
+        .with_context(|| format!("cannot open the database at {}", lawha_config::redact_url(url)))
+}
+
+/// The projection runner over every projection of the panel.
+pub fn projection_runner(config: &Config, db: &Database) -> ProjectionRunner {
+    ProjectionRunner::new(
+        db.clone(),
+        projections::all(),
+        config.projections.batch_size,
+        Duration::from_millis(config.projections.poll_interval_ms),
+    )
+}
+
+impl App {
+    /// Opens and migrates the database and binds the listen address.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        lawha_telemetry::metrics();
+        let db = open_database(&config).await?;
+        db.migrate().await.context("applying database migrations")?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {} (LAWHA_LISTEN)", config.listen))?;
+        let runner = projection_runner(&config, &db);
+        metrics::gauge!("lawha_build_info", "version" => env!("CARGO_PKG_VERSION"), "backend" => format!("{:?}", db.backend()).to_lowercase())
+            .set(1.0);
+        Ok(Self { listener, state: AppState { config: Arc::new(config), db }, runner })
+    }
+
+    /// The bound address (the real port when the configuration asked for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().unwrap_or_else(|_| self.state.config.listen)
+    }
+
+    /// The shared state, for tests that look behind the API.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves; then stops accepting, lets in-flight requests finish within the grace
+    /// period (`http.shutdown_grace_secs`), stops the projection runner and closes the database.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let stop = CancellationToken::new();
+        let grace = Duration::from_secs(self.state.config.http.shutdown_grace_secs);
+        tracing::info!(address = %self.local_addr(), backend = ?self.state.db.backend(), "serving");
+        let runner = tokio::spawn(self.runner.run(stop.clone()));
+        let router = http::router(self.state.clone());
+        let signal = stop.clone();
+        let server = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                signal.cancel();
+            });
+        let deadline = async {
+            stop.cancelled().await;
+            tokio::time::sleep(grace).await;
+        };
+        tokio::select! {
+            result = server => result.context("serving HTTP")?,
+            () = deadline => tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests outlived the grace period; closing them"),
+        }
+        stop.cancel();
+        let _ = runner.await;
+        self.state.db.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => return std::future::pending().await,
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,69 @@
+//! The one-shot commands: each opens what it needs, does one thing, prints a result, returns an exit status.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use lawha_config::Config;
+use lawha_store::{ChainKey, ChainVerdict, verify_chain};
+
+use crate::{
+    app::{open_database, projection_runner},
+    cli::RebuildArgs,
+};
+
+/// `lawha migrate`.
+pub async fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
+    let db = open_database(config).await?;
+    db.migrate().await.context("applying database migrations")?;
+    let status = db.migration_status().await?;
+    println!("ok: schema current ({} backend)", format!("{:?}", db.backend()).to_lowercase());
+    db.close().await;
+    Ok(if status.is_current() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// `lawha audit verify`.
+pub async fn audit_verify(config: &Config) -> anyhow::Result<ExitCode> {
+    let db = open_database(config).await?;
+    let key = ChainKey::derive(config.secret_key_bytes());
+    let verdict = verify_chain(db.events.as_ref(), &key).await.context("reading the event log")?;
+    db.close().await;
+    Ok(match verdict {
+        ChainVerdict::Intact { events, head } => {
+            println!("ok: {events} events, head {}", hex(&head));
+            ExitCode::SUCCESS
+        }
+        ChainVerdict::Broken { position, reason } => {
+            println!("FAILED at position {position}: {reason}");
+            ExitCode::FAILURE
+        }
+    })
+}
+
+/// `lawha projections rebuild NAME|--all`.
+pub async fn projections_rebuild(config: &Config, args: &RebuildArgs) -> anyhow::Result<ExitCode> {
+    let db = open_database(config).await?;
+    db.migrate().await.context("applying database migrations")?;
+    let runner = projection_runner(config, &db);
+    let chosen = match &args.name {
+        Some(name) => match runner.find(name) {
+            Some(p) => vec![p],
+            None => {
+                let known: Vec<_> = runner.projections().iter().map(|p| p.name()).collect();
+                eprintln!("error: no projection named {name:?}; known: {}", known.join(", "));
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => runner.projections().to_vec(),
+    };
+    for projection in chosen {
+        let started = std::time::Instant::now();
+        let events = runner.rebuild(projection.as_ref()).await.with_context(|| format!("rebuilding {}", projection.name()))?;
+        println!("rebuilt {}: {events} events in {:.1} s", projection.name(), started.elapsed().as_secs_f64());
+    }
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

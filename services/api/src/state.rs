@@ -1,0 +1,15 @@
+//! What handlers share: the configuration and the database. Cheap to clone.
+
+use std::sync::Arc;
+
+use lawha_config::Config;
+use lawha_store::Database;
+
+/// The state behind every handler.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The loaded configuration.
+    pub config: Arc<Config>,
+    /// The event log and read models.
+    pub db: Database,
+}
