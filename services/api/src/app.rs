@@ -5,6 +5,7 @@
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
+use axum::Router;
 use lawha_config::Config;
 use lawha_store::{ChainKey, Database, DatabaseOptions, ProjectionRunner};
 use tokio::net::TcpListener;
@@ -18,6 +19,7 @@ pub struct App {
     listener: TcpListener,
     state: AppState,
     runner: ProjectionRunner,
+    extra_routes: Router<AppState>,
 }
 
 /// Opens the configured database (creating a SQLite file when needed) without migrating it.
@@ -46,6 +48,12 @@ pub fn projection_runner(config: &Config, db: &Database) -> ProjectionRunner {
 impl App {
     /// Opens and migrates the database and binds the listen address.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_routes(config, Router::new()).await
+    }
+
+    /// [`Self::build`] with extra routes behind the same middleware (tests use it for a deliberately slow
+    /// route to observe graceful shutdown).
+    pub async fn build_with_routes(config: Config, extra_routes: Router<AppState>) -> anyhow::Result<Self> {
         lawha_telemetry::metrics();
         let db = open_database(&config).await?;
         db.migrate().await.context("applying database migrations")?;
@@ -55,7 +63,7 @@ impl App {
         let runner = projection_runner(&config, &db);
         metrics::gauge!("lawha_build_info", "version" => env!("CARGO_PKG_VERSION"), "backend" => format!("{:?}", db.backend()).to_lowercase())
             .set(1.0);
-        Ok(Self { listener, state: AppState { config: Arc::new(config), db }, runner })
+        Ok(Self { listener, state: AppState { config: Arc::new(config), db }, runner, extra_routes })
     }
 
     /// The bound address (the real port when the configuration asked for port 0).
@@ -75,7 +83,7 @@ impl App {
         let grace = Duration::from_secs(self.state.config.http.shutdown_grace_secs);
         tracing::info!(address = %self.local_addr(), backend = ?self.state.db.backend(), "serving");
         let runner = tokio::spawn(self.runner.run(stop.clone()));
-        let router = http::router(self.state.clone());
+        let router = http::router(self.state.clone(), self.extra_routes);
         let signal = stop.clone();
         let server = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async move {

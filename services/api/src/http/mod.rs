@@ -21,9 +21,9 @@ use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
 
 use crate::state::AppState;
 
-/// Every route of the panel.
-pub fn router(state: AppState) -> Router {
-    let routes = Router::new()
+/// Every route of the panel, plus `extra` (empty outside tests).
+pub fn router(state: AppState, extra: Router<AppState>) -> Router {
+    let routes = extra
         .route("/health/live", get(health::live))
         .route("/health/ready", get(health::ready))
         .route("/health/metrics", get(health::metrics))

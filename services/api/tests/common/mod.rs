@@ -1,0 +1,170 @@
+//! Shared test helpers: the real app on port 0 against a database of its own, and a TCP proxy that a test can
+//! cut to make PostgreSQL unreachable.
+
+#![allow(dead_code)] // each test binary uses a different subset
+
+use std::{
+    net::SocketAddr,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+
+use axum::Router;
+use lawha::{App, state::AppState};
+use lawha_config::{Config, Secret};
+use lawha_store::testkit::TestDb;
+use tokio::{net::TcpListener, sync::Mutex, task::JoinHandle};
+
+/// A running panel.
+pub struct TestApp {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// A client for it.
+    pub client: reqwest::Client,
+    /// Its state (database, configuration).
+    pub state: AppState,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<JoinHandle<anyhow::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// The URL of `path` on this app.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// GET `path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request to the test app failed")
+    }
+
+    /// Triggers shutdown and waits for `run_until_stopped` to return.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.handle.take().expect("app already stopped").await.expect("the app task panicked")
+    }
+
+    /// Triggers shutdown without waiting.
+    pub fn signal_stop(&mut self) -> JoinHandle<anyhow::Result<()>> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.handle.take().expect("app already stopped")
+    }
+}
+
+/// A test configuration on `database_url`, with its data directory.
+pub fn config(database_url: &str) -> (Config, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("creating a temporary data directory");
+    let mut config = Config::test(dir.path());
+    config.database_url = Secret::new(database_url.to_owned());
+    (config, dir)
+}
+
+/// Starts the app on `database_url`.
+pub async fn spawn_app(database_url: &str) -> TestApp {
+    let (config, dir) = config(database_url);
+    spawn_with(config, dir, Router::new()).await
+}
+
+/// Starts the app with a given configuration and extra routes.
+pub async fn spawn_with(config: Config, dir: tempfile::TempDir, extra: Router<AppState>) -> TestApp {
+    let app = App::build_with_routes(config, extra).await.expect("building the app failed");
+    let addr = app.local_addr();
+    let state = app.state().clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let handle = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("building a client");
+    TestApp { addr, client, state, stop: Some(stop), handle: Some(handle), _dir: dir }
+}
+
+/// A fresh PostgreSQL test database (dropped when the returned handle drops).
+pub async fn postgres() -> TestDb {
+    TestDb::postgres().await
+}
+
+/// A TCP proxy in front of an upstream address; `cut()` drops every connection and refuses new ones (by
+/// accepting and closing them at once), `restore()` lets traffic through again.
+pub struct Proxy {
+    /// Where clients connect.
+    pub addr: SocketAddr,
+    open: Arc<AtomicBool>,
+    connections: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    accept: JoinHandle<()>,
+}
+
+impl Proxy {
+    /// Starts a proxy to `upstream`.
+    pub async fn start(upstream: SocketAddr) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("binding the proxy");
+        let addr = listener.local_addr().expect("proxy address");
+        let open = Arc::new(AtomicBool::new(true));
+        let connections: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let (task_open, task_connections) = (Arc::clone(&open), Arc::clone(&connections));
+        let accept = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if !task_open.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let relay = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                task_connections.lock().await.push(relay);
+            }
+        });
+        Proxy { addr, open, connections, accept }
+    }
+
+    /// Makes the upstream unreachable: live connections are dropped, new ones closed on accept.
+    pub async fn cut(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        for relay in self.connections.lock().await.drain(..) {
+            relay.abort();
+        }
+    }
+
+    /// Lets traffic through again.
+    pub fn restore(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+/// Rewrites a PostgreSQL URL to go through `proxy`.
+pub fn via_proxy(url: &str, proxy: SocketAddr) -> String {
+    let start = url.find('@').map_or_else(|| url.find("://").map_or(0, |i| i + 3), |i| i + 1);
+    let end = url[start..].find('/').map_or(url.len(), |i| start + i);
+    format!("{}{}{}", &url[..start], proxy, &url[end..])
+}
+
+/// Polls `check` every 100 ms until it is true or `limit` passes; panics with `what` on timeout.
+pub async fn eventually<F, Fut>(limit: Duration, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out after {limit:?} waiting for: {what}");
+}
