@@ -104,6 +104,13 @@ fn decide_one(
     if let Some(bad) = request.events.iter().find(|e| e.event_type.is_empty() || e.event_type.len() > 100) {
         return Err(AppendError::Invalid(format!("event type {:?} must be 1 to 100 bytes", bad.event_type)));
     }
+    // PostgreSQL refuses NUL in TEXT and JSONB, which would fail the whole shared transaction, every caller of
+    // the batch with it; refusing it here fails only this append, and both backends store the same things.
+    if let Some(bad) = request.events.iter().find(|e| {
+        e.event_type.contains('\0') || has_nul(&e.data) || serde_json::to_value(&e.metadata).is_ok_and(|m| has_nul(&m))
+    }) {
+        return Err(AppendError::Invalid(format!("event {} contains a NUL character", bad.event_id)));
+    }
     let mut seen = HashSet::new();
     if let Some(dup) = request.events.iter().find(|e| !seen.insert(e.event_id)) {
         return Err(AppendError::Invalid(format!("event id {} appears twice in one append", dup.event_id)));
@@ -167,4 +174,14 @@ fn decide_one(
     }
     state.versions.insert(stream.to_owned(), version);
     Ok(Appended { first_position, last_position: state.head_position, stream_version: version, already_applied: false })
+}
+
+/// Whether a JSON string or key anywhere in `value` holds a NUL character.
+fn has_nul(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::String(s) => s.contains('\0'),
+        serde_json::Value::Array(items) => items.iter().any(has_nul),
+        serde_json::Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
 }

@@ -161,8 +161,12 @@ impl Database {
     /// A round trip to the database.
     pub async fn ping(&self) -> Result<(), StoreError> {
         match &self.typed {
-            Typed::Pg(pool) => drop(sqlx::query("SELECT 1").execute(pool).await?),
-            Typed::Sqlite(pool) => drop(sqlx::query("SELECT 1").execute(pool).await?),
+            Typed::Pg(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+            Typed::Sqlite(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
         }
         Ok(())
     }

@@ -72,7 +72,7 @@ impl EventFilter {
     /// Whether an event passes the filter (the in-memory twin of the SQL condition).
     pub fn matches(&self, event: &RecordedEvent) -> bool {
         (self.categories.is_empty() || self.categories.iter().any(|c| c == event.stream.category()))
-            && (self.types.is_empty() || self.types.iter().any(|t| *t == event.event_type))
+            && (self.types.is_empty() || self.types.contains(&event.event_type))
     }
 }
 

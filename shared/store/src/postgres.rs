@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// The advisory lock key that serializes appends across every process sharing the database ("lawha" in ASCII).
-const APPEND_LOCK: i64 = 0x6c61_7768_61;
+const APPEND_LOCK: i64 = 0x006c_6177_6861;
 /// The channel `pg_notify` wakes subscribers on.
 pub(crate) const CHANNEL: &str = "lawha_events";
 

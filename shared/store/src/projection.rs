@@ -87,9 +87,9 @@ impl ProjectionRunner {
         }
         let mut conn = self.db.read_models.acquire().await?;
         let mut tx = self.begin(&mut conn).await?;
-        for event in &events {
-            projection.apply(&mut tx, event).await?;
-        }
+        // Claim the batch first: moving the checkpoint locks its row, so a second runner waits here, before it
+        // touches any read-model row, and then finds the checkpoint moved. Applying first would let two runners
+        // lock read-model rows in different orders and deadlock on PostgreSQL.
         let moved = sqlx::query(
             "INSERT INTO checkpoints (name, position, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at \
@@ -106,6 +106,9 @@ impl ProjectionRunner {
             // Another runner (a second API replica, or a rebuild) moved the checkpoint: drop this batch.
             tx.rollback().await?;
             return Ok(0);
+        }
+        for event in &events {
+            projection.apply(&mut tx, event).await?;
         }
         tx.commit().await?;
         #[allow(clippy::cast_precision_loss)] // positions stay far below 2^52

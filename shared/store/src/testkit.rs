@@ -40,7 +40,7 @@ impl TestDb {
         let url = create_pg_database().await;
         let pg_name = database_name(&url);
         let db = connect_url(&url).await;
-        db.migrate().await.unwrap_or_else(|e| panic!("migrating the test database {url} failed: {e}"));
+        db.migrate().await.unwrap_or_else(|e| panic!("migrating the test database {pg_name} failed: {e}"));
         TestDb { db, url, pg_name: Some(pg_name), _dir: None }
     }
 
@@ -106,8 +106,11 @@ pub fn admin_url() -> String {
 
 /// The URL of database `name` on the server of [`admin_url`] (same credentials, host and parameters).
 pub fn pg_database_url(name: &str) -> String {
-    let admin = admin_url();
-    let (base, query) = admin.split_once('?').map_or((admin.as_str(), None), |(b, q)| (b, Some(q)));
+    with_database(&admin_url(), name)
+}
+
+fn with_database(admin: &str, name: &str) -> String {
+    let (base, query) = admin.split_once('?').map_or((admin, None), |(b, q)| (b, Some(q)));
     let authority_start = base.find("://").map_or(0, |i| i + 3);
     let authority_end = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
     let mut url = format!("{}/{name}", &base[..authority_end]);
@@ -123,7 +126,7 @@ pub fn pg_database_url(name: &str) -> String {
 pub async fn create_pg_database() -> String {
     let admin = admin_url();
     let options = PgConnectOptions::from_str(&admin)
-        .unwrap_or_else(|e| panic!("{ADMIN_URL_VAR}={admin:?} is not a PostgreSQL URL: {e}"));
+        .unwrap_or_else(|e| panic!("{ADMIN_URL_VAR}={:?} is not a PostgreSQL URL: {e}", without_password(&admin)));
     let mut conn = match tokio::time::timeout(Duration::from_secs(10), sqlx::PgConnection::connect_with(&options)).await
     {
         Ok(Ok(conn)) => conn,
@@ -131,14 +134,15 @@ pub async fn create_pg_database() -> String {
         Err(_) => unreachable_postgres(&admin, "no answer within 10 s"),
     };
     let name = format!("lawha_test_{}", uuid::Uuid::new_v4().simple());
-    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .await
-        .unwrap_or_else(|e| panic!("creating the test database {name} on PostgreSQL at {admin} failed: {e}"));
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).await.unwrap_or_else(|e| {
+        panic!("creating the test database {name} on PostgreSQL at {} failed: {e}", without_password(&admin))
+    });
     let _ = conn.close().await;
     pg_database_url(&name)
 }
 
 fn unreachable_postgres(url: &str, error: &str) -> ! {
+    let url = without_password(url);
     panic!(
         "this test needs PostgreSQL, which is unreachable at {url} ({error}). Set {ADMIN_URL_VAR} to the URL of a \
          PostgreSQL server whose user may create databases (default {DEFAULT_ADMIN_URL}), or start the local one: \
@@ -156,7 +160,7 @@ pub async fn connect_url(url: &str) -> Database {
 }
 
 /// A new event with a fresh id, schema version 1 and empty metadata.
-pub fn event(event_type: &str, data: serde_json::Value) -> NewEvent {
+pub fn event(event_type: impl Into<String>, data: serde_json::Value) -> NewEvent {
     NewEvent::new(event_type, data, Metadata::default())
 }
 
@@ -164,4 +168,42 @@ pub fn event(event_type: &str, data: serde_json::Value) -> NewEvent {
 fn database_name(url: &str) -> String {
     let base = url.split_once('?').map_or(url, |(b, _)| b);
     base.rsplit('/').next().unwrap_or_default().to_owned()
+}
+
+/// The URL with any password replaced by `***`, for messages.
+fn without_password(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let authority_end = url[start..].find(['/', '?']).map_or(url.len(), |i| start + i);
+    match url[start..authority_end].rfind('@').map(|at| start + at) {
+        Some(at) => match url[start..at].find(':') {
+            Some(colon) => format!("{}:***{}", &url[..start + colon], &url[at..]),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_url_keeps_the_server_credentials_and_parameters() {
+        let cases = [
+            ("postgres://postgres@127.0.0.1:5432/postgres", "postgres://postgres@127.0.0.1:5432/x"),
+            ("postgres://u:p@h:1", "postgres://u:p@h:1/x"),
+            ("postgresql://u@h/db?sslmode=disable", "postgresql://u@h/x?sslmode=disable"),
+        ];
+        for (admin, expected) in cases {
+            assert_eq!(with_database(admin, "x"), expected);
+            assert_eq!(database_name(expected), "x");
+        }
+    }
+
+    #[test]
+    fn messages_never_show_a_password() {
+        assert_eq!(without_password("postgres://u:s3cret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(without_password("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(without_password("postgres://h:5432/db"), "postgres://h:5432/db");
+    }
 }

@@ -46,6 +46,7 @@ contract!(
     a_stale_expected_version_is_a_conflict_naming_the_actual_version_and_writes_nothing,
     an_event_id_already_in_the_log_is_an_idempotent_success_that_writes_nothing,
     a_partial_duplicate_an_empty_append_or_an_id_twice_is_invalid,
+    an_append_the_store_refuses_fails_alone_not_the_appends_batched_with_it,
     read_all_filters_by_category_and_type_and_respects_after_and_limit,
     a_subscription_starts_after_its_position_filters_and_waits_for_new_events,
     concurrent_exact_version_writers_get_gap_free_positions_contiguous_versions_and_one_delivery_each,
@@ -210,7 +211,7 @@ async fn an_event_id_already_in_the_log_is_an_idempotent_success_that_writes_not
     let job = Uuid::now_v7();
     let with_id = |step: &str| NewEvent {
         event_id: lawha_domain::event_id_for(job, step),
-        ..event(&format!("Backup{step}"), json!({"job": job}))
+        ..event(format!("Backup{step}"), json!({"job": job}))
     };
     let first = append(&t, &run, ExpectedVersion::Exact(0), vec![with_id("Started"), with_id("Completed")]).await;
     assert_eq!(first, Appended { first_position: 1, last_position: 2, stream_version: 2, already_applied: false });
@@ -240,6 +241,17 @@ async fn a_partial_duplicate_an_empty_append_or_an_id_twice_is_invalid(t: TestDb
         ("no events", vec![]),
         ("one id twice", vec![new.clone(), new.clone()]),
         ("an empty type", vec![event("", json!({}))]),
+        ("a NUL in the type", vec![event("Site\0Renamed", json!({}))]),
+        ("a NUL in the data", vec![event("SiteRenamed", json!({"name": ["a\u{0}b"]}))]),
+        ("a NUL in a data key", vec![event("SiteRenamed", json!({"na\u{0}me": 1}))]),
+        (
+            "a NUL in the metadata",
+            vec![NewEvent::new(
+                "SiteRenamed",
+                json!({}),
+                Metadata { user_agent: Some("x\0y".into()), ..Metadata::default() },
+            )],
+        ),
     ];
     for (case, events) in cases {
         match t.db.events.append(&s, ExpectedVersion::Any, events).await {
@@ -252,6 +264,32 @@ async fn a_partial_duplicate_an_empty_append_or_an_id_twice_is_invalid(t: TestDb
     // The refused new event can still be appended on its own.
     let later = append(&t, &s, ExpectedVersion::Exact(1), vec![new]).await;
     assert_eq!((later.first_position, later.stream_version, later.already_applied), (2, 2, false));
+}
+
+async fn an_append_the_store_refuses_fails_alone_not_the_appends_batched_with_it(t: TestDb) {
+    // Concurrent appends share one transaction (group commit); one that the database would refuse (PostgreSQL
+    // stores no NUL character) must not take the others down with it.
+    const CALLERS: usize = 50;
+    const BAD: usize = 25;
+    let calls: Vec<_> = (0..CALLERS)
+        .map(|i| {
+            let store = store(&t);
+            tokio::spawn(async move {
+                let data = if i == BAD { json!({"name": "nul\u{0}here"}) } else { json!({"i": i}) };
+                store.append(&stream("site"), ExpectedVersion::Exact(0), vec![event("SiteCreated", data)]).await
+            })
+        })
+        .collect();
+    for (i, call) in calls.into_iter().enumerate() {
+        match (i, bounded("an append", call).await.expect("an append task panicked")) {
+            (BAD, Err(AppendError::Invalid(_))) => {}
+            (BAD, other) => panic!("an event holding a NUL character: expected Invalid, got {other:?}"),
+            (_, Ok(a)) => assert!(!a.already_applied),
+            (_, Err(e)) => panic!("append {i} failed because of another caller's append: {e}"),
+        }
+    }
+    let stored = read_everything(t.db.events.as_ref()).await;
+    assert_eq!(positions(&stored), (1..=49).collect::<Vec<_>>());
 }
 
 async fn read_all_filters_by_category_and_type_and_respects_after_and_limit(t: TestDb) {
@@ -749,11 +787,13 @@ async fn concurrent_runners_never_double_count(t: TestDb) {
         })
     };
     bounded("the writer", writer).await.expect("the writer panicked");
-    let mut applied = 0;
+    let (mut applied, mut idle) = (0, 0);
     for runner in runners {
-        let (n, _) = bounded("a runner", runner).await.expect("a runner panicked");
+        let (n, lost) = bounded("a runner", runner).await.expect("a runner panicked");
         applied += n;
+        idle += lost;
     }
+    eprintln!("{RUNNERS} runners applied {applied} events; {idle} steps found nothing to do or lost the race");
     assert_eq!(applied, EVENTS, "the runners together applied {applied} events of {EVENTS}");
     assert_eq!(counts(&t).await, totals(&t).await, "an event was counted twice or never");
     assert_eq!(runner(&t).checkpoint("test_counts").await.expect("checkpoint"), i64::try_from(EVENTS).expect("small"));
