@@ -57,7 +57,8 @@ pub async fn projections_rebuild(config: &Config, args: &RebuildArgs) -> anyhow:
     };
     for projection in chosen {
         let started = std::time::Instant::now();
-        let events = runner.rebuild(projection.as_ref()).await.with_context(|| format!("rebuilding {}", projection.name()))?;
+        let events =
+            runner.rebuild(projection.as_ref()).await.with_context(|| format!("rebuilding {}", projection.name()))?;
         println!("rebuilt {}: {events} events in {:.1} s", projection.name(), started.elapsed().as_secs_f64());
     }
     db.close().await;

@@ -55,7 +55,9 @@ fn main() -> ExitCode {
             Command::Migrate => commands::migrate(&config).await,
             Command::Config(ConfigCommand::Check) => Ok(ExitCode::SUCCESS),
             Command::Audit(AuditCommand::Verify) => commands::audit_verify(&config).await,
-            Command::Projections(ProjectionsCommand::Rebuild(args)) => commands::projections_rebuild(&config, &args).await,
+            Command::Projections(ProjectionsCommand::Rebuild(args)) => {
+                commands::projections_rebuild(&config, &args).await
+            }
             Command::Bench(BenchCommand::Append(args)) => bench::append(&config, &args).await,
         }
     });

@@ -27,7 +27,9 @@ async fn append_note(State(state): State<AppState>, context: RequestContext) -> 
     Ok(Json(json!({ "position": appended.first_position })))
 }
 
-async fn audit_rows(state: &AppState) -> Vec<(i64, Option<String>, Option<String>, String, String, String, Option<String>)> {
+async fn audit_rows(
+    state: &AppState,
+) -> Vec<(i64, Option<String>, Option<String>, String, String, String, Option<String>)> {
     sqlx::query(
         "SELECT position, actor, ip, event_type, stream_id, summary, request_id FROM audit_log ORDER BY position",
     )
@@ -43,9 +45,7 @@ async fn audit_rows(state: &AppState) -> Vec<(i64, Option<String>, Option<String
 async fn request_id_actor_and_client_ip_flow_into_event_metadata_and_the_audit_log() {
     let db = postgres().await;
     let (config, dir) = common::config(&db.url);
-    let routes = Router::new()
-        .route("/test/notes", post(append_note))
-        .layer(Extension(Actor("user:amira".into())));
+    let routes = Router::new().route("/test/notes", post(append_note)).layer(Extension(Actor("user:amira".into())));
     let app = spawn_with(config, dir, routes).await;
 
     let response = app
@@ -88,8 +88,7 @@ async fn a_rebuilt_audit_log_is_identical_to_the_live_one() {
     let app = spawn_with(config, dir, Router::new()).await;
     for i in 0..120 {
         let stream = StreamId::parse(format!("note-{}", i % 7)).unwrap();
-        let mut metadata = lawha_domain::Metadata::default();
-        metadata.actor = Some(format!("user:{}", i % 3));
+        let metadata = lawha_domain::Metadata { actor: Some(format!("user:{}", i % 3)), ..Default::default() };
         let event = NewEvent::new("NoteRecorded", json!({"n": i}), metadata);
         app.state.db.events.append(&stream, ExpectedVersion::Any, vec![event]).await.unwrap();
     }

@@ -37,7 +37,12 @@ fn config_check_reports_every_problem_at_once_and_exits_78() {
         .env("LAWHA_DATABASE_URL", "sqlite://./x.db")
         .env("LAWHA_LISTEN", "not-an-address"));
     assert_eq!(code, 78, "stdout: {stdout}\nstderr: {stderr}");
-    for key in ["secret_key (LAWHA_SECRET_KEY)", "database_url (LAWHA_DATABASE_URL)", "redis_url (LAWHA_REDIS_URL)", "listen (LAWHA_LISTEN)"] {
+    for key in [
+        "secret_key (LAWHA_SECRET_KEY)",
+        "database_url (LAWHA_DATABASE_URL)",
+        "redis_url (LAWHA_REDIS_URL)",
+        "listen (LAWHA_LISTEN)",
+    ] {
         assert!(stderr.contains(key), "{key} is not reported:\n{stderr}");
     }
     assert!(!stderr.contains("short-secret-VALUE123") && !stdout.contains("short-secret-VALUE123"));
@@ -116,7 +121,11 @@ async fn append_notes(db: &TestDb, n: usize) {
 }
 
 fn with_db(dir: &std::path::Path, url: &str, args: &[&str]) -> (i32, String, String) {
-    run(lawha(dir).args(args).env("LAWHA_ENV", "test").env("LAWHA_SECRET_KEY", TEST_SECRET).env("LAWHA_DATABASE_URL", url))
+    run(lawha(dir)
+        .args(args)
+        .env("LAWHA_ENV", "test")
+        .env("LAWHA_SECRET_KEY", TEST_SECRET)
+        .env("LAWHA_DATABASE_URL", url))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -126,7 +135,10 @@ async fn audit_verify_prints_ok_then_names_the_tampered_position() {
     let dir = tempfile::tempdir().unwrap();
     let (code, stdout, stderr) = with_db(dir.path(), &db.url, &["audit", "verify"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert!(stdout.starts_with("ok: 6 events, head ") && stdout.trim().len() == "ok: 6 events, head ".len() + 64, "{stdout}");
+    assert!(
+        stdout.starts_with("ok: 6 events, head ") && stdout.trim().len() == "ok: 6 events, head ".len() + 64,
+        "{stdout}"
+    );
 
     sqlx::query("UPDATE events SET data = jsonb_set(data, '{n}', '99') WHERE position = 4")
         .execute(db.db.pg_pool().unwrap())
@@ -159,7 +171,8 @@ async fn projections_rebuild_replays_the_log_and_refuses_unknown_names() {
     let (code, stdout, stderr) = with_db(dir.path(), &db.url, &["projections", "rebuild", "audit_log"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(stdout.contains("rebuilt audit_log: 25 events"), "{stdout}");
-    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log").fetch_one(db.db.pg_pool().unwrap()).await.unwrap();
+    let rows: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log").fetch_one(db.db.pg_pool().unwrap()).await.unwrap();
     assert_eq!(rows, 25);
 
     let (code, stdout, _) = with_db(dir.path(), &db.url, &["projections", "rebuild", "--all"]);
@@ -184,7 +197,10 @@ async fn migrate_brings_an_empty_database_to_the_current_schema() {
     let admin = lawha_store::testkit::admin_url();
     let name = url.rsplit('/').next().unwrap().to_owned();
     let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE \"{name}\" WITH (FORCE)"))).execute(&mut conn).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE \"{name}\" WITH (FORCE)")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
 }
 
 #[test]

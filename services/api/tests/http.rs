@@ -25,7 +25,10 @@ async fn live_and_ready_answer_200_on_a_migrated_postgres_database() {
     let ready = app.get("/health/ready").await;
     assert_eq!(ready.status(), StatusCode::OK);
     let body: Value = ready.json().await.unwrap();
-    assert_eq!(body, json!({"status": "ready", "checks": {"database": {"status": "ok"}, "migrations": {"status": "ok"}}}));
+    assert_eq!(
+        body,
+        json!({"status": "ready", "checks": {"database": {"status": "ok"}, "migrations": {"status": "ok"}}})
+    );
     app.stop().await.unwrap();
 }
 

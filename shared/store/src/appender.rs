@@ -5,7 +5,7 @@
 use std::{future::Future, sync::Arc};
 
 use lawha_domain::{ExpectedVersion, NewEvent, StreamId};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{Mutex, mpsc, oneshot, watch};
 
 use crate::{
     AppendError, Appended, StoreError,
@@ -24,34 +24,31 @@ pub(crate) struct Appender {
 }
 
 impl Appender {
-    /// Starts the task. `write` runs one batch in one transaction and gives the requests back with the plan.
-    pub(crate) fn start<F, Fut>(mut write: F) -> Self
+    /// Starts `tasks` appender tasks sharing one queue. `write` runs one batch in one transaction and gives the
+    /// requests back with the plan. With two tasks, one gathers and opens the next batch (waiting on the append
+    /// lock) while the other commits, which hides a round trip per batch; positions stay serialized by the lock.
+    pub(crate) fn start<F, Fut>(tasks: usize, write: F) -> Self
     where
-        F: FnMut(Vec<AppendRequest>) -> Fut + Send + 'static,
+        F: Fn(Vec<AppendRequest>) -> Fut + Clone + Send + Sync + 'static,
         Fut: Future<Output = (Vec<AppendRequest>, Result<Plan, StoreError>)> + Send,
     {
-        let (queue, mut rx) = mpsc::channel::<AppendRequest>(4096);
+        let (queue, rx) = mpsc::channel::<AppendRequest>(4096);
+        let rx = Arc::new(Mutex::new(rx));
         let wake = Arc::new(watch::channel(0).0);
-        let task_wake = Arc::clone(&wake);
-        tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut events = first.events.len();
-                let mut batch = vec![first];
-                while events < MAX_BATCH_EVENTS
-                    && let Ok(next) = rx.try_recv()
-                {
-                    events += next.events.len();
-                    batch.push(next);
+        for _ in 0..tasks.max(1) {
+            let (rx, wake, write) = (Arc::clone(&rx), Arc::clone(&wake), write.clone());
+            tokio::spawn(async move {
+                while let Some(batch) = next_batch(&rx).await {
+                    #[allow(clippy::cast_precision_loss)] // a batch length is far below 2^52
+                    metrics::histogram!("lawha_append_batch_requests").record(batch.len() as f64);
+                    let (batch, outcome) = write(batch).await;
+                    if let Ok(Plan { head: Some((head, _)), .. }) = &outcome {
+                        notify(&wake, *head);
+                    }
+                    answer(batch, outcome.map(|p| p.results));
                 }
-                #[allow(clippy::cast_precision_loss)] // a batch length is far below 2^52
-                metrics::histogram!("lawha_append_batch_requests").record(batch.len() as f64);
-                let (batch, outcome) = write(batch).await;
-                if let Ok(Plan { head: Some((head, _)), .. }) = &outcome {
-                    notify(&task_wake, *head);
-                }
-                answer(batch, outcome.map(|p| p.results));
-            }
-        });
+            });
+        }
         Self { queue, wake }
     }
 
@@ -77,6 +74,21 @@ impl Appender {
     pub(crate) fn wake_sender(&self) -> Arc<watch::Sender<i64>> {
         Arc::clone(&self.wake)
     }
+}
+
+/// Waits for the first request, then takes every request already queued, up to the batch bound.
+async fn next_batch(rx: &Mutex<mpsc::Receiver<AppendRequest>>) -> Option<Vec<AppendRequest>> {
+    let mut rx = rx.lock().await;
+    let first = rx.recv().await?;
+    let mut events = first.events.len();
+    let mut batch = vec![first];
+    while events < MAX_BATCH_EVENTS
+        && let Ok(next) = rx.try_recv()
+    {
+        events += next.events.len();
+        batch.push(next);
+    }
+    Some(batch)
 }
 
 /// Raises the known head; never lowers it.

@@ -89,7 +89,12 @@ impl Database {
         let backend = Backend::of_url(url)?;
         let typed = match backend {
             Backend::Postgres => {
-                let connect = PgConnectOptions::from_str(url)?.application_name("lawha");
+                // Lookups by `= ANY($1)` must use their indexes whatever the table looked like when a cached
+                // statement was first planned: a generic plan made while `events` was empty stays a sequential
+                // scan until the next ANALYZE, and appends then slow down with every row (seen in the bench).
+                let connect = PgConnectOptions::from_str(url)?
+                    .application_name("lawha")
+                    .options([("plan_cache_mode", "force_custom_plan")]);
                 Typed::Pg(
                     PgPoolOptions::new()
                         .max_connections(options.max_connections)

@@ -17,8 +17,9 @@ use crate::{
     rows::{RawEvent, decode_all},
 };
 
-/// The advisory lock key that serializes appends across every process sharing the database ("lawha" in ASCII).
-const APPEND_LOCK: i64 = 0x006c_6177_6861;
+/// Opens an append transaction and takes the advisory lock that serializes appends across every process sharing
+/// the database (invariant 5); the key is "lawha" in ASCII (0x6c61776861).
+const BEGIN_AND_LOCK: &str = "BEGIN; SELECT pg_advisory_xact_lock(465491683425)";
 /// The channel `pg_notify` wakes subscribers on.
 pub(crate) const CHANNEL: &str = "lawha_events";
 
@@ -42,7 +43,7 @@ impl Drop for PgStore {
 impl PgStore {
     pub(crate) fn new(pool: PgPool, key: ChainKey) -> Self {
         let batch_pool = pool.clone();
-        let appender = Appender::start(move |batch| {
+        let appender = Appender::start(2, move |batch| {
             let (pool, key) = (batch_pool.clone(), key.clone());
             async move {
                 let outcome = write_batch(&pool, &key, &batch).await;
@@ -77,34 +78,42 @@ async fn listen(pool: PgPool, wake: Arc<watch::Sender<i64>>) {
 }
 
 async fn write_batch(pool: &PgPool, key: &ChainKey, batch: &[AppendRequest]) -> Result<Plan, StoreError> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(APPEND_LOCK).execute(&mut *tx).await?;
-    let head = sqlx::query("SELECT position, chain FROM chain_head WHERE id = 1").fetch_optional(&mut *tx).await?;
+    // BEGIN and the lock travel in one round trip; a second appender task waits here while the first commits.
+    let mut tx = pool.begin_with(BEGIN_AND_LOCK).await?;
     let streams: Vec<&str> = batch.iter().map(|r| r.stream.as_str()).collect();
     let ids: Vec<Uuid> = batch.iter().flat_map(|r| r.events.iter().map(|e| e.event_id)).collect();
+    // Taken after the lock, so this statement's snapshot includes every append committed before ours.
     let lookups = sqlx::query(
-        "SELECT stream_id, version, NULL::uuid AS event_id, NULL::bigint AS position FROM streams \
-         WHERE stream_id = ANY($1) \
-         UNION ALL SELECT stream_id, stream_version, event_id, position FROM events WHERE event_id = ANY($2)",
+        "SELECT 'h' AS kind, NULL::text AS stream_id, NULL::bigint AS version, NULL::uuid AS event_id, \
+                position, chain FROM chain_head WHERE id = 1 \
+         UNION ALL SELECT 's', stream_id, version, NULL, NULL, NULL FROM streams WHERE stream_id = ANY($1) \
+         UNION ALL SELECT 'e', stream_id, stream_version, event_id, position, NULL FROM events \
+                   WHERE event_id = ANY($2)",
     )
     .bind(&streams)
     .bind(&ids)
     .fetch_all(&mut *tx)
     .await?;
     let mut loaded = Loaded {
-        head_position: head.as_ref().map_or(0, |r| r.get("position")),
-        head_chain: head.map_or_else(|| crate::chain::GENESIS.to_vec(), |r| r.get("chain")),
+        head_position: 0,
+        head_chain: crate::chain::GENESIS.to_vec(),
         versions: HashMap::new(),
         existing: HashMap::new(),
     };
     for row in lookups {
-        match row.get::<Option<Uuid>, _>("event_id") {
-            None => loaded.versions.insert(row.get("stream_id"), row.get("version")).map(|_| ()),
-            Some(id) => loaded
-                .existing
-                .insert(id, StoredRef { position: row.get("position"), version: row.get("version") })
-                .map(|_| ()),
-        };
+        match row.get::<&str, _>("kind") {
+            "h" => {
+                loaded.head_position = row.get("position");
+                loaded.head_chain = row.get("chain");
+            }
+            "s" => {
+                loaded.versions.insert(row.get("stream_id"), row.get("version"));
+            }
+            _ => {
+                let stored = StoredRef { position: row.get("position"), version: row.get("version") };
+                loaded.existing.insert(row.get("event_id"), stored);
+            }
+        }
     }
     let plan = batch::plan(key, loaded, batch, Utc::now());
     if let Some((head_position, head_chain)) = &plan.head {

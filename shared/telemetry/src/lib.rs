@@ -31,10 +31,7 @@ pub fn init(format: Format, filter: &str) -> Result<(), String> {
             .try_init(),
         Format::Pretty => registry
             .with(
-                fmt::layer()
-                    .with_target(false)
-                    .with_ansi(std::io::stderr().is_terminal())
-                    .with_writer(std::io::stderr),
+                fmt::layer().with_target(false).with_ansi(std::io::stderr().is_terminal()).with_writer(std::io::stderr),
             )
             .try_init(),
     };

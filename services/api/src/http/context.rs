@@ -71,11 +71,8 @@ fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
 
 /// Middleware: builds the context, opens the request span carrying the id, echoes the id back.
 pub async fn request_context(mut request: Request, next: Next) -> Response {
-    let request_id = request
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(valid_request_id)
-        .unwrap_or_else(|| Uuid::now_v7().to_string());
+    let request_id =
+        request.headers().get(REQUEST_ID).and_then(valid_request_id).unwrap_or_else(|| Uuid::now_v7().to_string());
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let context = RequestContext {
         request_id: request_id.clone(),

@@ -113,10 +113,8 @@ fn code_for(status: StatusCode) -> &'static str {
 pub async fn json_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let is_json =
+        response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     if !(status.is_client_error() || status.is_server_error()) || is_json {
         return response;
     }
@@ -137,4 +135,25 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
 /// The fallback for unknown routes.
 pub async fn not_found() -> ApiError {
     ApiError::not_found()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stream_conflict_is_409_with_both_versions() {
+        let error = ApiError::from(AppendError::Conflict { stream: "site-1".into(), expected: 3, actual: 5 });
+        assert_eq!(error.status(), StatusCode::CONFLICT);
+        assert_eq!(error.code, "conflict");
+        assert_eq!(error.details, json!({"stream": "site-1", "expected_version": 3, "actual_version": 5}));
+    }
+
+    #[test]
+    fn an_invalid_append_is_422_and_a_store_failure_an_opaque_500() {
+        assert_eq!(ApiError::from(AppendError::Invalid("x".into())).status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let internal = ApiError::from(StoreError::Corrupt { position: 9, reason: "secret detail".into() });
+        assert_eq!(internal.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!internal.message.contains("secret detail"), "5xx bodies must not carry the cause");
+    }
 }

@@ -36,9 +36,10 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         Err(_) => Err("not checked: the database is unreachable".to_owned()),
         Ok(()) => match tokio::time::timeout(CHECK_TIMEOUT, state.db.migration_status()).await {
             Ok(Ok(status)) if status.is_current() => Ok(()),
-            Ok(Ok(status)) => {
-                Err(format!("pending migrations {:?}, failed migrations {:?}; run `lawha migrate`", status.pending, status.failed))
-            }
+            Ok(Ok(status)) => Err(format!(
+                "pending migrations {:?}, failed migrations {:?}; run `lawha migrate`",
+                status.pending, status.failed
+            )),
             Ok(Err(e)) => Err(e.to_string()),
             Err(_) => Err(format!("no answer within {} s", CHECK_TIMEOUT.as_secs())),
         },

@@ -10,13 +10,7 @@ pub mod metrics;
 
 use std::time::Duration;
 
-use axum::{
-    Router,
-    extract::DefaultBodyLimit,
-    http::StatusCode,
-    middleware,
-    routing::get,
-};
+use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware, routing::get};
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
 
 use crate::state::AppState;
@@ -38,7 +32,10 @@ pub fn with_middleware(routes: Router<AppState>, state: &AppState) -> Router<App
     routes
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(http.request_timeout_secs)))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(http.request_timeout_secs),
+        ))
         .layer(middleware::from_fn(error::json_errors))
         .layer(middleware::from_fn(metrics::record))
         .layer(middleware::from_fn(context::request_context))
