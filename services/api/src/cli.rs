@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use lawha_domain::users::{Role, Scope};
 
 /// Lawha, a server control panel: backups, blue-green deployments and TLS certificates, with every action in
 /// one tamper-evident event log.
@@ -38,6 +39,9 @@ pub enum Command {
     /// Read-model commands.
     #[command(subcommand)]
     Projections(ProjectionsCommand),
+    /// User and token administration.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Benchmarks that print their rate next to a reference measured in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -75,6 +79,32 @@ pub struct RebuildArgs {
     /// Rebuild every projection.
     #[arg(long)]
     pub all: bool,
+}
+
+/// `lawha admin …`
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a user. The password is read from standard input (its first line), so it never appears in the
+    /// shell history or the process list: `printf '%s\n' "$PASSWORD" | lawha admin create-user amira --role admin`.
+    CreateUser {
+        /// The user name: lowercase letters, digits, '.', '_' or '-', starting with a letter.
+        name: String,
+        /// admin, operator or viewer.
+        #[arg(long)]
+        role: Role,
+    },
+    /// Issue an API token for a user and print it once, alone on standard output. Send it as
+    /// `Authorization: Bearer <token>`.
+    CreateToken {
+        /// A label for the token (e.g. the machine or job that uses it).
+        name: String,
+        /// The user who owns it.
+        #[arg(long)]
+        user: String,
+        /// read, operate or admin; repeat for several. Never more than the owner's role.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<Scope>,
+    },
 }
 
 /// `lawha bench …`

@@ -6,9 +6,15 @@ use anyhow::Context as _;
 use lawha_config::Config;
 use lawha_store::{ChainKey, ChainVerdict, verify_chain};
 
+use lawha_domain::{
+    Metadata,
+    users::{Role, Scope},
+};
+
 use crate::{
     app::{open_database, projection_runner},
     cli::RebuildArgs,
+    users::{self, UserError},
 };
 
 /// `lawha migrate`.
@@ -63,6 +69,53 @@ pub async fn projections_rebuild(config: &Config, args: &RebuildArgs) -> anyhow:
     }
     db.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `lawha admin create-user NAME --role ROLE` (password on stdin).
+pub async fn create_user(config: &Config, name: &str, role: Role) -> anyhow::Result<ExitCode> {
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password).context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    let db = open_database(config).await?;
+    db.migrate().await.context("applying database migrations")?;
+    let result = users::create_user(&db, name, role, password, &cli_metadata()).await;
+    db.close().await;
+    report(result.map(|_| format!("created user {name} ({role})")), false)
+}
+
+/// `lawha admin create-token NAME --user USER --scope …` (prints the token once, alone on stdout).
+pub async fn create_token(config: &Config, name: &str, user: &str, scopes: Vec<Scope>) -> anyhow::Result<ExitCode> {
+    let db = open_database(config).await?;
+    db.migrate().await.context("applying database migrations")?;
+    let result = users::create_token(&db, user, name, scopes, &cli_metadata()).await;
+    db.close().await;
+    report(result.map(|issued| issued.token), true)
+}
+
+fn cli_metadata() -> Metadata {
+    Metadata { actor: Some("system:cli".into()), ..Metadata::default() }
+}
+
+/// Prints a command's outcome: success on stdout, a refusal on stderr with exit 2 (bad input) or 1.
+fn report(result: Result<String, UserError>, secret_output: bool) -> anyhow::Result<ExitCode> {
+    match result {
+        Ok(line) => {
+            println!("{line}");
+            if secret_output {
+                eprintln!("This token is shown once; store it now.");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(UserError::Invalid(message)) => {
+            eprintln!("error: {message}");
+            Ok(ExitCode::from(2))
+        }
+        Err(UserError::Rejected(rejection)) => {
+            eprintln!("error: {rejection}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -11,5 +11,6 @@ pub mod commands;
 pub mod http;
 pub mod projections;
 pub mod state;
+pub mod users;
 
 pub use app::App;

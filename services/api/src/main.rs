@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use lawha::{
     App, app, bench,
-    cli::{AuditCommand, BenchCommand, Cli, Command, ConfigCommand, ProjectionsCommand},
+    cli::{AdminCommand, AuditCommand, BenchCommand, Cli, Command, ConfigCommand, ProjectionsCommand},
     commands,
 };
 use lawha_config::{Config, LoadOptions};
@@ -59,6 +59,12 @@ fn main() -> ExitCode {
                 commands::projections_rebuild(&config, &args).await
             }
             Command::Bench(BenchCommand::Append(args)) => bench::append(&config, &args).await,
+            Command::Admin(AdminCommand::CreateUser { name, role }) => {
+                commands::create_user(&config, &name, role).await
+            }
+            Command::Admin(AdminCommand::CreateToken { name, user, scopes }) => {
+                commands::create_token(&config, &name, &user, scopes).await
+            }
         }
     });
     match result {

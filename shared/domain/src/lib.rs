@@ -10,6 +10,7 @@ pub mod aggregate;
 pub mod canonical;
 pub mod event;
 pub mod testing;
+pub mod users;
 
 pub use aggregate::{Aggregate, DomainEvent, UpcastError, load};
 pub use event::{ExpectedVersion, InvalidStreamId, Metadata, NewEvent, RecordedEvent, StreamId, event_id_for};

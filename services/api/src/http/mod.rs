@@ -3,25 +3,24 @@
 //! Order, outermost first: request context (id, client IP, span) → metrics → JSON error shape → timeout →
 //! body limit → the route. Health endpoints are outside any future authentication or security entrance.
 
+pub mod audit;
+pub mod auth;
 pub mod context;
 pub mod error;
 pub mod health;
 pub mod metrics;
+pub mod routes;
 
 use std::time::Duration;
 
-use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware, routing::get};
+use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware};
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
 
 use crate::state::AppState;
 
 /// Every route of the panel, plus `extra` (empty outside tests).
 pub fn router(state: AppState, extra: Router<AppState>) -> Router {
-    let routes = extra
-        .route("/health/live", get(health::live))
-        .route("/health/ready", get(health::ready))
-        .route("/health/metrics", get(health::metrics))
-        .fallback(error::not_found);
+    let routes = routes::mount(extra).fallback(error::not_found);
     with_middleware(routes, &state).with_state(state)
 }
 
@@ -36,6 +35,7 @@ pub fn with_middleware(routes: Router<AppState>, state: &AppState) -> Router<App
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(http.request_timeout_secs),
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(middleware::from_fn(error::json_errors))
         .layer(middleware::from_fn(metrics::record))
         .layer(middleware::from_fn(context::request_context))

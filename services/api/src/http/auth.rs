@@ -1,0 +1,80 @@
+//! Authentication and authorization. A request's principal comes from `Authorization: Bearer <token>` (the
+//! session cookie joins later, with the UI); each route declares the level it needs in [`super::routes`], and
+//! [`require`] enforces it: 401 without a valid principal, 403 with too little power.
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use lawha_domain::users::Role;
+
+use super::{context::Actor, error::ApiError};
+use crate::{state::AppState, users::service::authenticate_token};
+
+/// Who is acting, and with how much power.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The actor recorded in events: `token:<user>/<token name>`.
+    pub actor: String,
+    /// The user acting (directly or through a token).
+    pub user: String,
+    /// The effective level.
+    pub level: Role,
+}
+
+/// What a route needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Anyone, signed in or not (health, webhooks verify their own signatures).
+    Public,
+    /// A principal of at least this level.
+    AtLeast(Role),
+}
+
+/// Middleware: resolves a bearer token into a [`Principal`] and an [`Actor`]. A malformed or unknown token is
+/// refused at once (401), so a client never silently runs anonymously with a broken token.
+pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let Some(value) = request.headers().get(header::AUTHORIZATION) else {
+        return next.run(request).await;
+    };
+    let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim) else {
+        return unauthorized("the Authorization header must be `Bearer <token>`");
+    };
+    match authenticate_token(&state.db, token).await {
+        Ok(Some(owner)) => {
+            let principal = Principal {
+                actor: format!("token:{}/{}", owner.user, owner.token_name),
+                user: owner.user,
+                level: owner.level,
+            };
+            request.extensions_mut().insert(Actor(principal.actor.clone()));
+            request.extensions_mut().insert(principal);
+            next.run(request).await
+        }
+        Ok(None) => unauthorized("the token is unknown, revoked or malformed"),
+        Err(e) => ApiError::internal(&e).into_response(),
+    }
+}
+
+fn unauthorized(message: &str) -> Response {
+    let mut response = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message).into_response();
+    response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+/// Middleware for one route: lets the request through only if its principal meets `need`.
+pub async fn require(State(need): State<Need>, request: Request, next: Next) -> Response {
+    let Need::AtLeast(level) = need else { return next.run(request).await };
+    match request.extensions().get::<Principal>() {
+        None => unauthorized("sign in or send `Authorization: Bearer <token>`"),
+        Some(p) if p.level < level => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("this needs the {level} level; {} has {}", p.actor, p.level),
+        )
+        .into_response(),
+        Some(_) => next.run(request).await,
+    }
+}

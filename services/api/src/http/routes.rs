@@ -1,0 +1,46 @@
+//! Authorization in one table: every route with the level it needs. The router is built from this table and
+//! the route × principal test walks it, so a route cannot exist without a declared need.
+
+use axum::{
+    Router,
+    http::Method,
+    middleware,
+    routing::{MethodRouter, get},
+};
+
+use super::{
+    auth::{self, Need},
+    health,
+};
+use crate::state::AppState;
+
+/// One row of the table.
+#[derive(Debug)]
+pub struct RouteSpec {
+    /// HTTP method.
+    pub method: Method,
+    /// Path pattern as axum writes it.
+    pub path: &'static str,
+    /// What the caller needs.
+    pub need: Need,
+    /// A concrete path to request in tests (patterns with `{…}` filled in).
+    pub example: &'static str,
+}
+
+/// The table: (spec, handler).
+pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    let spec = |method, path, need, example| RouteSpec { method, path, need, example };
+    vec![
+        (spec(Method::GET, "/health/live", Need::Public, "/health/live"), get(health::live)),
+        (spec(Method::GET, "/health/ready", Need::Public, "/health/ready"), get(health::ready)),
+        (spec(Method::GET, "/health/metrics", Need::Public, "/health/metrics"), get(health::metrics)),
+    ]
+}
+
+/// Mounts every route of the table behind its requirement.
+pub fn mount(mut router: Router<AppState>) -> Router<AppState> {
+    for (spec, handler) in table() {
+        router = router.route(spec.path, handler.route_layer(middleware::from_fn_with_state(spec.need, auth::require)));
+    }
+    router
+}

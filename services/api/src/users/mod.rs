@@ -1,0 +1,7 @@
+//! Accounts and API tokens: the commands that create them, their credentials, and the `users` read model.
+
+pub mod credentials;
+pub mod projection;
+pub mod service;
+
+pub use service::{IssuedToken, UserError, create_token, create_user, user_stream};

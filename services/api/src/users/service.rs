@@ -1,0 +1,172 @@
+//! The user commands: load the stream, decide, store the credential, append. Shared by the CLI and the API.
+
+use chrono::Utc;
+use lawha_domain::{
+    Aggregate as _, DomainEvent as _, ExpectedVersion, Metadata, StreamId, load,
+    users::{Role, Scope, User, UserCommand, UserEvent, UserName, UserRejection},
+};
+use lawha_store::{AppendError, Database, StoreError};
+use sqlx::Row as _;
+use uuid::Uuid;
+
+use super::credentials;
+
+/// Namespace of user ids, so a name always maps to the same id.
+const USER_NAMESPACE: Uuid = Uuid::from_u128(0x6c61_7768_615f_7573_6572_735f_6e73_0001);
+
+/// Why a user command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    /// Bad input, with a message for the person who typed it.
+    #[error("{0}")]
+    Invalid(String),
+    /// The rules refused it.
+    #[error(transparent)]
+    Rejected(#[from] UserRejection),
+    /// The append failed (a concurrent change is a `Conflict`).
+    #[error(transparent)]
+    Append(#[from] AppendError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for UserError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+/// A user's stream is named after the user, so the log itself keeps names unique: creating a second "amira"
+/// conflicts on version 0 instead of racing a read-model check.
+pub fn user_stream(name: &UserName) -> StreamId {
+    StreamId::parse(format!("{}-{}", User::CATEGORY, name.as_str())).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The id of the user with this name.
+pub fn user_id(name: &UserName) -> Uuid {
+    Uuid::new_v5(&USER_NAMESPACE, name.as_str().as_bytes())
+}
+
+async fn decide_and_append(
+    db: &Database,
+    name: &UserName,
+    command: UserCommand,
+    metadata: &Metadata,
+) -> Result<(), UserError> {
+    let stream = user_stream(name);
+    let history = db.events.read_stream(&stream, 0, i64::MAX).await?;
+    let (user, version) = load::<User>(&history).map_err(|e| {
+        UserError::Store(StoreError::Corrupt {
+            position: history.last().map_or(0, |e| e.position),
+            reason: e.to_string(),
+        })
+    })?;
+    let events: Vec<_> = user.decide(&command, Utc::now())?.iter().map(|e| e.to_new_event(metadata.clone())).collect();
+    db.events.append(&stream, ExpectedVersion::Exact(version), events).await?;
+    Ok(())
+}
+
+/// Creates a user with a password: the hash is stored first (a stray hash without a user is harmless; a user
+/// without a password is not), then `UserCreated` and `PasswordChanged` are appended.
+pub async fn create_user(
+    db: &Database,
+    name: &str,
+    role: Role,
+    password: &str,
+    metadata: &Metadata,
+) -> Result<Uuid, UserError> {
+    let name = UserName::parse(name).map_err(UserError::Invalid)?;
+    credentials::check_password(password).map_err(UserError::Invalid)?;
+    let user_id = user_id(&name);
+    let stream = user_stream(&name);
+    if db.events.stream_version(&stream).await? > 0 {
+        return Err(UserRejection::AlreadyExists.into());
+    }
+    let hash = credentials::hash_password(password).map_err(UserError::Invalid)?;
+    credentials::store(&db.read_models, &format!("password:{user_id}"), &hash).await?;
+    let events = [UserEvent::UserCreated { user_id, name: name.clone(), role }, UserEvent::PasswordChanged { user_id }];
+    let events = events.iter().map(|e| e.to_new_event(metadata.clone())).collect();
+    db.events.append(&stream, ExpectedVersion::Exact(0), events).await.map_err(|e| match e {
+        AppendError::Conflict { .. } => UserError::Rejected(UserRejection::AlreadyExists),
+        other => other.into(),
+    })?;
+    Ok(user_id)
+}
+
+/// A token as shown once to its owner.
+#[derive(Debug)]
+pub struct IssuedToken {
+    /// Its id (the part after `lawha_`).
+    pub token_id: Uuid,
+    /// The whole token: `lawha_<id hex>_<secret hex>`. Never stored, never logged.
+    pub token: String,
+}
+
+/// Issues an API token for `user`.
+pub async fn create_token(
+    db: &Database,
+    user: &str,
+    label: &str,
+    scopes: Vec<Scope>,
+    metadata: &Metadata,
+) -> Result<IssuedToken, UserError> {
+    let name = UserName::parse(user).map_err(UserError::Invalid)?;
+    let token_id = Uuid::new_v4();
+    // Two v4 UUIDs give 244 random bits from the operating system's generator.
+    let secret = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+    let command = UserCommand::CreateToken { token_id, name: label.to_owned(), scopes };
+    let stream = user_stream(&name);
+    let (user_state, _) = load::<User>(&db.events.read_stream(&stream, 0, i64::MAX).await?)
+        .map_err(|e| UserError::Invalid(e.to_string()))?;
+    // Decide before storing the hash, so a refused token leaves nothing behind.
+    user_state.decide(&command, Utc::now())?;
+    credentials::store(&db.read_models, &format!("token:{token_id}"), &credentials::hash_token_secret(&secret)).await?;
+    decide_and_append(db, &name, command, metadata).await?;
+    Ok(IssuedToken { token_id, token: format!("lawha_{}_{secret}", token_id.simple()) })
+}
+
+/// Who a valid, unrevoked token belongs to and the level it grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenOwner {
+    /// The token's id.
+    pub token_id: Uuid,
+    /// The token's label.
+    pub token_name: String,
+    /// The owner's name.
+    pub user: String,
+    /// The effective level: the highest scope, never above the owner's role.
+    pub level: Role,
+}
+
+/// Checks a bearer token against the credential and the read models; `None` for anything not valid.
+pub async fn authenticate_token(db: &Database, token: &str) -> Result<Option<TokenOwner>, UserError> {
+    let Some((id, secret)) = token.strip_prefix("lawha_").and_then(|rest| rest.split_once('_')) else {
+        return Ok(None);
+    };
+    let Ok(token_id) = Uuid::parse_str(id) else { return Ok(None) };
+    let row = sqlx::query(
+        "SELECT t.name AS token_name, t.scopes, u.name AS user_name, u.role, c.hash FROM api_tokens t \
+         JOIN users u ON u.user_id = t.user_id JOIN credentials c ON c.subject = $1 \
+         WHERE t.token_id = $2 AND t.revoked_at IS NULL",
+    )
+    .bind(format!("token:{token_id}"))
+    .bind(token_id.to_string())
+    .fetch_optional(&db.read_models)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let stored: String = row.get("hash");
+    if !credentials::constant_time_eq(&credentials::hash_token_secret(secret), &stored) {
+        return Ok(None);
+    }
+    let role: Role = row.get::<String, _>("role").parse().map_err(UserError::Invalid)?;
+    let scopes: String = row.get("scopes");
+    let best = scopes.split(',').filter_map(|s| s.parse::<Scope>().ok()).map(Scope::level).max();
+    let Some(best) = best else { return Ok(None) };
+    Ok(Some(TokenOwner {
+        token_id,
+        token_name: row.get("token_name"),
+        user: row.get("user_name"),
+        level: best.min(role),
+    }))
+}

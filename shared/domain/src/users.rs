@@ -1,0 +1,346 @@
+//! People and API tokens: who may act, with which role or scopes.
+//!
+//! A user's stream holds facts about the account (created, role changed, password changed, disabled) and about
+//! its API tokens (created, revoked). Password hashes and token hashes are credentials, not facts: they never
+//! enter an event (invariant 8) and live in the store's credential table beside the log.
+
+use std::{fmt, str::FromStr};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::aggregate::{Aggregate, DomainEvent};
+
+/// What a person may do, in increasing order of power.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Reads everything an operator sees; changes nothing.
+    Viewer,
+    /// Runs backups, deployments and renewals.
+    Operator,
+    /// Manages users, tokens and settings.
+    Admin,
+}
+
+/// What an API token may do; each scope grants the level of the role of the same rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Read-only requests.
+    Read,
+    /// Operating requests (run a backup, deploy).
+    Operate,
+    /// Administration.
+    Admin,
+}
+
+/// The level a route needs; roles and scopes are compared against it.
+pub type Level = Role;
+
+impl Scope {
+    /// The role level this scope grants.
+    pub fn level(self) -> Level {
+        match self {
+            Self::Read => Role::Viewer,
+            Self::Operate => Role::Operator,
+            Self::Admin => Role::Admin,
+        }
+    }
+}
+
+macro_rules! text_enum {
+    ($ty:ty, $what:literal, $($variant:ident = $text:literal),+) => {
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(match self { $(Self::$variant => $text),+ })
+            }
+        }
+        impl FromStr for $ty {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s.trim().to_ascii_lowercase().as_str() {
+                    $($text => Ok(Self::$variant),)+
+                    other => Err(format!(concat!("unknown ", $what, " {:?}; expected one of: {}"), other, [$($text),+].join(", "))),
+                }
+            }
+        }
+    };
+}
+text_enum!(Role, "role", Viewer = "viewer", Operator = "operator", Admin = "admin");
+text_enum!(Scope, "scope", Read = "read", Operate = "operate", Admin = "admin");
+
+/// A user name: 1-64 characters of lowercase letters, digits, `.`, `_` and `-`, starting with a letter, so it
+/// is safe in URLs, logs and actor strings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct UserName(String);
+
+impl UserName {
+    /// Parses and checks a user name.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        let ok = (1..=64).contains(&name.len())
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
+        if ok {
+            Ok(Self(name.to_owned()))
+        } else {
+            Err(format!(
+                "invalid user name {name:?}: use 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter"
+            ))
+        }
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for UserName {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        Self::parse(&value)
+    }
+}
+
+impl From<UserName> for String {
+    fn from(value: UserName) -> Self {
+        value.0
+    }
+}
+
+/// Facts about a user account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum UserEvent {
+    /// The account exists.
+    UserCreated {
+        /// Its id (also the stream id).
+        user_id: Uuid,
+        /// Its unique name.
+        name: UserName,
+        /// Its role.
+        role: Role,
+    },
+    /// The password was set or changed (the hash is stored as a credential, never here).
+    PasswordChanged {
+        /// The account.
+        user_id: Uuid,
+    },
+    /// An API token was issued (its hash is a credential, never here).
+    ApiTokenCreated {
+        /// The account.
+        user_id: Uuid,
+        /// The token's id; the token text begins with it, so lookups need no scan.
+        token_id: Uuid,
+        /// A label chosen by the owner.
+        name: String,
+        /// What it may do.
+        scopes: Vec<Scope>,
+    },
+    /// An API token was revoked.
+    ApiTokenRevoked {
+        /// The account.
+        user_id: Uuid,
+        /// The token.
+        token_id: Uuid,
+    },
+}
+
+impl DomainEvent for UserEvent {}
+
+/// What may be asked of a user account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserCommand {
+    /// Create the account (the caller has checked the name is free in the users read model).
+    Create {
+        /// Its id.
+        user_id: Uuid,
+        /// Its name.
+        name: UserName,
+        /// Its role.
+        role: Role,
+    },
+    /// Record that the password changed.
+    ChangePassword,
+    /// Issue a token.
+    CreateToken {
+        /// Its id.
+        token_id: Uuid,
+        /// Its label.
+        name: String,
+        /// Its scopes.
+        scopes: Vec<Scope>,
+    },
+    /// Revoke a token.
+    RevokeToken {
+        /// The token.
+        token_id: Uuid,
+    },
+}
+
+/// Why a command on a user was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UserRejection {
+    /// Create on an existing account.
+    #[error("the user already exists")]
+    AlreadyExists,
+    /// Any other command before Create.
+    #[error("no such user")]
+    NotFound,
+    /// A token without scopes, with a bad label, or with more power than its owner.
+    #[error("{0}")]
+    InvalidToken(String),
+    /// Revoking a token that is not active.
+    #[error("no such active token")]
+    NoSuchToken,
+}
+
+/// A user account's state, folded from its events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct User {
+    /// Its id, once created.
+    pub id: Option<Uuid>,
+    /// Its role.
+    pub role: Option<Role>,
+    /// Active tokens.
+    pub tokens: Vec<Uuid>,
+}
+
+impl Aggregate for User {
+    const CATEGORY: &'static str = "user";
+    type Command = UserCommand;
+    type Event = UserEvent;
+    type Rejection = UserRejection;
+
+    fn apply(mut self, event: &UserEvent) -> Self {
+        match event {
+            UserEvent::UserCreated { user_id, role, .. } => {
+                self.id = Some(*user_id);
+                self.role = Some(*role);
+            }
+            UserEvent::PasswordChanged { .. } => {}
+            UserEvent::ApiTokenCreated { token_id, .. } => self.tokens.push(*token_id),
+            UserEvent::ApiTokenRevoked { token_id, .. } => self.tokens.retain(|t| t != token_id),
+        }
+        self
+    }
+
+    fn decide(&self, command: &UserCommand, _now: DateTime<Utc>) -> Result<Vec<UserEvent>, UserRejection> {
+        let existing = self.id.zip(self.role);
+        match (command, existing) {
+            (UserCommand::Create { user_id, name, role }, None) => {
+                Ok(vec![UserEvent::UserCreated { user_id: *user_id, name: name.clone(), role: *role }])
+            }
+            (UserCommand::Create { .. }, Some(_)) => Err(UserRejection::AlreadyExists),
+            (_, None) => Err(UserRejection::NotFound),
+            (UserCommand::ChangePassword, Some((user_id, _))) => Ok(vec![UserEvent::PasswordChanged { user_id }]),
+            (UserCommand::CreateToken { token_id, name, scopes }, Some((user_id, role))) => {
+                check_token(name, scopes, role)?;
+                let mut scopes = scopes.clone();
+                scopes.sort();
+                scopes.dedup();
+                Ok(vec![UserEvent::ApiTokenCreated {
+                    user_id,
+                    token_id: *token_id,
+                    name: name.trim().to_owned(),
+                    scopes,
+                }])
+            }
+            (UserCommand::RevokeToken { token_id }, Some((user_id, _))) => {
+                if !self.tokens.contains(token_id) {
+                    return Err(UserRejection::NoSuchToken);
+                }
+                Ok(vec![UserEvent::ApiTokenRevoked { user_id, token_id: *token_id }])
+            }
+        }
+    }
+}
+
+fn check_token(name: &str, scopes: &[Scope], owner: Role) -> Result<(), UserRejection> {
+    let invalid = |m: String| Err(UserRejection::InvalidToken(m));
+    if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return invalid("a token name is 1 to 100 printable characters".into());
+    }
+    if scopes.is_empty() {
+        return invalid("a token needs at least one scope (read, operate, admin)".into());
+    }
+    if let Some(scope) = scopes.iter().find(|s| s.level() > owner) {
+        return invalid(format!("a {owner} cannot issue a token with the {scope} scope"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::given;
+
+    fn created(role: Role) -> UserEvent {
+        UserEvent::UserCreated { user_id: Uuid::nil(), name: UserName::parse("amira").unwrap(), role }
+    }
+
+    #[test]
+    fn a_new_user_is_created_once() {
+        let cmd =
+            UserCommand::Create { user_id: Uuid::nil(), name: UserName::parse("amira").unwrap(), role: Role::Admin };
+        given::<User>([]).when(&cmd, Utc::now()).then_expect([created(Role::Admin)]);
+        given::<User>([created(Role::Admin)])
+            .when(&cmd, Utc::now())
+            .then_reject(|r| *r == UserRejection::AlreadyExists);
+    }
+
+    #[test]
+    fn tokens_never_carry_more_power_than_their_owner() {
+        let token = |scopes: Vec<Scope>| UserCommand::CreateToken { token_id: Uuid::nil(), name: "ci".into(), scopes };
+        given::<User>([created(Role::Operator)])
+            .when(&token(vec![Scope::Admin]), Utc::now())
+            .then_reject(|r| matches!(r, UserRejection::InvalidToken(m) if m.contains("operator")));
+        given::<User>([created(Role::Operator)])
+            .when(&token(vec![]), Utc::now())
+            .then_reject(|r| matches!(r, UserRejection::InvalidToken(_)));
+        given::<User>([created(Role::Operator)])
+            .when(&token(vec![Scope::Operate, Scope::Read, Scope::Read]), Utc::now())
+            .then_expect([UserEvent::ApiTokenCreated {
+                user_id: Uuid::nil(),
+                token_id: Uuid::nil(),
+                name: "ci".into(),
+                scopes: vec![Scope::Read, Scope::Operate],
+            }]);
+    }
+
+    #[test]
+    fn only_active_tokens_can_be_revoked() {
+        let issued = UserEvent::ApiTokenCreated {
+            user_id: Uuid::nil(),
+            token_id: Uuid::nil(),
+            name: "x".into(),
+            scopes: vec![Scope::Read],
+        };
+        let revoke = UserCommand::RevokeToken { token_id: Uuid::nil() };
+        given::<User>([created(Role::Admin), issued.clone()])
+            .when(&revoke, Utc::now())
+            .then_expect([UserEvent::ApiTokenRevoked { user_id: Uuid::nil(), token_id: Uuid::nil() }]);
+        given::<User>([
+            created(Role::Admin),
+            issued,
+            UserEvent::ApiTokenRevoked { user_id: Uuid::nil(), token_id: Uuid::nil() },
+        ])
+        .when(&revoke, Utc::now())
+        .then_reject(|r| *r == UserRejection::NoSuchToken);
+    }
+
+    #[test]
+    fn names_roles_and_scopes_parse_strictly() {
+        assert!(UserName::parse("ops-bot.2").is_ok());
+        for bad in ["", "Amira", "1abc", "a b", &"a".repeat(65)] {
+            assert!(UserName::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!("Operator".parse::<Role>(), Ok(Role::Operator));
+        assert!("root".parse::<Role>().unwrap_err().contains("viewer, operator, admin"));
+        assert_eq!("operate".parse::<Scope>(), Ok(Scope::Operate));
+        assert!(Role::Viewer < Role::Operator && Role::Operator < Role::Admin);
+    }
+}
