@@ -110,6 +110,7 @@ async fn run_all(args: &AppendArgs, key: &ChainKey, pid: u32, created: &mut Vec<
     for &writers in &args.writers {
         let name = format!("lawha_bench_{pid}_{writers}");
         create_database(&args.admin_url, &name, created).await?;
+        settle(&args.admin_url).await;
         let run = run_writers(&database_url(&args.admin_url, &name), key, args.events, writers).await?;
         failed |= !(run.gap_free && run.chain);
         let ratio = |base: Option<f64>| base.map_or_else(|| "-".to_owned(), |b| format!("{:.2}", run.rate / b));
@@ -214,6 +215,7 @@ async fn reference(args: &AppendArgs, db: &str) -> anyhow::Result<Reference> {
         // free.sql draws stream names at random, and on a rare run two clients draw the same one; pgbench then
         // aborts on the unique constraint. That says nothing about the rate, so such a run is simply repeated.
         let mut attempt = 1;
+        settle(&args.admin_url).await;
         let out = loop {
             match tool("pgbench", &conn, &flags).await {
                 Err(e) if attempt < 3 && e.to_string().contains("duplicate key") => attempt += 1,
@@ -258,6 +260,12 @@ fn batch_count() -> f64 {
         .find_map(|l| l.strip_prefix("lawha_append_batch_requests_count "))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0.0)
+}
+
+/// Flushes what the previous phase left dirty, so its writes are not billed to the next phase. Without the
+/// privilege (superuser or pg_checkpoint) the phases simply run unsettled.
+async fn settle(admin_url: &str) {
+    let _ = admin_exec(admin_url, "CHECKPOINT").await;
 }
 
 /// Creates a throwaway database, remembering it for the final clean-up before anything can fail.

@@ -181,3 +181,28 @@ async fn shutdown_finishes_in_flight_requests_then_stops_accepting() {
     let after = reqwest::Client::new().get(app.url("/health/live")).send().await;
     assert!(after.is_err(), "the listener still accepts after shutdown");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn security_headers_are_on_every_response_and_hsts_only_in_production() {
+    let db = postgres().await;
+    let app = spawn_app(&db.url).await;
+    for path in ["/health/live", "/no/such/page"] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        assert_eq!(headers["content-security-policy"], lawha::http::headers::CSP, "{path}");
+        assert!(!lawha::http::headers::CSP.contains("unsafe-inline"));
+        assert!(lawha::http::headers::CSP.contains("frame-ancestors 'none'"));
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+        assert!(headers.get("strict-transport-security").is_none(), "no HSTS outside production ({path})");
+    }
+    app.stop().await.unwrap();
+
+    let (mut config, dir) = common::config(&db.url);
+    config.profile = lawha_config::Profile::Production;
+    let app = spawn_with(config, dir, Router::new()).await;
+    let response = app.get("/health/live").await;
+    assert_eq!(response.headers()["strict-transport-security"], "max-age=63072000; includeSubDomains");
+    app.stop().await.unwrap();
+}

@@ -13,6 +13,25 @@ use axum::{
 use lawha_store::{AppendError, StoreError};
 use serde_json::{Value, json};
 
+/// The shape of every 4xx/5xx body, for the OpenAPI document (responses are built by [`ApiError`]).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// The inside of [`ErrorBody`].
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable snake_case code for programs (`conflict`, `invalid_query`, `unauthorized`…).
+    pub code: String,
+    /// A sentence for people, saying what is wrong and what to do.
+    pub message: String,
+    /// Machine-readable particulars (versions of a conflict, failing checks…); an object, possibly empty.
+    #[schema(value_type = Object)]
+    pub details: Value,
+}
+
 /// An error on its way to the client.
 #[derive(Debug)]
 pub struct ApiError {

@@ -17,12 +17,17 @@ use crate::{http::error::ApiError, state::AppState};
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// `GET /health/live`: 200 while the process runs.
+#[utoipa::path(get, path = "/health/live", tag = "health",
+    responses((status = 200, description = "The process runs", body = Object, example = json!({"status": "live"}))))]
 pub async fn live() -> Json<Value> {
     Json(json!({ "status": "live" }))
 }
 
 /// `GET /health/ready`: 200 only when the database answers and its schema is current; else 503 naming each
 /// failing check in `details.checks`.
+#[utoipa::path(get, path = "/health/ready", tag = "health", responses(
+    (status = 200, description = "The database answers and the schema is current", body = Object),
+    (status = 503, description = "A check fails; `details.checks` names each", body = super::error::ErrorBody)))]
 pub async fn ready(State(state): State<AppState>) -> Response {
     let mut checks = Map::new();
     let mut failing = Vec::new();
@@ -63,6 +68,8 @@ pub async fn ready(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /health/metrics`: Prometheus text format.
+#[utoipa::path(get, path = "/health/metrics", tag = "health",
+    responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain")))]
 pub async fn metrics() -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], lawha_telemetry::render_metrics())
         .into_response()

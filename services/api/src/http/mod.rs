@@ -7,8 +7,10 @@ pub mod audit;
 pub mod auth;
 pub mod context;
 pub mod error;
+pub mod headers;
 pub mod health;
 pub mod metrics;
+pub mod openapi;
 pub mod routes;
 
 use std::time::Duration;
@@ -38,5 +40,6 @@ pub fn with_middleware(routes: Router<AppState>, state: &AppState) -> Router<App
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(middleware::from_fn(error::json_errors))
         .layer(middleware::from_fn(metrics::record))
+        .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(middleware::from_fn(context::request_context))
 }

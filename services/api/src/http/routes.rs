@@ -8,9 +8,12 @@ use axum::{
     routing::{MethodRouter, get},
 };
 
+use lawha_domain::users::Role;
+
 use super::{
+    audit,
     auth::{self, Need},
-    health,
+    health, openapi,
 };
 use crate::state::AppState;
 
@@ -34,6 +37,16 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (spec(Method::GET, "/health/live", Need::Public, "/health/live"), get(health::live)),
         (spec(Method::GET, "/health/ready", Need::Public, "/health/ready"), get(health::ready)),
         (spec(Method::GET, "/health/metrics", Need::Public, "/health/metrics"), get(health::metrics)),
+        (spec(Method::GET, "/api/openapi.json", Need::Public, "/api/openapi.json"), get(openapi::document)),
+        (spec(Method::GET, "/api/v1/audit", Need::AtLeast(Role::Viewer), "/api/v1/audit"), get(audit::list)),
+        (
+            spec(Method::GET, "/api/v1/audit/export", Need::AtLeast(Role::Viewer), "/api/v1/audit/export?format=csv"),
+            get(audit::export),
+        ),
+        (
+            spec(Method::GET, "/api/v1/audit/{position}", Need::AtLeast(Role::Viewer), "/api/v1/audit/1"),
+            get(audit::event),
+        ),
     ]
 }
 

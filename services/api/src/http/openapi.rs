@@ -1,0 +1,40 @@
+//! The OpenAPI 3.1 document at `GET /api/openapi.json`, generated from the handlers' annotations. A test checks
+//! that every `/api/v1` route of the route table is in it, with its security requirement and the error shape.
+
+use axum::Json;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+
+use super::{audit, error, health};
+
+/// The document.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(title = "Lawha", description = "Lawha's JSON API. Authenticate with `Authorization: Bearer <token>`."),
+    paths(health::live, health::ready, health::metrics, audit::list, audit::event, audit::export),
+    components(schemas(error::ErrorBody, error::ErrorDetail, audit::AuditPage, audit::AuditItem)),
+    modifiers(&BearerAuth),
+    tags((name = "health", description = "Liveness, readiness and metrics"), (name = "audit", description = "The audit log"))
+)]
+pub struct ApiDoc;
+
+/// Declares the bearer token scheme the API's `security` requirements name.
+#[derive(Debug)]
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("lawha_…").build()),
+        );
+    }
+}
+
+/// `GET /api/openapi.json`.
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
