@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod http;
 pub mod projections;
+pub mod session;
 pub mod state;
 pub mod users;
 

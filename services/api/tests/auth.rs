@@ -51,6 +51,12 @@ async fn every_route_answers_each_principal_as_its_declared_need_says() {
             let mut request = app.client.request(spec.method.clone(), app.url(spec.example));
             if let Some(token) = token {
                 request = request.bearer_auth(token);
+            } else if spec.method != reqwest::Method::GET {
+                // An anonymous browser posts with its session cookie and CSRF token, as a page would.
+                let session = app.get("/api/v1/session").await;
+                let cookie = session.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+                let csrf = session.json::<serde_json::Value>().await.unwrap()["csrf"].as_str().unwrap().to_owned();
+                request = request.header("cookie", cookie).header("x-csrf-token", csrf);
             }
             let status = request.send().await.unwrap().status();
             let expected_refusal = match (spec.need, token, level) {

@@ -37,7 +37,16 @@ pub enum Need {
 /// refused at once (401), so a client never silently runs anonymously with a broken token.
 pub async fn authenticate(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let Some(value) = request.headers().get(header::AUTHORIZATION) else {
-        return next.run(request).await;
+        let session = request.extensions().get::<tower_sessions::Session>().cloned();
+        return match session_principal(&state, session).await {
+            Ok(Some(principal)) => {
+                request.extensions_mut().insert(Actor(principal.actor.clone()));
+                request.extensions_mut().insert(principal);
+                next.run(request).await
+            }
+            Ok(None) => next.run(request).await,
+            Err(e) => ApiError::internal(e.as_ref()).into_response(),
+        };
     };
     let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim) else {
         return unauthorized("the Authorization header must be `Bearer <token>`");
@@ -56,6 +65,22 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
         Ok(None) => unauthorized("the token is unknown, revoked or malformed"),
         Err(e) => ApiError::internal(&e).into_response(),
     }
+}
+
+/// The principal of a signed-in session: the user with the role the users read model gives it now (so a role
+/// change applies at once, without signing out).
+async fn session_principal(
+    state: &AppState,
+    session: Option<tower_sessions::Session>,
+) -> Result<Option<Principal>, Box<dyn std::error::Error + Send + Sync>> {
+    let Some(session) = session else { return Ok(None) };
+    let Some(user) = crate::session::signed_in_user(&session).await? else { return Ok(None) };
+    let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE name = $1")
+        .bind(user.clone())
+        .fetch_optional(&state.db.read_models)
+        .await?;
+    let Some(level) = role.and_then(|r| r.parse::<Role>().ok()) else { return Ok(None) };
+    Ok(Some(Principal { actor: format!("user:{user}"), user, level }))
 }
 
 fn unauthorized(message: &str) -> Response {

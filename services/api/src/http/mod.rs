@@ -6,12 +6,14 @@
 pub mod audit;
 pub mod auth;
 pub mod context;
+pub mod csrf;
 pub mod error;
 pub mod headers;
 pub mod health;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;
+pub mod signin;
 
 use std::time::Duration;
 
@@ -38,6 +40,11 @@ pub fn with_middleware(routes: Router<AppState>, state: &AppState) -> Router<App
             Duration::from_secs(http.request_timeout_secs),
         ))
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
+        .layer(crate::session::layer(
+            crate::session::DbSessionStore::new(state.db.read_models.clone()),
+            state.config.profile.is_production(),
+        ))
         .layer(middleware::from_fn(error::json_errors))
         .layer(middleware::from_fn(metrics::record))
         .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))

@@ -5,7 +5,7 @@ use axum::{
     Router,
     http::Method,
     middleware,
-    routing::{MethodRouter, get},
+    routing::{MethodRouter, get, post},
 };
 
 use lawha_domain::users::Role;
@@ -13,7 +13,7 @@ use lawha_domain::users::Role;
 use super::{
     audit,
     auth::{self, Need},
-    health, openapi,
+    health, openapi, signin,
 };
 use crate::state::AppState;
 
@@ -38,6 +38,18 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (spec(Method::GET, "/health/ready", Need::Public, "/health/ready"), get(health::ready)),
         (spec(Method::GET, "/health/metrics", Need::Public, "/health/metrics"), get(health::metrics)),
         (spec(Method::GET, "/api/openapi.json", Need::Public, "/api/openapi.json"), get(openapi::document)),
+        (spec(Method::GET, "/api/v1/session", Need::Public, "/api/v1/session"), get(signin::current)),
+        (spec(Method::POST, "/login", Need::Public, "/login"), post(signin::login)),
+        (spec(Method::POST, "/logout", Need::Public, "/logout"), post(signin::logout)),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/session/sign-out-everywhere",
+                Need::AtLeast(Role::Viewer),
+                "/api/v1/session/sign-out-everywhere",
+            ),
+            post(signin::sign_out_everywhere),
+        ),
         (spec(Method::GET, "/api/v1/audit", Need::AtLeast(Role::Viewer), "/api/v1/audit"), get(audit::list)),
         (
             spec(Method::GET, "/api/v1/audit/export", Need::AtLeast(Role::Viewer), "/api/v1/audit/export?format=csv"),
