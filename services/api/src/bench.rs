@@ -28,7 +28,7 @@ pub struct AppendArgs {
     #[arg(long, default_value_t = 100_000)]
     pub events: u64,
     /// Numbers of concurrent writers, one run each, comma-separated.
-    #[arg(long, value_delimiter = ',', default_values_t = [1, 8, 32])]
+    #[arg(long, value_delimiter = ',', default_value = "1,8,32")]
     pub writers: Vec<u64>,
     /// Server where the bench creates (and drops) its own throwaway databases; the configured database is
     /// never touched. pgbench and psql use its host, port and user (a password comes from PGPASSWORD or ~/.pgpass).

@@ -97,6 +97,10 @@ impl Database {
                     .options([("plan_cache_mode", "force_custom_plan")]);
                 Typed::Pg(
                     PgPoolOptions::new()
+                        // No ping before every acquire: the appender acquires once per batch, and the ping was a
+                        // round trip inside the append lock's critical path. A dead connection fails its query
+                        // instead, is dropped, and the next acquire opens a fresh one.
+                        .test_before_acquire(false)
                         .max_connections(options.max_connections)
                         .acquire_timeout(options.acquire_timeout)
                         .connect_with(connect)

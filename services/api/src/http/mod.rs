@@ -8,6 +8,7 @@ pub mod auth;
 pub mod context;
 pub mod csrf;
 pub mod error;
+pub mod events;
 pub mod headers;
 pub mod health;
 pub mod metrics;

@@ -7,14 +7,14 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{audit, error, health, signin};
+use super::{audit, error, events, health, signin};
 
 /// The document.
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "Lawha", description = "Lawha's JSON API. Authenticate with `Authorization: Bearer <token>`."),
     paths(health::live, health::ready, health::metrics, audit::list, audit::event, audit::export,
-        signin::current, signin::login, signin::logout, signin::sign_out_everywhere),
+        events::stream, signin::current, signin::login, signin::logout, signin::sign_out_everywhere),
     components(schemas(error::ErrorBody, error::ErrorDetail, audit::AuditPage, audit::AuditItem)),
     modifiers(&BearerAuth),
     tags((name = "health", description = "Liveness, readiness and metrics"), (name = "audit", description = "The audit log"),

@@ -13,7 +13,7 @@ use lawha_domain::users::Role;
 use super::{
     audit,
     auth::{self, Need},
-    health, openapi, signin,
+    events, health, openapi, signin,
 };
 use crate::state::AppState;
 
@@ -49,6 +49,10 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 "/api/v1/session/sign-out-everywhere",
             ),
             post(signin::sign_out_everywhere),
+        ),
+        (
+            spec(Method::GET, "/api/v1/events/stream", Need::AtLeast(Role::Viewer), "/api/v1/events/stream"),
+            get(events::stream),
         ),
         (spec(Method::GET, "/api/v1/audit", Need::AtLeast(Role::Viewer), "/api/v1/audit"), get(audit::list)),
         (
