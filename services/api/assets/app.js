@@ -1,0 +1,184 @@
+// Lawha's script: progressive enhancement only. Every page works without it; it adds
+//  - live rows on the audit log (Server-Sent Events), and
+//  - a confirmation before buttons marked data-confirm submit their form.
+// No framework, no third-party code, nothing inline (the CSP allows scripts from 'self' only).
+// Text from the server is only ever inserted with textContent, never as HTML.
+(function () {
+  "use strict";
+
+  // Confirmation: <button data-confirm="Revoke this token?">. The question comes from the page, so it is
+  // already translated. A click is what submits a form, also for the Enter key, so one listener suffices.
+  var CONFIRMABLE = "button[data-confirm], input[type=submit][data-confirm], input[type=image][data-confirm]";
+
+  function onConfirmClick(event) {
+    var target = event.target;
+    var button = target && target.closest ? target.closest(CONFIRMABLE) : null;
+    if (!button) {
+      return;
+    }
+    if (!window.confirm(button.getAttribute("data-confirm") || "")) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }
+
+  // Live audit rows. The table (or an element around it) carries data-live="audit"; optional attributes:
+  //   data-live-src  the stream's URL (default /api/v1/events/stream; set it when the UI has a prefix)
+  //   data-live-max  how many rows the table keeps (default 200)
+  // Rows rendered by the server carry data-position, so an event is never shown twice.
+  var DEFAULT_STREAM = "/api/v1/events/stream";
+  var MIN_DELAY_MS = 1000;
+  var MAX_DELAY_MS = 60000;
+  var NATIVE_RETRIES = 3;
+
+  // A new EventSource cannot send Last-Event-ID, so the position reached so far also travels as ?after=N,
+  // for a server that reads it; one that does not starts at its head and the rows missed appear on reload.
+  function withAfter(url, position) {
+    if (!position) {
+      return url;
+    }
+    return url + (url.indexOf("?") === -1 ? "?" : "&") + "after=" + encodeURIComponent(String(position));
+  }
+
+  function startLiveAudit(root) {
+    var table = root.tagName === "TABLE" ? root : root.querySelector("table");
+    var body = table ? table.tBodies[0] || table.createTBody() : null;
+    if (!body || typeof window.EventSource !== "function") {
+      return;
+    }
+    var url = root.getAttribute("data-live-src") || DEFAULT_STREAM;
+    var maxRows = parseInt(root.getAttribute("data-live-max") || "200", 10) || 200;
+    var lang = document.documentElement.getAttribute("lang") || "en";
+    var lastPosition = highestPosition(body);
+    var failures = 0;
+    var source = null;
+    var timer = null;
+
+    function connect() {
+      timer = null;
+      source = new window.EventSource(withAfter(url, lastPosition));
+      source.addEventListener("open", function () {
+        failures = 0;
+      });
+      source.addEventListener("message", function (message) {
+        var event;
+        try {
+          event = JSON.parse(message.data);
+        } catch (ignored) {
+          return;
+        }
+        if (!event || typeof event.position !== "number" || event.position <= lastPosition) {
+          return;
+        }
+        lastPosition = event.position;
+        prependRow(body, event, lang, maxRows);
+      });
+      source.addEventListener("error", function () {
+        failures += 1;
+        // While the browser retries by itself it sends Last-Event-ID, so the server resumes without a gap:
+        // leave short interruptions to it. When it gives up (an HTTP error, a proxy's error page) or keeps
+        // failing, reconnect on our own schedule with a growing, jittered delay.
+        if (source.readyState !== window.EventSource.CLOSED && failures < NATIVE_RETRIES) {
+          return;
+        }
+        source.close();
+        source = null;
+        var delay = Math.min(MAX_DELAY_MS, MIN_DELAY_MS * Math.pow(2, failures - 1));
+        timer = window.setTimeout(connect, delay / 2 + Math.random() * (delay / 2));
+      });
+    }
+
+    window.addEventListener("pagehide", function () {
+      if (source) {
+        source.close();
+      }
+      if (timer) {
+        window.clearTimeout(timer);
+      }
+    });
+    connect();
+  }
+
+  function highestPosition(body) {
+    var highest = 0;
+    var rows = body.querySelectorAll("tr[data-position]");
+    for (var i = 0; i < rows.length; i += 1) {
+      var position = parseInt(rows[i].getAttribute("data-position"), 10);
+      if (position > highest) {
+        highest = position;
+      }
+    }
+    return highest;
+  }
+
+  function cell(row, className, text) {
+    var td = document.createElement("td");
+    td.className = className;
+    td.textContent = text === null || text === undefined ? "" : String(text);
+    row.appendChild(td);
+    return td;
+  }
+
+  function timeCell(row, recordedAt, lang) {
+    var td = cell(row, "time", "");
+    var when = new Date(recordedAt);
+    var time = document.createElement("time");
+    time.setAttribute("datetime", String(recordedAt));
+    time.textContent = isNaN(when.getTime()) ? String(recordedAt || "") : formatTime(when, lang);
+    td.appendChild(time);
+  }
+
+  // The server writes "25 Nov 2026, 18:30 UTC" and "٢٥ نوفمبر ٢٠٢٦، ١٨:٣٠ UTC"; these Intl locales give the
+  // same text (en-GB for the day-month order, Arabic-Indic digits asked for explicitly).
+  var INTL_LOCALES = { en: "en-GB", ar: "ar-u-nu-arab" };
+
+  function formatTime(when, lang) {
+    try {
+      return new Intl.DateTimeFormat(INTL_LOCALES[lang] || lang, {
+        day: "numeric",
+        month: "short",
+        year: "numeric",
+        hour: "2-digit",
+        minute: "2-digit",
+        hourCycle: "h23",
+        timeZone: "UTC"
+      }).format(when) + " UTC";
+    } catch (ignored) {
+      return when.toISOString();
+    }
+  }
+
+  function prependRow(body, event, lang, maxRows) {
+    var empty = body.querySelector("tr[data-empty]");
+    if (empty) {
+      empty.parentNode.removeChild(empty);
+    }
+    var row = document.createElement("tr");
+    row.setAttribute("data-position", String(event.position));
+    row.className = "is-new";
+    timeCell(row, event.recorded_at, lang);
+    cell(row, "actor", event.actor);
+    cell(row, "ip", event.ip);
+    cell(row, "action", event.event_type);
+    cell(row, "target", event.stream);
+    cell(row, "summary", event.summary);
+    body.insertBefore(row, body.firstChild);
+    while (body.rows.length > maxRows) {
+      body.deleteRow(body.rows.length - 1);
+    }
+  }
+
+  function init() {
+    document.addEventListener("click", onConfirmClick, true);
+    var live = document.querySelectorAll('[data-live="audit"]');
+    for (var i = 0; i < live.length; i += 1) {
+      startLiveAudit(live[i]);
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

@@ -1,0 +1,198 @@
+# واجهة لوحة باللغة العربية (Lawha's user interface, Arabic).
+#
+# Every message id here must also exist in ../en/main.ftl (a unit test compares them).
+# Register: formal Modern Standard Arabic. Plural forms follow the Arabic CLDR categories
+# (zero, one, two, few, many, other); numbers are shown with Arabic-Indic digits by the bundle.
+
+## Application frame
+
+app-name = لوحة
+document-title = { $page } — لوحة
+skip-to-content = الانتقال إلى المحتوى
+nav-label = التنقل الرئيسي
+nav-dashboard = لوحة المعلومات
+nav-audit = سجل التدقيق
+nav-users = المستخدمون
+nav-account = الحساب
+nav-settings = الإعدادات
+nav-sign-in = تسجيل الدخول
+nav-sign-out = تسجيل الخروج
+header-signed-in-as = تم تسجيل الدخول باسم { $user }
+language-endonym = العربية
+
+## Sign-in
+
+sign-in-title = تسجيل الدخول
+sign-in-username = اسم المستخدم
+sign-in-password = كلمة المرور
+sign-in-totp = رمز التحقق بخطوتين
+sign-in-totp-hint = أدخل الرمز المكوَّن من ستة أرقام من تطبيق المصادقة، أو أحد رموز الاسترداد.
+sign-in-submit = دخول
+sign-in-error-invalid = اسم المستخدم أو كلمة المرور غير صحيحة.
+sign-in-error-totp = رمز التحقق بخطوتين غير صحيح.
+sign-in-error-locked =
+    هذا الحساب مقفل مؤقتًا. يُرجى المحاولة مرة أخرى بعد { $minutes ->
+        [zero] أقل من دقيقة
+        [one] دقيقة واحدة
+        [two] دقيقتين
+        [few] { $minutes } دقائق
+        [many] { $minutes } دقيقة
+       *[other] { $minutes } دقيقة
+    }.
+sign-in-error-throttled = محاولات كثيرة جدًا. يُرجى الانتظار قليلًا ثم المحاولة مرة أخرى.
+
+## Audit log
+
+audit-title = سجل التدقيق
+audit-filters = عوامل التصفية
+audit-filter-actor = المنفِّذ
+audit-filter-event-type = نوع الحدث
+audit-filter-stream = التدفق
+audit-filter-from = من
+audit-filter-to = إلى
+audit-filter-search = بحث
+audit-filter-apply = تطبيق عوامل التصفية
+audit-filter-reset = مسح عوامل التصفية
+audit-table-caption = أحداث التدقيق، الأحدث أولًا
+audit-col-time = الوقت
+audit-col-actor = المنفِّذ
+audit-col-ip = عنوان IP
+audit-col-action = الإجراء
+audit-col-target = الهدف
+audit-col-summary = الملخص
+audit-export-csv = تصدير بصيغة CSV
+audit-export-jsonl = تصدير بصيغة JSON Lines
+audit-chain-title = حالة السلسلة
+audit-chain-verified = السلسلة سليمة.
+audit-chain-broken = السلسلة مكسورة عند الموضع { $position }.
+audit-chain-never = لم يُتحقَّق من السلسلة قط.
+audit-chain-last-verified = آخر تحقق: { $time }
+audit-verify-now = تحقق الآن
+audit-raw-event = الحدث الخام
+audit-show-raw = عرض الحدث الخام
+
+## Dashboard
+
+dashboard-title = لوحة المعلومات
+dashboard-cpu = المعالج
+dashboard-memory = الذاكرة
+dashboard-disk = القرص
+dashboard-load = متوسط الحمل
+dashboard-uptime = مدة التشغيل
+dashboard-recent-activity = النشاط الأخير
+dashboard-last-hour = آخر ساعة
+dashboard-percent-used = الاستخدام: { $percent }٪
+duration-days =
+    { $days ->
+        [one] يوم واحد
+        [two] يومان
+        [few] { $days } أيام
+        [many] { $days } يومًا
+       *[other] { $days } يوم
+    }
+duration-hours =
+    { $hours ->
+        [one] ساعة واحدة
+        [two] ساعتان
+        [few] { $hours } ساعات
+        [many] { $hours } ساعة
+       *[other] { $hours } ساعة
+    }
+duration-minutes =
+    { $minutes ->
+        [one] دقيقة واحدة
+        [two] دقيقتان
+        [few] { $minutes } دقائق
+        [many] { $minutes } دقيقة
+       *[other] { $minutes } دقيقة
+    }
+
+## Users
+
+users-title = المستخدمون
+users-name = الاسم
+users-role = الدور
+users-password = كلمة المرور
+users-create = إنشاء مستخدم
+users-create-title = مستخدم جديد
+role-admin = مسؤول
+role-operator = مشغِّل
+role-viewer = مُطَّلِع
+
+## Account
+
+account-title = الحساب
+account-change-password = تغيير كلمة المرور
+account-current-password = كلمة المرور الحالية
+account-new-password = كلمة المرور الجديدة
+account-confirm-password = تأكيد كلمة المرور الجديدة
+account-two-factor = التحقق بخطوتين
+account-2fa-on = التحقق بخطوتين مفعَّل.
+account-2fa-off = التحقق بخطوتين غير مفعَّل.
+account-2fa-enroll = تفعيل التحقق بخطوتين
+account-2fa-scan = امسح هذا الرمز بتطبيق المصادقة، ثم أدخل الرمز الذي يظهر فيه.
+account-2fa-code = رمز التحقق
+account-2fa-confirm = تأكيد
+account-2fa-disable = إيقاف التحقق بخطوتين
+account-recovery-codes = رموز الاسترداد
+account-recovery-codes-hint = يصلح كل رمز لمرة واحدة فقط. احفظ الرموز في مكان آمن، فلن تُعرض مرة أخرى.
+account-tokens = رموز الواجهة البرمجية (API)
+account-token-name = اسم الرمز
+account-token-scopes = الصلاحيات
+account-token-create = إنشاء رمز
+account-token-created = انسخ هذا الرمز الآن، فلن يُعرض مرة أخرى.
+account-token-revoke = إبطال
+account-token-revoke-confirm = هل تريد إبطال هذا الرمز؟ ستتوقف البرامج التي تستخدمه عن العمل.
+account-token-last-used = آخر استخدام
+account-token-never-used = لم يُستخدم قط
+account-sign-out-everywhere = تسجيل الخروج من جميع الأجهزة
+scope-read = القراءة
+scope-operate = التشغيل
+scope-admin = الإدارة
+
+## Settings
+
+settings-title = الإعدادات
+settings-language = اللغة
+settings-language-ar = العربية
+settings-language-en = الإنجليزية
+
+## Generic
+
+action-save = حفظ
+action-cancel = إلغاء
+action-confirm = هل أنت متأكد؟
+pagination-label = التنقل بين الصفحات
+pagination-previous = الصفحة السابقة
+pagination-next = الصفحة التالية
+no-results = لا توجد نتائج.
+
+## Errors
+
+error-status = خطأ { $status }
+error-go-home = العودة إلى الصفحة الرئيسية
+error-400-title = طلب غير صالح
+error-400-text = تعذَّر فهم الطلب. يُرجى مراجعة البيانات المُدخلة والمحاولة مرة أخرى.
+error-401-title = يلزم تسجيل الدخول
+error-401-text = يجب تسجيل الدخول لعرض هذه الصفحة.
+error-403-title = الوصول مرفوض
+error-403-text = لا يملك حسابك صلاحية تنفيذ هذا الإجراء.
+error-404-title = الصفحة غير موجودة
+error-404-text = الصفحة المطلوبة غير موجودة أو نُقلت إلى مكان آخر.
+error-500-title = حدث خطأ
+error-500-text = تعذَّر على الخادم إتمام طلبك. سُجِّل الخطأ، فيُرجى المحاولة لاحقًا.
+
+## Dates (month names, used by format_datetime)
+
+month-1 = يناير
+month-2 = فبراير
+month-3 = مارس
+month-4 = أبريل
+month-5 = مايو
+month-6 = يونيو
+month-7 = يوليو
+month-8 = أغسطس
+month-9 = سبتمبر
+month-10 = أكتوبر
+month-11 = نوفمبر
+month-12 = ديسمبر
