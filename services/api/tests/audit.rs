@@ -48,9 +48,15 @@ async fn request_id_actor_and_client_ip_flow_into_event_metadata_and_the_audit_l
     let routes = Router::new().route("/test/notes", post(append_note)).layer(Extension(Actor("user:amira".into())));
     let app = spawn_with(config, dir, routes).await;
 
+    // A state-changing request from a browser carries its session's CSRF token.
+    let session = app.get("/api/v1/session").await;
+    let cookie = session.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let csrf = session.json::<Value>().await.unwrap()["csrf"].as_str().unwrap().to_owned();
     let response = app
         .client
         .post(app.url("/test/notes"))
+        .header("cookie", cookie)
+        .header("x-csrf-token", csrf)
         .header("x-request-id", "req-audit-1")
         .header("x-forwarded-for", "198.51.100.23")
         .header("user-agent", "lawha-test/1.0")

@@ -92,7 +92,14 @@ fn unauthorized(message: &str) -> Response {
 /// Middleware for one route: lets the request through only if its principal meets `need`.
 pub async fn require(State(need): State<Need>, request: Request, next: Next) -> Response {
     let Need::AtLeast(level) = need else { return next.run(request).await };
+    let wants_html = request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
     match request.extensions().get::<Principal>() {
+        // A browser asking for a page is sent to the sign-in page rather than shown a JSON error.
+        None if wants_html => axum::response::Redirect::to("/login").into_response(),
         None => unauthorized("sign in or send `Authorization: Bearer <token>`"),
         Some(p) if p.level < level => ApiError::new(
             StatusCode::FORBIDDEN,

@@ -1,4 +1,5 @@
-//! CSRF protection for every state-changing request that rides on the session cookie: the request must carry
+//! CSRF protection for every state-changing request that rides on the session cookie (and for sign-in itself):
+//! the request must carry
 //! the session's token, in the `x-csrf-token` header (scripts) or a `csrf` form field (HTML forms). Requests
 //! with a bearer token are exempt (a token is never sent ambiently by a browser), and so are webhooks, which
 //! carry their own signature.
@@ -23,7 +24,15 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let exempt =
         request.headers().contains_key(header::AUTHORIZATION) || request.uri().path().starts_with("/webhooks/");
-    if safe || exempt {
+    // Without the session cookie a request carries no ambient credential to abuse, except at sign-in, where a
+    // forged form would sign the victim's browser into the attacker's account ("login CSRF").
+    let has_cookie = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|c| c.split(';').any(|p| p.trim_start().starts_with(session::COOKIE))));
+    let ambient = has_cookie || request.uri().path() == "/login";
+    if safe || exempt || !ambient {
         return next.run(request).await;
     }
     let Some(session) = request.extensions().get::<Session>().cloned() else {

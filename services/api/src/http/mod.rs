@@ -13,6 +13,7 @@ pub mod headers;
 pub mod health;
 pub mod metrics;
 pub mod openapi;
+pub mod pages;
 pub mod routes;
 pub mod signin;
 

@@ -13,7 +13,7 @@ use lawha_domain::users::Role;
 use super::{
     audit,
     auth::{self, Need},
-    events, health, openapi, signin,
+    events, health, openapi, pages, signin,
 };
 use crate::state::AppState;
 
@@ -38,6 +38,11 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (spec(Method::GET, "/health/ready", Need::Public, "/health/ready"), get(health::ready)),
         (spec(Method::GET, "/health/metrics", Need::Public, "/health/metrics"), get(health::metrics)),
         (spec(Method::GET, "/api/openapi.json", Need::Public, "/api/openapi.json"), get(openapi::document)),
+        (spec(Method::GET, "/", Need::Public, "/"), get(pages::home)),
+        (spec(Method::GET, "/login", Need::Public, "/login"), get(pages::login_page)),
+        (spec(Method::GET, "/audit", Need::AtLeast(Role::Viewer), "/audit"), get(pages::audit_page)),
+        (spec(Method::POST, "/settings/language", Need::Public, "/settings/language"), post(pages::set_language)),
+        (spec(Method::GET, "/assets/{file}", Need::Public, "/assets/app.css"), get(pages::asset)),
         (spec(Method::GET, "/api/v1/session", Need::Public, "/api/v1/session"), get(signin::current)),
         (spec(Method::POST, "/login", Need::Public, "/login"), post(signin::login)),
         (spec(Method::POST, "/logout", Need::Public, "/logout"), post(signin::logout)),

@@ -52,10 +52,39 @@ pub async fn login(
     State(state): State<AppState>,
     context: RequestContext,
     session: Session,
+    headers: axum::http::HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, ApiError> {
     let metadata = context.metadata();
-    match signin::sign_in(&state.db, form.username.trim(), &form.password, &metadata).await {
+    // A browser posting the sign-in page gets pages back; scripts get JSON.
+    let html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    let outcome = signin::sign_in(&state.db, form.username.trim(), &form.password, &metadata).await;
+    if html {
+        return match outcome {
+            Ok(user) => {
+                session::begin(&session, &user).await.map_err(|e| session_error(&e))?;
+                Ok(axum::response::Redirect::to("/audit").into_response())
+            }
+            Err(signin::SignInError::InvalidCredentials) => Ok(super::pages::login_failed(
+                &session,
+                &headers,
+                &form.username,
+                StatusCode::UNAUTHORIZED,
+                "sign-in-error-invalid",
+            )
+            .await),
+            Err(signin::SignInError::LockedOut { .. }) => Ok(super::pages::login_failed(
+                &session,
+                &headers,
+                &form.username,
+                StatusCode::TOO_MANY_REQUESTS,
+                "sign-in-error-throttled",
+            )
+            .await),
+            Err(signin::SignInError::Store(message)) => Err(ApiError::internal(&std::io::Error::other(message))),
+        };
+    }
+    match outcome {
         Ok(user) => {
             let csrf = session::begin(&session, &user).await.map_err(|e| session_error(&e))?;
             Ok(Json(json!({ "user": user, "csrf": csrf })).into_response())

@@ -17,7 +17,7 @@ use axum::{
 };
 use chrono::{DateTime, SecondsFormat};
 use lawha_store::EventFilter;
-pub use query::{AuditFilter, AuditQuery, ExportFormat, ExportQuery, QueryError, StreamSelector};
+pub use query::{AuditFilter, AuditQuery, ExportFormat, ExportQuery, QueryError, StreamSelector, rejected};
 use serde::Serialize;
 use serde_json::Value;
 use sql::{Bind, Page, Select};
@@ -80,13 +80,19 @@ pub async fn list(
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Json<AuditPage>, ApiError> {
     let Query(query) = query.map_err(|r| query::rejected(&r))?;
+    Ok(Json(page(&state, &query).await?))
+}
+
+/// One page of the filtered audit log, newest first; the JSON list and the audit page both use it.
+pub async fn page(state: &AppState, query: &AuditQuery) -> Result<AuditPage, ApiError> {
     // One row more than asked tells whether another page exists without a COUNT.
     let select = query.filter.select(Page::NewestBefore(query.before), query.limit + 1);
     let mut items = fetch(&state.db.read_models, select).await.map_err(|e| ApiError::internal(&e))?;
-    let more = items.len() > query.limit as usize;
-    items.truncate(query.limit as usize);
+    let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
+    let more = items.len() > limit;
+    items.truncate(limit);
     let next_before = if more { items.last().map(|i| i.position) } else { None };
-    Ok(Json(AuditPage { items, next_before }))
+    Ok(AuditPage { items, next_before })
 }
 
 /// `GET /api/v1/audit/{position}`: the stored event at `position`, as recorded.
