@@ -83,6 +83,10 @@ impl App {
         let grace = Duration::from_secs(self.state.config.http.shutdown_grace_secs);
         tracing::info!(address = %self.local_addr(), backend = ?self.state.db.backend(), "serving");
         let runner = tokio::spawn(self.runner.run(stop.clone()));
+        let purger = tokio::spawn(purge_sessions(
+            crate::session::DbSessionStore::new(self.state.db.read_models.clone()),
+            stop.clone(),
+        ));
         let router = http::router(self.state.clone(), self.extra_routes);
         let signal = stop.clone();
         let server = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -100,9 +104,25 @@ impl App {
         }
         stop.cancel();
         let _ = runner.await;
+        let _ = purger.await;
         self.state.db.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Deletes expired sessions every ten minutes (loading already ignores them; this keeps the table small).
+async fn purge_sessions(store: crate::session::DbSessionStore, stop: CancellationToken) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = every.tick() => {
+                if let Err(error) = store.purge_expired().await {
+                    tracing::warn!(%error, "could not purge expired sessions");
+                }
+            }
+        }
     }
 }
 

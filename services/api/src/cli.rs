@@ -1,4 +1,4 @@
-//! The command line: `lawha serve | migrate | config check | audit verify | projections rebuild | bench append`.
+//! The command line: `lawha serve | migrate | config check | audit verify | projections rebuild | admin … | bench append`.
 
 use std::path::PathBuf;
 

@@ -110,20 +110,35 @@ pub struct AuditRow {
 }
 
 /// The filters as typed, to fill the form again.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default)]
 pub struct TypedFilters {
-    #[serde(default)]
     actor: String,
-    #[serde(default)]
     event_type: String,
-    #[serde(default)]
     stream: String,
-    #[serde(default)]
     since: String,
-    #[serde(default)]
     until: String,
-    #[serde(default)]
     q: String,
+}
+
+impl TypedFilters {
+    /// The form's values from the query pairs (the last value of a key wins; unknown keys are the parser's
+    /// business, which reports them).
+    fn from_pairs(pairs: &[(String, String)]) -> Self {
+        let mut filters = Self::default();
+        for (key, value) in pairs {
+            let field = match key.as_str() {
+                "actor" => &mut filters.actor,
+                "event_type" => &mut filters.event_type,
+                "stream" => &mut filters.stream,
+                "since" => &mut filters.since,
+                "until" => &mut filters.until,
+                "q" => &mut filters.q,
+                _ => continue,
+            };
+            field.clone_from(value);
+        }
+        filters
+    }
 }
 
 /// The audit log page.
@@ -158,8 +173,7 @@ pub async fn audit_page(
     let lang = page.lang;
     let page = page.with_nav(nav(lang, Section::Audit)).with_user(user.unwrap_or_default());
     let pairs: Vec<(String, String)> = raw.0.into_iter().filter(|(_, v)| !v.is_empty()).collect();
-    let filters: TypedFilters =
-        serde_urlencoded::from_str(&serde_urlencoded::to_string(&pairs).unwrap_or_default()).unwrap_or_default();
+    let filters = TypedFilters::from_pairs(&pairs);
     let export_query =
         serde_urlencoded::to_string(pairs.iter().filter(|(k, _)| k != "before" && k != "limit").collect::<Vec<_>>())
             .unwrap_or_default();

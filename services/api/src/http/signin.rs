@@ -58,55 +58,34 @@ pub async fn login(
     let metadata = context.metadata();
     // A browser posting the sign-in page gets pages back; scripts get JSON.
     let html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
-    let outcome = signin::sign_in(&state.db, form.username.trim(), &form.password, &metadata).await;
-    if html {
-        return match outcome {
-            Ok(user) => {
-                session::begin(&session, &user).await.map_err(|e| session_error(&e))?;
-                Ok(axum::response::Redirect::to("/audit").into_response())
-            }
-            Err(signin::SignInError::InvalidCredentials) => Ok(super::pages::login_failed(
-                &session,
-                &headers,
-                &form.username,
-                StatusCode::UNAUTHORIZED,
-                "sign-in-error-invalid",
-            )
-            .await),
-            Err(signin::SignInError::LockedOut { .. }) => Ok(super::pages::login_failed(
-                &session,
-                &headers,
-                &form.username,
-                StatusCode::TOO_MANY_REQUESTS,
-                "sign-in-error-throttled",
-            )
-            .await),
-            Err(signin::SignInError::Store(message)) => Err(ApiError::internal(&std::io::Error::other(message))),
-        };
-    }
-    match outcome {
+    let refusal = match signin::sign_in(&state.db, form.username.trim(), &form.password, &metadata).await {
         Ok(user) => {
             let csrf = session::begin(&session, &user).await.map_err(|e| session_error(&e))?;
-            Ok(Json(json!({ "user": user, "csrf": csrf })).into_response())
+            return Ok(if html {
+                axum::response::Redirect::to("/audit").into_response()
+            } else {
+                Json(json!({ "user": user, "csrf": csrf })).into_response()
+            });
         }
-        Err(signin::SignInError::InvalidCredentials) => {
-            Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", "invalid user name or password"))
+        Err(signin::SignInError::Store(message)) => return Err(ApiError::internal(&std::io::Error::other(message))),
+        Err(refusal) => refusal,
+    };
+    let (status, code, page_text, retry_after) = match refusal {
+        signin::SignInError::LockedOut { retry_after_secs } => {
+            (StatusCode::TOO_MANY_REQUESTS, "locked_out", "sign-in-error-throttled", Some(retry_after_secs))
         }
-        Err(signin::SignInError::LockedOut { retry_after_secs }) => {
-            let mut response = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "locked_out",
-                format!("too many failed sign-ins; try again in {retry_after_secs} s"),
-            )
-            .with_details(json!({ "retry_after_secs": retry_after_secs }))
-            .into_response();
-            if let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            Ok(response)
-        }
-        Err(signin::SignInError::Store(message)) => Err(ApiError::internal(&std::io::Error::other(message))),
+        _ => (StatusCode::UNAUTHORIZED, "invalid_credentials", "sign-in-error-invalid", None),
+    };
+    let mut response = if html {
+        super::pages::login_failed(&session, &headers, &form.username, status, page_text).await
+    } else {
+        let details = retry_after.map_or_else(|| json!({}), |secs| json!({ "retry_after_secs": secs }));
+        ApiError::new(status, code, refusal.to_string()).with_details(details).into_response()
+    };
+    if let Some(value) = retry_after.and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
+    Ok(response)
 }
 
 /// `POST /logout`: ends this session.

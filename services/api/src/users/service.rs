@@ -48,23 +48,15 @@ pub fn user_id(name: &UserName) -> Uuid {
     Uuid::new_v5(&USER_NAMESPACE, name.as_str().as_bytes())
 }
 
-async fn decide_and_append(
-    db: &Database,
-    name: &UserName,
-    command: UserCommand,
-    metadata: &Metadata,
-) -> Result<(), UserError> {
-    let stream = user_stream(name);
-    let history = db.events.read_stream(&stream, 0, i64::MAX).await?;
-    let (user, version) = load::<User>(&history).map_err(|e| {
+/// Loads a user's state and the stream version it was read at.
+async fn load_user(db: &Database, name: &UserName) -> Result<(User, i64), UserError> {
+    let history = db.events.read_stream(&user_stream(name), 0, i64::MAX).await?;
+    load::<User>(&history).map_err(|e| {
         UserError::Store(StoreError::Corrupt {
             position: history.last().map_or(0, |e| e.position),
             reason: e.to_string(),
         })
-    })?;
-    let events: Vec<_> = user.decide(&command, Utc::now())?.iter().map(|e| e.to_new_event(metadata.clone())).collect();
-    db.events.append(&stream, ExpectedVersion::Exact(version), events).await?;
-    Ok(())
+    })
 }
 
 /// Creates a user with a password: the hash is stored first (a stray hash without a user is harmless; a user
@@ -116,13 +108,12 @@ pub async fn create_token(
     // Two v4 UUIDs give 244 random bits from the operating system's generator.
     let secret = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
     let command = UserCommand::CreateToken { token_id, name: label.to_owned(), scopes };
-    let stream = user_stream(&name);
-    let (user_state, _) = load::<User>(&db.events.read_stream(&stream, 0, i64::MAX).await?)
-        .map_err(|e| UserError::Invalid(e.to_string()))?;
-    // Decide before storing the hash, so a refused token leaves nothing behind.
-    user_state.decide(&command, Utc::now())?;
+    let (user, version) = load_user(db, &name).await?;
+    // Decide before storing the hash, so a refused token leaves nothing behind; the append then expects the
+    // version the decision was made at, so a concurrent change is a conflict rather than a lost rule.
+    let events: Vec<_> = user.decide(&command, Utc::now())?.iter().map(|e| e.to_new_event(metadata.clone())).collect();
     credentials::store(&db.read_models, &format!("token:{token_id}"), &credentials::hash_token_secret(&secret)).await?;
-    decide_and_append(db, &name, command, metadata).await?;
+    db.events.append(&user_stream(&name), ExpectedVersion::Exact(version), events).await?;
     Ok(IssuedToken { token_id, token: format!("lawha_{}_{secret}", token_id.simple()) })
 }
 
