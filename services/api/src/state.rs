@@ -13,3 +13,10 @@ pub struct AppState {
     /// The event log and read models.
     pub db: Database,
 }
+
+impl AppState {
+    /// The keys of two-factor sign-in, derived from the secret key.
+    pub fn two_factor_keys(&self) -> crate::users::two_factor::TwoFactorKeys {
+        crate::users::two_factor::TwoFactorKeys::derive(self.config.secret_key_bytes())
+    }
+}

@@ -8,7 +8,7 @@ use std::{
     time::Duration,
 };
 
-use common::{eventually, postgres, spawn_app};
+use common::{Browser, eventually, postgres, spawn_app};
 use lawha::{
     http::{auth::Need, routes},
     users,
@@ -19,52 +19,102 @@ use lawha_domain::{
 };
 use reqwest::StatusCode;
 
+fn ends_sessions(path: &str) -> bool {
+    path == "/logout" || path.ends_with("sign-out-everywhere")
+}
+
+/// Who is asking in the matrix.
+enum Who {
+    /// No credentials (a browser session that is not signed in, for unsafe methods).
+    Anonymous,
+    /// A bearer token; `None` level for a token that is not valid.
+    Token(String, Option<Role>),
+    /// A signed-in browser session: cookie, CSRF token, role.
+    Session(String, String, Role),
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_answers_each_principal_as_its_declared_need_says() {
     let db = postgres().await;
     let app = spawn_app(&db.url).await;
     let meta = Metadata::default();
-    let mut principals: Vec<(String, Option<String>, Option<Role>)> = vec![("anonymous".into(), None, None)];
+    let mut principals: Vec<(String, Who)> = vec![("anonymous".into(), Who::Anonymous)];
     for role in [Role::Viewer, Role::Operator, Role::Admin] {
         let user = format!("{role}-user");
-        users::create_user(&app.state.db, &user, role, "a long enough password", &meta).await.unwrap();
+        common::create_user(&app, &user, role, "a long enough password").await;
         for scope in [Scope::Read, Scope::Operate, Scope::Admin].into_iter().filter(|s| s.level() <= role) {
             let issued =
                 users::create_token(&app.state.db, &user, &format!("{scope}-token"), vec![scope], &meta).await.unwrap();
             principals.push((
                 format!("{user} with a {scope} token"),
-                Some(issued.token),
-                Some(scope.level().min(role)),
+                Who::Token(issued.token, Some(scope.level().min(role))),
             ));
         }
+        let mut browser = Browser::open(&app).await;
+        browser.sign_in(&user, "a long enough password").await;
+        principals
+            .push((format!("{user} signed in"), Who::Session(browser.cookie.clone(), browser.csrf.clone(), role)));
     }
-    principals.push(("a revoked-looking garbage token".into(), Some("lawha_0000_ffff".into()), None));
+    principals.push(("a revoked-looking garbage token".into(), Who::Token("lawha_0000_ffff".into(), None)));
     // Tokens work once the users projection has caught up.
-    let last = principals.iter().rev().find_map(|p| p.1.clone().filter(|_| p.2.is_some())).unwrap();
+    let last = principals
+        .iter()
+        .rev()
+        .find_map(|p| match &p.1 {
+            Who::Token(token, Some(_)) => Some(token.clone()),
+            _ => None,
+        })
+        .unwrap();
     eventually(Duration::from_secs(15), "the users projection to know the new tokens", || async {
         app.client.get(app.url("/health/live")).bearer_auth(&last).send().await.unwrap().status() == StatusCode::OK
     })
     .await;
 
-    for (spec, _) in routes::table() {
-        for (who, token, level) in &principals {
+    // Routes that end sessions (of the caller, or all of the user's) go last, so they cannot sign the matrix's
+    // sessions out before the other routes are tried.
+    let mut table = routes::table();
+    table.sort_by_key(|(spec, _)| ends_sessions(spec.path));
+    for (spec, _) in table {
+        for (who, principal) in &principals {
             let mut request = app.client.request(spec.method.clone(), app.url(spec.example));
-            if let Some(token) = token {
-                request = request.bearer_auth(token);
-            } else if spec.method != reqwest::Method::GET {
-                // An anonymous browser posts with its session cookie and CSRF token, as a page would.
-                let session = app.get("/api/v1/session").await;
-                let cookie = session.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-                let csrf = session.json::<serde_json::Value>().await.unwrap()["csrf"].as_str().unwrap().to_owned();
-                request = request.header("cookie", cookie).header("x-csrf-token", csrf);
-            }
+            let (level, interactive) = match principal {
+                Who::Token(token, level) => {
+                    request = request.bearer_auth(token);
+                    (*level, false)
+                }
+                Who::Session(_, _, role) if ends_sessions(spec.path) => {
+                    // A throwaway session, since the earlier principals of this route signed the user out.
+                    let mut browser = Browser::open(&app).await;
+                    browser.sign_in(&format!("{role}-user"), "a long enough password").await;
+                    request = request.header("cookie", browser.cookie).header("x-csrf-token", browser.csrf);
+                    (Some(*role), true)
+                }
+                Who::Session(cookie, csrf, role) => {
+                    request = request.header("cookie", cookie).header("x-csrf-token", csrf);
+                    (Some(*role), true)
+                }
+                Who::Anonymous => {
+                    if spec.method != reqwest::Method::GET {
+                        // An anonymous browser posts with its session cookie and CSRF token, as a page would.
+                        let session = app.get("/api/v1/session").await;
+                        let cookie =
+                            session.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+                        let csrf =
+                            session.json::<serde_json::Value>().await.unwrap()["csrf"].as_str().unwrap().to_owned();
+                        request = request.header("cookie", cookie).header("x-csrf-token", csrf);
+                    }
+                    (None, false)
+                }
+            };
             let status = request.send().await.unwrap().status();
-            let expected_refusal = match (spec.need, token, level) {
-                (_, Some(_), None) => Some(StatusCode::UNAUTHORIZED),
-                (Need::Public, _, _) => None,
-                (Need::AtLeast(_), None, _) => Some(StatusCode::UNAUTHORIZED),
-                (Need::AtLeast(need), Some(_), Some(have)) if have < &need => Some(StatusCode::FORBIDDEN),
-                (Need::AtLeast(_), Some(_), Some(_)) => None,
+            let invalid_token = matches!(principal, Who::Token(_, None));
+            let expected_refusal = match (spec.need, level) {
+                _ if invalid_token => Some(StatusCode::UNAUTHORIZED),
+                (Need::Public, _) => None,
+                (Need::AtLeast(_) | Need::Session(_), None) => Some(StatusCode::UNAUTHORIZED),
+                (Need::Session(_), Some(_)) if !interactive => Some(StatusCode::FORBIDDEN),
+                (Need::AtLeast(need) | Need::Session(need), Some(have)) if have < need => Some(StatusCode::FORBIDDEN),
+                (Need::AtLeast(_) | Need::Session(_), Some(_)) => None,
             };
             match expected_refusal {
                 Some(code) => assert_eq!(status, code, "{} {} as {who}", spec.method, spec.example),

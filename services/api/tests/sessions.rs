@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestApp, postgres, spawn_app, spawn_with};
+use common::{Browser, TestApp, postgres, spawn_app, spawn_with};
 use lawha::users;
 use lawha_domain::{Metadata, users::Role};
 use lawha_store::EventFilter;
@@ -11,49 +11,6 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 const PASSWORD: &str = "a long enough password";
-
-/// A browser-like client: one session cookie and its CSRF token, kept by hand.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookie: String,
-    set_cookie: String,
-    csrf: String,
-}
-
-impl<'a> Browser<'a> {
-    async fn open(app: &'a TestApp) -> Browser<'a> {
-        let response = app.get("/api/v1/session").await;
-        let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
-        let cookie = set_cookie.split(';').next().unwrap().to_owned();
-        let body: Value = response.json().await.unwrap();
-        Browser { app, cookie, set_cookie, csrf: body["csrf"].as_str().unwrap().to_owned() }
-    }
-
-    async fn login(&mut self, user: &str, password: &str, csrf: Option<&str>) -> reqwest::Response {
-        let mut form = vec![("username", user.to_owned()), ("password", password.to_owned())];
-        if let Some(csrf) = csrf {
-            form.push(("csrf", csrf.to_owned()));
-        }
-        let response = self
-            .app
-            .client
-            .post(self.app.url("/login"))
-            .header("cookie", &self.cookie)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        if let Some(set) = response.headers().get("set-cookie") {
-            self.set_cookie = set.to_str().unwrap().to_owned();
-            self.cookie = self.set_cookie.split(';').next().unwrap().to_owned();
-        }
-        response
-    }
-
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.app.client.get(self.app.url(path)).header("cookie", &self.cookie).send().await.unwrap()
-    }
-}
 
 async fn with_user(app: &TestApp) {
     users::create_user(&app.state.db, "amira", Role::Viewer, PASSWORD, &Metadata::default()).await.unwrap();

@@ -147,6 +147,32 @@ pub enum UserEvent {
         /// The token.
         token_id: Uuid,
     },
+    /// An administrator changed the account's role.
+    RoleChanged {
+        /// The account.
+        user_id: Uuid,
+        /// The new role.
+        role: Role,
+    },
+    /// Two-factor sign-in (TOTP) was confirmed with a code; the secret and recovery-code hashes are credentials.
+    TwoFactorEnabled {
+        /// The account.
+        user_id: Uuid,
+        /// How many recovery codes were issued.
+        recovery_codes: u32,
+    },
+    /// Two-factor sign-in was turned off (with the password and a code).
+    TwoFactorDisabled {
+        /// The account.
+        user_id: Uuid,
+    },
+    /// A single-use recovery code was spent instead of a TOTP code.
+    RecoveryCodeUsed {
+        /// The account.
+        user_id: Uuid,
+        /// Codes left.
+        remaining: u32,
+    },
 }
 
 impl DomainEvent for UserEvent {}
@@ -179,6 +205,23 @@ pub enum UserCommand {
         /// The token.
         token_id: Uuid,
     },
+    /// Give the account another role.
+    ChangeRole {
+        /// The new role.
+        role: Role,
+    },
+    /// Turn two-factor sign-in on (the caller checked the confirmation code).
+    EnableTwoFactor {
+        /// Recovery codes issued.
+        recovery_codes: u32,
+    },
+    /// Turn two-factor sign-in off (the caller checked the password and a code).
+    DisableTwoFactor,
+    /// Record a spent recovery code.
+    UseRecoveryCode {
+        /// Codes left.
+        remaining: u32,
+    },
 }
 
 /// Why a command on a user was refused.
@@ -196,6 +239,15 @@ pub enum UserRejection {
     /// Revoking a token that is not active.
     #[error("no such active token")]
     NoSuchToken,
+    /// The account already has this role.
+    #[error("the user already has the {0} role")]
+    SameRole(Role),
+    /// Enabling two-factor sign-in twice.
+    #[error("two-factor sign-in is already on")]
+    TwoFactorAlreadyOn,
+    /// Disabling (or using a recovery code for) two-factor sign-in that is off.
+    #[error("two-factor sign-in is off")]
+    TwoFactorOff,
 }
 
 /// A user account's state, folded from its events.
@@ -207,6 +259,8 @@ pub struct User {
     pub role: Option<Role>,
     /// Active tokens.
     pub tokens: Vec<Uuid>,
+    /// Whether two-factor sign-in is on.
+    pub two_factor: bool,
 }
 
 impl Aggregate for User {
@@ -224,6 +278,10 @@ impl Aggregate for User {
             UserEvent::PasswordChanged { .. } => {}
             UserEvent::ApiTokenCreated { token_id, .. } => self.tokens.push(*token_id),
             UserEvent::ApiTokenRevoked { token_id, .. } => self.tokens.retain(|t| t != token_id),
+            UserEvent::RoleChanged { role, .. } => self.role = Some(*role),
+            UserEvent::TwoFactorEnabled { .. } => self.two_factor = true,
+            UserEvent::TwoFactorDisabled { .. } => self.two_factor = false,
+            UserEvent::RecoveryCodeUsed { .. } => {}
         }
         self
     }
@@ -254,6 +312,23 @@ impl Aggregate for User {
                     return Err(UserRejection::NoSuchToken);
                 }
                 Ok(vec![UserEvent::ApiTokenRevoked { user_id, token_id: *token_id }])
+            }
+            (UserCommand::ChangeRole { role }, Some((user_id, current))) => {
+                if *role == current {
+                    return Err(UserRejection::SameRole(current));
+                }
+                Ok(vec![UserEvent::RoleChanged { user_id, role: *role }])
+            }
+            (UserCommand::EnableTwoFactor { .. }, Some(_)) if self.two_factor => Err(UserRejection::TwoFactorAlreadyOn),
+            (UserCommand::EnableTwoFactor { recovery_codes }, Some((user_id, _))) => {
+                Ok(vec![UserEvent::TwoFactorEnabled { user_id, recovery_codes: *recovery_codes }])
+            }
+            (UserCommand::DisableTwoFactor | UserCommand::UseRecoveryCode { .. }, Some(_)) if !self.two_factor => {
+                Err(UserRejection::TwoFactorOff)
+            }
+            (UserCommand::DisableTwoFactor, Some((user_id, _))) => Ok(vec![UserEvent::TwoFactorDisabled { user_id }]),
+            (UserCommand::UseRecoveryCode { remaining }, Some((user_id, _))) => {
+                Ok(vec![UserEvent::RecoveryCodeUsed { user_id, remaining: *remaining }])
             }
         }
     }
@@ -330,6 +405,33 @@ mod tests {
         ])
         .when(&revoke, Utc::now())
         .then_reject(|r| *r == UserRejection::NoSuchToken);
+    }
+
+    #[test]
+    fn two_factor_turns_on_once_and_off_only_when_on() {
+        let on = UserEvent::TwoFactorEnabled { user_id: Uuid::nil(), recovery_codes: 10 };
+        given::<User>([created(Role::Viewer)])
+            .when(&UserCommand::EnableTwoFactor { recovery_codes: 10 }, Utc::now())
+            .then_expect([on.clone()]);
+        given::<User>([created(Role::Viewer), on.clone()])
+            .when(&UserCommand::EnableTwoFactor { recovery_codes: 10 }, Utc::now())
+            .then_reject(|r| *r == UserRejection::TwoFactorAlreadyOn);
+        given::<User>([created(Role::Viewer)])
+            .when(&UserCommand::DisableTwoFactor, Utc::now())
+            .then_reject(|r| *r == UserRejection::TwoFactorOff);
+        given::<User>([created(Role::Viewer), on])
+            .when(&UserCommand::UseRecoveryCode { remaining: 9 }, Utc::now())
+            .then_expect([UserEvent::RecoveryCodeUsed { user_id: Uuid::nil(), remaining: 9 }]);
+    }
+
+    #[test]
+    fn a_role_change_must_change_something() {
+        given::<User>([created(Role::Viewer)])
+            .when(&UserCommand::ChangeRole { role: Role::Viewer }, Utc::now())
+            .then_reject(|r| *r == UserRejection::SameRole(Role::Viewer));
+        given::<User>([created(Role::Viewer)])
+            .when(&UserCommand::ChangeRole { role: Role::Admin }, Utc::now())
+            .then_expect([UserEvent::RoleChanged { user_id: Uuid::nil(), role: Role::Admin }]);
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod error;
 mod postgres;
 pub mod projection;
 mod rows;
+pub mod seal;
 mod sqlite;
 mod subscription;
 #[cfg(feature = "testkit")]
@@ -28,6 +29,7 @@ pub use error::{AppendError, StoreError};
 use lawha_domain::{ExpectedVersion, NewEvent, RecordedEvent, StreamId};
 pub use projection::{Projection, ProjectionRunner};
 pub use rows::RawEvent;
+pub use seal::{SealError, SealKey};
 pub use subscription::Subscription;
 use tokio::sync::watch;
 

@@ -196,3 +196,58 @@ month-9 = سبتمبر
 month-10 = أكتوبر
 month-11 = نوفمبر
 month-12 = ديسمبر
+
+## Two-factor sign-in, account, users, settings and the chain status
+
+sign-in-second-factor-intro = كلمة المرور صحيحة. أدخل الرمز من تطبيق المصادقة لإكمال تسجيل الدخول.
+sign-in-code = الرمز
+sign-in-code-help = ستة أرقام من تطبيق المصادقة، أو أحد رموز الاسترداد.
+sign-in-verify = تحقّق
+sign-in-error-code = الرمز خاطئ أو منتهي الصلاحية أو مستخدم من قبل.
+sign-in-error-expired = استغرق تسجيل الدخول وقتًا طويلًا. أدخل اسم المستخدم وكلمة المرور مرة أخرى.
+account-recovery-left = { $count ->
+        [zero] لم يبقَ أي رمز استرداد.
+        [one] بقي رمز استرداد واحد.
+        [two] بقي رمزا استرداد.
+        [few] بقيت { $count } رموز استرداد.
+       *[other] بقي { $count } رمز استرداد.
+    }
+account-2fa-qr = رمز QR لتطبيق المصادقة
+account-2fa-manual = أو اكتب هذا المفتاح في التطبيق:
+account-token-created-at = أُنشئ
+account-sessions = الجلسات
+account-done-password = تم تغيير كلمة المرور.
+account-done-two-factor-on = المصادقة الثنائية مفعّلة الآن.
+account-done-two-factor-off = المصادقة الثنائية معطّلة الآن.
+account-done-token-revoked = تم إلغاء الرمز المميز.
+users-created = أُنشئ
+users-role-of = دور { $user }
+users-change-role = تغيير
+users-2fa-on = مفعّلة
+users-2fa-off = معطّلة
+users-name-help = أحرف لاتينية صغيرة وأرقام ونقاط وشرطات وشرطات سفلية، تبدأ بحرف.
+users-done-created = تم إنشاء المستخدم.
+users-done-role = تم تغيير الدور.
+audit-chain-intact = السلسلة سليمة (تم فحص { $events } حدثًا).
+audit-chain-verify = تحقّق الآن
+settings-language-choose = لغة اللوحة
+settings-security = الأمان
+settings-profile = ملف التشغيل
+settings-session-idle = تسجيل الخروج بعد عدم النشاط
+settings-session-absolute = تسجيل الخروج بعد الدخول بحد أقصى
+settings-minutes = { $minutes ->
+        [zero] صفر دقيقة
+        [one] دقيقة واحدة
+        [two] دقيقتان
+        [few] { $minutes } دقائق
+       *[other] { $minutes } دقيقة
+    }
+settings-hours = { $hours ->
+        [zero] صفر ساعة
+        [one] ساعة واحدة
+        [two] ساعتان
+        [few] { $hours } ساعات
+       *[other] { $hours } ساعة
+    }
+settings-effective-config = الإعدادات الفعلية
+settings-effective-config-help = كما يطبعها الأمر `lawha config check`؛ الأسرار محجوبة. غيّرها في ملف الإعدادات أو متغيرات البيئة.

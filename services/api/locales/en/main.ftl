@@ -185,3 +185,49 @@ month-9 = Sep
 month-10 = Oct
 month-11 = Nov
 month-12 = Dec
+
+## Two-factor sign-in, account, users, settings and the chain status
+
+sign-in-second-factor-intro = Your password is correct. Enter the code from your authenticator app to finish signing in.
+sign-in-code = Code
+sign-in-code-help = Six digits from your authenticator app, or one of your recovery codes.
+sign-in-verify = Verify
+sign-in-error-code = The code is wrong, expired or already used.
+sign-in-error-expired = The sign-in took too long. Enter your user name and password again.
+account-recovery-left = { $count ->
+        [one] One recovery code left.
+       *[other] { $count } recovery codes left.
+    }
+account-2fa-qr = QR code for your authenticator app
+account-2fa-manual = Or type this key into the app:
+account-token-created-at = Created
+account-sessions = Sessions
+account-done-password = Your password was changed.
+account-done-two-factor-on = Two-factor authentication is now on.
+account-done-two-factor-off = Two-factor authentication is now off.
+account-done-token-revoked = The token was revoked.
+users-created = Created
+users-role-of = Role of { $user }
+users-change-role = Change
+users-2fa-on = On
+users-2fa-off = Off
+users-name-help = Lowercase letters, digits, dots, dashes and underscores; starting with a letter.
+users-done-created = The user was created.
+users-done-role = The role was changed.
+audit-chain-intact = The chain is intact ({ $events } events checked).
+audit-chain-verify = Verify now
+settings-language-choose = Language of the panel
+settings-security = Security
+settings-profile = Profile
+settings-session-idle = Sign-out after inactivity
+settings-session-absolute = Sign-out after sign-in at the latest
+settings-minutes = { $minutes ->
+        [one] one minute
+       *[other] { $minutes } minutes
+    }
+settings-hours = { $hours ->
+        [one] one hour
+       *[other] { $hours } hours
+    }
+settings-effective-config = Effective configuration
+settings-effective-config-help = As `lawha config check` prints it; secrets are redacted. Change it in the configuration file or the environment.

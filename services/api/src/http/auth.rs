@@ -22,6 +22,8 @@ pub struct Principal {
     pub user: String,
     /// The effective level.
     pub level: Role,
+    /// Whether the principal is a signed-in person (session) rather than an API token.
+    pub interactive: bool,
 }
 
 /// What a route needs.
@@ -31,6 +33,9 @@ pub enum Need {
     Public,
     /// A principal of at least this level.
     AtLeast(Role),
+    /// A signed-in person (not an API token) of at least this level: account security (password, two-factor,
+    /// issuing tokens) is never in reach of a token, whatever its scopes.
+    Session(Role),
 }
 
 /// Middleware: resolves a bearer token into a [`Principal`] and an [`Actor`]. A malformed or unknown token is
@@ -57,6 +62,7 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
                 actor: format!("token:{}/{}", owner.user, owner.token_name),
                 user: owner.user,
                 level: owner.level,
+                interactive: false,
             };
             request.extensions_mut().insert(Actor(principal.actor.clone()));
             request.extensions_mut().insert(principal);
@@ -80,7 +86,7 @@ async fn session_principal(
         .fetch_optional(&state.db.read_models)
         .await?;
     let Some(level) = role.and_then(|r| r.parse::<Role>().ok()) else { return Ok(None) };
-    Ok(Some(Principal { actor: format!("user:{user}"), user, level }))
+    Ok(Some(Principal { actor: format!("user:{user}"), user, level, interactive: true }))
 }
 
 fn unauthorized(message: &str) -> Response {
@@ -91,7 +97,11 @@ fn unauthorized(message: &str) -> Response {
 
 /// Middleware for one route: lets the request through only if its principal meets `need`.
 pub async fn require(State(need): State<Need>, request: Request, next: Next) -> Response {
-    let Need::AtLeast(level) = need else { return next.run(request).await };
+    let (level, interactive_only) = match need {
+        Need::Public => return next.run(request).await,
+        Need::AtLeast(level) => (level, false),
+        Need::Session(level) => (level, true),
+    };
     let wants_html = request
         .headers()
         .get(header::ACCEPT)
@@ -101,6 +111,12 @@ pub async fn require(State(need): State<Need>, request: Request, next: Next) -> 
         // A browser asking for a page is sent to the sign-in page rather than shown a JSON error.
         None if wants_html => axum::response::Redirect::to("/login").into_response(),
         None => unauthorized("sign in or send `Authorization: Bearer <token>`"),
+        Some(p) if interactive_only && !p.interactive => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "session_required",
+            "this needs a signed-in session: API tokens cannot manage accounts, passwords, two-factor sign-in or tokens",
+        )
+        .into_response(),
         Some(p) if p.level < level => ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",

@@ -112,6 +112,26 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::users::UserError> for ApiError {
+    fn from(e: crate::users::UserError) -> Self {
+        use crate::users::UserError as E;
+        use lawha_domain::users::UserRejection as R;
+        let message = e.to_string();
+        let (status, code) = match e {
+            E::Invalid(_) | E::Rejected(R::InvalidToken(_)) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+            E::WrongCode => (StatusCode::UNPROCESSABLE_ENTITY, "wrong_code"),
+            E::WrongPassword => (StatusCode::FORBIDDEN, "wrong_password"),
+            E::LastAdmin => (StatusCode::CONFLICT, "last_admin"),
+            E::Rejected(R::NotFound | R::NoSuchToken) => (StatusCode::NOT_FOUND, "not_found"),
+            E::Rejected(R::AlreadyExists) => (StatusCode::CONFLICT, "already_exists"),
+            E::Rejected(R::SameRole(_) | R::TwoFactorAlreadyOn | R::TwoFactorOff) => (StatusCode::CONFLICT, "conflict"),
+            E::Append(append) => return append.into(),
+            E::Store(store) => return store.into(),
+        };
+        Self::new(status, code, message)
+    }
+}
+
 /// The code for a status that a layer or extractor produced without our shape.
 fn code_for(status: StatusCode) -> &'static str {
     match status {

@@ -3,7 +3,10 @@
 //! Order, outermost first: request context (id, client IP, span) → metrics → JSON error shape → timeout →
 //! body limit → the route. Health endpoints are outside any future authentication or security entrance.
 
+pub mod account;
+pub mod account_pages;
 pub mod audit;
+pub mod audit_chain;
 pub mod auth;
 pub mod context;
 pub mod csrf;
@@ -16,6 +19,8 @@ pub mod openapi;
 pub mod pages;
 pub mod routes;
 pub mod signin;
+pub mod users;
+pub mod users_pages;
 
 use std::time::Duration;
 

@@ -4,7 +4,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
-    Form,
+    Extension, Form,
     extract::{Path, Query, State, rejection::QueryRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Redirect, Response},
@@ -12,8 +12,11 @@ use axum::{
 use serde::Deserialize;
 use tower_sessions::Session;
 
+use lawha_domain::users::Role;
+
 use super::{
     audit::{self, AuditQuery},
+    auth::Principal,
     error::ApiError,
 };
 use crate::{
@@ -26,7 +29,11 @@ use crate::{
 pub const LANG_KEY: &str = "lang";
 
 /// The language, CSRF token and user of this request, as a page needs them.
-async fn page(session: &Session, headers: &HeaderMap, title_id: &str) -> Result<(Page, Option<String>), ApiError> {
+pub(crate) async fn page(
+    session: &Session,
+    headers: &HeaderMap,
+    title_id: &str,
+) -> Result<(Page, Option<String>), ApiError> {
     let fail = |e: tower_sessions::session::Error| ApiError::internal(&e);
     let choice = session.get::<String>(LANG_KEY).await.map_err(fail)?;
     let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
@@ -37,9 +44,9 @@ async fn page(session: &Session, headers: &HeaderMap, title_id: &str) -> Result<
     Ok((page, user))
 }
 
-/// Only the sections that have pages so far appear in the navigation.
-fn nav(lang: Lang, current: Section) -> Vec<NavItem> {
-    main_nav(lang, "", current, false).into_iter().filter(|item| item.href == "/audit").collect()
+/// The navigation of a signed-in principal: the users page only for admins.
+pub(crate) fn signed_in_nav(lang: Lang, current: Section, principal: &Principal) -> Vec<NavItem> {
+    main_nav(lang, "", current, principal.level >= Role::Admin).into_iter().filter(|item| item.href != "/").collect()
 }
 
 /// The sign-in page.
@@ -52,6 +59,8 @@ pub struct LoginPage {
     pub error: Option<String>,
     /// The name typed, kept after a failure.
     pub username: String,
+    /// Whether this is the second step (a code after the password).
+    pub second_factor: bool,
 }
 
 /// `GET /login`.
@@ -60,7 +69,8 @@ pub async fn login_page(session: Session, headers: HeaderMap) -> Result<Response
     if user.is_some() {
         return Ok(Redirect::to("/audit").into_response());
     }
-    Ok(LoginPage { page, error: None, username: String::new() }.into_response())
+    let second_factor = session::pending_second_factor(&session).await.map_err(|e| ApiError::internal(&e))?.is_some();
+    Ok(LoginPage { page, error: None, username: String::new(), second_factor }.into_response())
 }
 
 /// Renders the sign-in page again after a failed attempt, with `status`.
@@ -69,12 +79,13 @@ pub async fn login_failed(
     headers: &HeaderMap,
     username: &str,
     status: StatusCode,
-    error_id: &str,
+    error_id: Option<&str>,
+    second_factor: bool,
 ) -> Response {
     match page(session, headers, "sign-in-title").await {
         Ok((page, _)) => {
-            let error = Some(page.t(error_id));
-            (status, LoginPage { page, error, username: username.to_owned() }).into_response()
+            let error = error_id.map(|id| page.t(id));
+            (status, LoginPage { page, error, username: username.to_owned(), second_factor }).into_response()
         }
         Err(e) => e.into_response(),
     }
@@ -159,6 +170,25 @@ pub struct AuditLogPage {
     pub export_query: String,
     /// Whether new events are pushed into the table (the unfiltered first page only).
     pub live: bool,
+    /// The last verification of the audit chain.
+    pub chain: Option<ChainStatusView>,
+    /// Whether the viewer may ask for a verification now (admins).
+    pub can_verify: bool,
+}
+
+/// The chain status as the page shows it.
+#[derive(Debug)]
+pub struct ChainStatusView {
+    /// Localized time of the last check.
+    pub at: String,
+    /// Intact?
+    pub ok: bool,
+    /// Events checked.
+    pub events: i64,
+    /// First failing position.
+    pub position: i64,
+    /// Who asked.
+    pub actor: String,
 }
 
 /// `GET /audit` (viewer).
@@ -166,12 +196,25 @@ pub async fn audit_page(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
+    Extension(principal): Extension<Principal>,
     raw: Query<Vec<(String, String)>>,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
     let (page, user) = page(&session, &headers, "audit-title").await?;
     let lang = page.lang;
-    let page = page.with_nav(nav(lang, Section::Audit)).with_user(user.unwrap_or_default());
+    let page = page
+        .with_nav(signed_in_nav(lang, Section::Audit, &principal))
+        .with_user(user.unwrap_or(principal.user.clone()));
+    let chain = super::audit_chain::last_status(&state).await?.map(|c| ChainStatusView {
+        at: chrono::DateTime::parse_from_rfc3339(&c.at)
+            .map(|t| i18n::format_datetime(lang, t.with_timezone(&chrono::Utc)))
+            .unwrap_or_default(),
+        ok: c.ok,
+        events: c.events,
+        position: c.position,
+        actor: c.actor,
+    });
+    let can_verify = principal.level >= Role::Admin;
     let pairs: Vec<(String, String)> = raw.0.into_iter().filter(|(_, v)| !v.is_empty()).collect();
     let filters = TypedFilters::from_pairs(&pairs);
     let export_query =
@@ -207,7 +250,7 @@ pub async fn audit_page(
         next_pairs.push(("before".into(), before.to_string()));
         format!("/audit?{}", serde_urlencoded::to_string(next_pairs).unwrap_or_default())
     });
-    Ok(AuditLogPage { page, filters, error, rows, next_href, export_query, live }.into_response())
+    Ok(AuditLogPage { page, filters, error, rows, next_href, export_query, live, chain, can_verify }.into_response())
 }
 
 /// The language form.
@@ -259,4 +302,42 @@ pub async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
         h.insert(header::ETAG, value);
     }
     response
+}
+
+/// The settings page.
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "settings.html")]
+pub struct SettingsPage {
+    /// Shared part.
+    pub page: Page,
+    /// The configuration profile.
+    pub profile: String,
+    /// The idle timeout of sessions, in minutes.
+    pub idle_minutes: i64,
+    /// The absolute timeout of sessions, in hours.
+    pub absolute_hours: i64,
+    /// The effective configuration with secrets redacted (admins only).
+    pub effective: Option<String>,
+}
+
+/// `GET /settings` (viewer): the language choice, the session limits and, for admins, the effective
+/// configuration (secrets redacted, as `lawha config check` prints it).
+pub async fn settings_page(
+    State(state): State<AppState>,
+    session: Session,
+    headers: HeaderMap,
+    Extension(principal): Extension<Principal>,
+) -> Result<Response, ApiError> {
+    let (page, _) = page(&session, &headers, "settings-title").await?;
+    let lang = page.lang;
+    let page = page.with_nav(signed_in_nav(lang, Section::Settings, &principal)).with_user(principal.user.clone());
+    let admin = principal.level >= Role::Admin;
+    Ok(SettingsPage {
+        page,
+        profile: state.config.profile.to_string(),
+        idle_minutes: session::IDLE_TIMEOUT_SECS / 60,
+        absolute_hours: session::ABSOLUTE_TIMEOUT_SECS / 3600,
+        effective: admin.then(|| state.config.render_effective()),
+    }
+    .into_response())
 }

@@ -5,15 +5,15 @@ use axum::{
     Router,
     http::Method,
     middleware,
-    routing::{MethodRouter, get, post},
+    routing::{MethodRouter, delete, get, post, put},
 };
 
 use lawha_domain::users::Role;
 
 use super::{
-    audit,
+    account, account_pages, audit, audit_chain,
     auth::{self, Need},
-    events, health, openapi, pages, signin,
+    events, health, openapi, pages, signin, users, users_pages,
 };
 use crate::state::AppState;
 
@@ -46,6 +46,104 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (spec(Method::GET, "/api/v1/session", Need::Public, "/api/v1/session"), get(signin::current)),
         (spec(Method::POST, "/login", Need::Public, "/login"), post(signin::login)),
         (spec(Method::POST, "/logout", Need::Public, "/logout"), post(signin::logout)),
+        (spec(Method::POST, "/login/second-factor", Need::Public, "/login/second-factor"), post(signin::second_factor)),
+        (
+            spec(Method::POST, "/audit/verify", Need::AtLeast(Role::Admin), "/audit/verify"),
+            post(audit_chain::verify_now),
+        ),
+        (spec(Method::GET, "/settings", Need::AtLeast(Role::Viewer), "/settings"), get(pages::settings_page)),
+        (spec(Method::GET, "/users", Need::AtLeast(Role::Admin), "/users"), get(users_pages::show)),
+        (spec(Method::POST, "/users", Need::Session(Role::Admin), "/users"), post(users_pages::create)),
+        (
+            spec(Method::POST, "/users/{name}/role", Need::Session(Role::Admin), "/users/nobody/role"),
+            post(users_pages::change_role),
+        ),
+        (spec(Method::GET, "/account", Need::Session(Role::Viewer), "/account"), get(account_pages::show)),
+        (
+            spec(Method::POST, "/account/password", Need::Session(Role::Viewer), "/account/password"),
+            post(account_pages::change_password),
+        ),
+        (
+            spec(Method::POST, "/account/two-factor/enroll", Need::Session(Role::Viewer), "/account/two-factor/enroll"),
+            post(account_pages::enroll),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/account/two-factor/confirm",
+                Need::Session(Role::Viewer),
+                "/account/two-factor/confirm",
+            ),
+            post(account_pages::confirm),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/account/two-factor/disable",
+                Need::Session(Role::Viewer),
+                "/account/two-factor/disable",
+            ),
+            post(account_pages::disable),
+        ),
+        (
+            spec(Method::POST, "/account/tokens", Need::Session(Role::Viewer), "/account/tokens"),
+            post(account_pages::create_token),
+        ),
+        (
+            spec(Method::POST, "/account/tokens/{id}/revoke", Need::Session(Role::Viewer), "/account/tokens/x/revoke"),
+            post(account_pages::revoke_token),
+        ),
+        (spec(Method::GET, "/api/v1/account", Need::AtLeast(Role::Viewer), "/api/v1/account"), get(account::show)),
+        (
+            spec(Method::POST, "/api/v1/account/password", Need::Session(Role::Viewer), "/api/v1/account/password"),
+            post(account::change_password),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/account/two-factor/enroll",
+                Need::Session(Role::Viewer),
+                "/api/v1/account/two-factor/enroll",
+            ),
+            post(account::enroll),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/account/two-factor/confirm",
+                Need::Session(Role::Viewer),
+                "/api/v1/account/two-factor/confirm",
+            ),
+            post(account::confirm),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/account/two-factor/disable",
+                Need::Session(Role::Viewer),
+                "/api/v1/account/two-factor/disable",
+            ),
+            post(account::disable),
+        ),
+        (
+            spec(Method::POST, "/api/v1/account/tokens", Need::Session(Role::Viewer), "/api/v1/account/tokens"),
+            post(account::create_token),
+        ),
+        (
+            spec(
+                Method::DELETE,
+                "/api/v1/account/tokens/{id}",
+                Need::Session(Role::Viewer),
+                "/api/v1/account/tokens/x",
+            ),
+            delete(account::revoke_token),
+        ),
+        (spec(Method::GET, "/api/v1/users", Need::AtLeast(Role::Admin), "/api/v1/users"), get(users::list)),
+        (spec(Method::POST, "/api/v1/users", Need::AtLeast(Role::Admin), "/api/v1/users"), post(users::create)),
+        (
+            spec(Method::PUT, "/api/v1/users/{name}/role", Need::AtLeast(Role::Admin), "/api/v1/users/nobody/role"),
+            put(users::change_role),
+        ),
         (
             spec(
                 Method::POST,

@@ -40,11 +40,13 @@ pub async fn current(session: Session) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({ "user": user, "csrf": csrf })))
 }
 
-/// `POST /login`: 200 with the new CSRF token, 401 for wrong credentials, 429 with `Retry-After` when locked.
+/// `POST /login`: 200 with the new CSRF token (or, for accounts with two-factor sign-in, 200 with
+/// `second_factor_required` and the code to post to `/login/second-factor`), 401 for wrong credentials, 429 with
+/// `Retry-After` when locked.
 #[utoipa::path(post, path = "/login", tag = "session",
     request_body(content = String, content_type = "application/x-www-form-urlencoded",
                  description = "`username`, `password` and `csrf` (the token of `GET /api/v1/session`)"),
-    responses((status = 200, description = "Signed in: a new session id and CSRF token", body = Object),
+    responses((status = 200, description = "Signed in (a new session id and CSRF token), or the code step is next", body = Object),
               (status = 401, description = "Invalid user name or password", body = crate::http::error::ErrorBody),
               (status = 403, description = "Missing or wrong CSRF token", body = crate::http::error::ErrorBody),
               (status = 429, description = "Locked out after repeated failures; see Retry-After", body = crate::http::error::ErrorBody)))]
@@ -55,32 +57,115 @@ pub async fn login(
     headers: axum::http::HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, ApiError> {
-    let metadata = context.metadata();
-    // A browser posting the sign-in page gets pages back; scripts get JSON.
-    let html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
-    let refusal = match signin::sign_in(&state.db, form.username.trim(), &form.password, &metadata).await {
-        Ok(user) => {
-            let csrf = session::begin(&session, &user).await.map_err(|e| session_error(&e))?;
-            return Ok(if html {
-                axum::response::Redirect::to("/audit").into_response()
-            } else {
-                Json(json!({ "user": user, "csrf": csrf })).into_response()
-            });
+    let html = wants_html(&headers);
+    let name = form.username.trim();
+    match signin::sign_in(&state.db, name, &form.password, &context.metadata()).await {
+        Ok(signin::Outcome::SignedIn(user)) => signed_in(&session, &user, html).await,
+        Ok(signin::Outcome::SecondFactor(user)) => {
+            session::await_second_factor(&session, &user).await.map_err(|e| session_error(&e))?;
+            if html {
+                return Ok(super::pages::login_failed(&session, &headers, &user, StatusCode::OK, None, true).await);
+            }
+            let csrf = session::csrf_token(&session).await.map_err(|e| session_error(&e))?;
+            Ok(Json(json!({ "user": null, "second_factor_required": true, "csrf": csrf })).into_response())
         }
-        Err(signin::SignInError::Store(message)) => return Err(ApiError::internal(&std::io::Error::other(message))),
-        Err(refusal) => refusal,
+        Err(refusal) => refused(&session, &headers, name, refusal, html, false).await,
+    }
+}
+
+/// The code form of the second step.
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    /// A 6-digit TOTP code or a recovery code.
+    pub code: String,
+}
+
+/// `POST /login/second-factor`: the code that completes a two-factor sign-in.
+#[utoipa::path(post, path = "/login/second-factor", tag = "session",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+                 description = "`code` (6 digits from the app, or a recovery code) and `csrf`"),
+    responses((status = 200, description = "Signed in: a new session id and CSRF token", body = Object),
+              (status = 401, description = "Wrong code, or no password step in the last 5 minutes", body = crate::http::error::ErrorBody),
+              (status = 403, description = "Missing or wrong CSRF token", body = crate::http::error::ErrorBody),
+              (status = 429, description = "Locked out after repeated failures; see Retry-After", body = crate::http::error::ErrorBody)))]
+pub async fn second_factor(
+    State(state): State<AppState>,
+    context: RequestContext,
+    session: Session,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, ApiError> {
+    let html = wants_html(&headers);
+    let Some(user) = session::pending_second_factor(&session).await.map_err(|e| session_error(&e))? else {
+        if html {
+            return Ok(super::pages::login_failed(
+                &session,
+                &headers,
+                "",
+                StatusCode::UNAUTHORIZED,
+                Some("sign-in-error-expired"),
+                false,
+            )
+            .await);
+        }
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "no_pending_sign_in",
+            "sign in with the password first; the code must follow within 5 minutes",
+        ));
     };
+    let keys = state.two_factor_keys();
+    match signin::second_factor(&state.db, &keys, &user, &form.code, &context.metadata()).await {
+        Ok(user) => signed_in(&session, &user, html).await,
+        Err(refusal) => refused(&session, &headers, &user, refusal, html, true).await,
+    }
+}
+
+fn wants_html(headers: &axum::http::HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+}
+
+async fn signed_in(session: &Session, user: &str, html: bool) -> Result<Response, ApiError> {
+    let csrf = session::begin(session, user).await.map_err(|e| session_error(&e))?;
+    Ok(if html {
+        axum::response::Redirect::to("/audit").into_response()
+    } else {
+        Json(json!({ "user": user, "csrf": csrf })).into_response()
+    })
+}
+
+/// A refused sign-in step: the page again (browsers) or the error shape, with `Retry-After` when locked.
+async fn refused(
+    session: &Session,
+    headers: &axum::http::HeaderMap,
+    name: &str,
+    refusal: signin::SignInError,
+    html: bool,
+    second_factor: bool,
+) -> Result<Response, ApiError> {
+    let text = refusal.to_string();
     let (status, code, page_text, retry_after) = match refusal {
+        signin::SignInError::Store(message) => return Err(ApiError::internal(&std::io::Error::other(message))),
         signin::SignInError::LockedOut { retry_after_secs } => {
             (StatusCode::TOO_MANY_REQUESTS, "locked_out", "sign-in-error-throttled", Some(retry_after_secs))
         }
-        _ => (StatusCode::UNAUTHORIZED, "invalid_credentials", "sign-in-error-invalid", None),
+        signin::SignInError::InvalidCredentials if second_factor => {
+            (StatusCode::UNAUTHORIZED, "invalid_code", "sign-in-error-code", None)
+        }
+        signin::SignInError::InvalidCredentials => {
+            (StatusCode::UNAUTHORIZED, "invalid_credentials", "sign-in-error-invalid", None)
+        }
     };
     let mut response = if html {
-        super::pages::login_failed(&session, &headers, &form.username, status, page_text).await
+        super::pages::login_failed(session, headers, name, status, Some(page_text), second_factor).await
     } else {
+        let message = if second_factor && retry_after.is_none() {
+            "the code is wrong, expired or already used".to_owned()
+        } else {
+            text
+        };
         let details = retry_after.map_or_else(|| json!({}), |secs| json!({ "retry_after_secs": secs }));
-        ApiError::new(status, code, refusal.to_string()).with_details(details).into_response()
+        ApiError::new(status, code, message).with_details(details).into_response()
     };
     if let Some(value) = retry_after.and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -115,7 +200,8 @@ pub async fn sign_out_everywhere(
     context: RequestContext,
     Extension(principal): Extension<Principal>,
     session: Session,
-) -> Result<Json<Value>, ApiError> {
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
     let user = principal.user;
     let store = session::DbSessionStore::new(state.db.read_models.clone());
     let ended = store.delete_for_user(&user).await.map_err(|e| ApiError::internal(&e))?;
@@ -128,5 +214,8 @@ pub async fn sign_out_everywhere(
     )
     .await;
     session.flush().await.map_err(|e| session_error(&e))?;
-    Ok(Json(json!({ "sessions_ended": ended })))
+    if wants_html(&headers) {
+        return Ok(axum::response::Redirect::to("/login").into_response());
+    }
+    Ok(Json(json!({ "sessions_ended": ended })).into_response())
 }

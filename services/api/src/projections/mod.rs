@@ -11,3 +11,19 @@ use lawha_store::Projection;
 pub fn all() -> Vec<Arc<dyn Projection>> {
     vec![Arc::new(audit_log::AuditLog), Arc::new(crate::users::projection::Users)]
 }
+
+/// Waits up to a second for `check` to hold: after a change, a page that redirects waits for its read model to
+/// show the change, so the next page is consistent. Returns whether it held (when not, the page is merely stale).
+pub async fn settle<F, Fut>(mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..40 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    false
+}

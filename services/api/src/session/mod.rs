@@ -53,9 +53,32 @@ pub async fn signed_in_user(session: &Session) -> Result<Option<String>, tower_s
     Ok(Some(user))
 }
 
+/// The user whose password was accepted and whose second factor is awaited.
+const PENDING_USER: &str = "pending_user";
+/// When the password was accepted (Unix seconds).
+const PENDING_AT: &str = "pending_at";
+/// How long the second step may wait for its code.
+pub const SECOND_FACTOR_WINDOW_SECS: i64 = 5 * 60;
+
+/// Remembers that `user` gave the right password and must now give a code. The session is not signed in.
+pub async fn await_second_factor(session: &Session, user: &str) -> Result<(), tower_sessions::session::Error> {
+    session.cycle_id().await?;
+    session.insert(PENDING_USER, user).await?;
+    session.insert(PENDING_AT, Utc::now().timestamp()).await
+}
+
+/// The user awaiting a second factor in this session, if the password step was recent enough.
+pub async fn pending_second_factor(session: &Session) -> Result<Option<String>, tower_sessions::session::Error> {
+    let Some(user) = session.get::<String>(PENDING_USER).await? else { return Ok(None) };
+    let at = session.get::<i64>(PENDING_AT).await?.unwrap_or(0);
+    Ok((Utc::now().timestamp() - at <= SECOND_FACTOR_WINDOW_SECS).then_some(user))
+}
+
 /// Starts a signed-in session: a new id (so a planted id is worthless), the user, the time, a new CSRF token.
 pub async fn begin(session: &Session, user: &str) -> Result<String, tower_sessions::session::Error> {
     session.cycle_id().await?;
+    session.remove_value(PENDING_USER).await?;
+    session.remove_value(PENDING_AT).await?;
     session.insert(USER_KEY, user).await?;
     session.insert(SIGNED_IN_AT, Utc::now().timestamp()).await?;
     session.remove_value(CSRF_KEY).await?;

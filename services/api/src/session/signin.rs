@@ -8,7 +8,10 @@ use lawha_store::Database;
 use serde_json::json;
 use sqlx::Row as _;
 
-use crate::users::credentials;
+use crate::users::{
+    UserError, credentials,
+    two_factor::{self, Proof, TwoFactorKeys},
+};
 
 /// Failures allowed before delays start.
 pub const FREE_FAILURES: i64 = 5;
@@ -40,8 +43,17 @@ impl From<sqlx::Error> for SignInError {
     }
 }
 
-/// Checks a user name and password. On success returns the user's name; every outcome is an event.
-pub async fn sign_in(db: &Database, name: &str, password: &str, metadata: &Metadata) -> Result<String, SignInError> {
+/// What a correct password leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Signed in (no second factor set up).
+    SignedIn(String),
+    /// The password was right; a code from the authenticator app (or a recovery code) must follow.
+    SecondFactor(String),
+}
+
+/// Checks a user name and password; every outcome but the password step of a two-factor sign-in is an event.
+pub async fn sign_in(db: &Database, name: &str, password: &str, metadata: &Metadata) -> Result<Outcome, SignInError> {
     let now = Utc::now().timestamp();
     let ip = metadata.ip.clone().unwrap_or_else(|| "unknown".into());
     let subjects = [format!("user:{name}"), format!("ip:{ip}")];
@@ -65,17 +77,75 @@ pub async fn sign_in(db: &Database, name: &str, password: &str, metadata: &Metad
             false
         }
     };
-    if ok {
-        sqlx::query("DELETE FROM sign_in_failures WHERE subject = $1")
-            .bind(subjects[0].clone())
-            .execute(&db.read_models)
-            .await?;
-        record(db, name, "SignedIn", json!({"user": name}), metadata).await;
-        return Ok(name.to_owned());
+    if ok && two_factor::is_enabled(db, name).await? {
+        return Ok(Outcome::SecondFactor(name.to_owned()));
     }
-    record(db, name, "SignInFailed", json!({"user": name, "reason": "invalid_credentials"}), metadata).await;
+    if ok {
+        succeeded(db, name, "password", &subjects[0], metadata).await?;
+        return Ok(Outcome::SignedIn(name.to_owned()));
+    }
+    failed(db, name, "invalid_credentials", &subjects, now, metadata).await?;
+    Err(SignInError::InvalidCredentials)
+}
+
+/// The second step of a two-factor sign-in: a TOTP code or a recovery code, under the same throttling.
+pub async fn second_factor(
+    db: &Database,
+    keys: &TwoFactorKeys,
+    name: &str,
+    code: &str,
+    metadata: &Metadata,
+) -> Result<String, SignInError> {
+    let now = Utc::now().timestamp();
+    let ip = metadata.ip.clone().unwrap_or_else(|| "unknown".into());
+    let subjects = [format!("user:{name}"), format!("ip:{ip}")];
+    let locked_until = locked_until(db, &subjects).await?;
+    if locked_until > now {
+        record(db, name, "SignInFailed", json!({"user": name, "reason": "locked_out"}), metadata).await;
+        return Err(SignInError::LockedOut { retry_after_secs: locked_until - now });
+    }
+    match two_factor::verify(db, keys, name, code, metadata).await {
+        Ok(proof) => {
+            let method = if proof == Proof::Totp { "totp" } else { "recovery_code" };
+            succeeded(db, name, method, &subjects[0], metadata).await?;
+            Ok(name.to_owned())
+        }
+        Err(UserError::WrongCode | UserError::Invalid(_) | UserError::Rejected(_)) => {
+            failed(db, name, "invalid_second_factor", &subjects, now, metadata).await?;
+            Err(SignInError::InvalidCredentials)
+        }
+        Err(other) => Err(SignInError::Store(other.to_string())),
+    }
+}
+
+async fn succeeded(
+    db: &Database,
+    name: &str,
+    method: &str,
+    user_subject: &str,
+    metadata: &Metadata,
+) -> Result<(), SignInError> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE subject = $1")
+        .bind(user_subject.to_owned())
+        .execute(&db.read_models)
+        .await?;
+    record(db, name, "SignedIn", json!({"user": name, "method": method}), metadata).await;
+    Ok(())
+}
+
+/// Records a failure and counts it against the account and the address, locking them when it is one too many.
+async fn failed(
+    db: &Database,
+    name: &str,
+    reason: &str,
+    subjects: &[String; 2],
+    now: i64,
+    metadata: &Metadata,
+) -> Result<(), SignInError> {
+    let ip = metadata.ip.clone().unwrap_or_else(|| "unknown".into());
+    record(db, name, "SignInFailed", json!({"user": name, "reason": reason}), metadata).await;
     let mut newly_locked = None;
-    for subject in &subjects {
+    for subject in subjects {
         if let Some(until) = count_failure(db, subject, now).await? {
             newly_locked = Some(newly_locked.unwrap_or(until).max(until));
         }
@@ -84,7 +154,7 @@ pub async fn sign_in(db: &Database, name: &str, password: &str, metadata: &Metad
         record(db, name, "SignInLockedOut", json!({"user": name, "ip": ip, "locked_for_secs": until - now}), metadata)
             .await;
     }
-    Err(SignInError::InvalidCredentials)
+    Ok(())
 }
 
 /// A real argon2id hash of a random password, made once, to spend the same time on unknown users.

@@ -109,13 +109,13 @@ impl Page {
     }
 
     /// A message with one number placeable, for templates: `{{ page.t_num("audit-chain-broken", "position", 7) }}`.
-    pub fn t_num(&self, id: &str, name: &str, value: i64) -> String {
-        i18n::t_args(self.lang, id, &[(name, FluentValue::from(value))])
+    pub fn t_num(&self, id: &str, name: &str, value: impl std::borrow::Borrow<i64>) -> String {
+        i18n::t_args(self.lang, id, &[(name, FluentValue::from(*value.borrow()))])
     }
 
     /// A number in the page's language.
-    pub fn number(&self, value: i64) -> String {
-        i18n::format_number(self.lang, value)
+    pub fn number(&self, value: impl std::borrow::Borrow<i64>) -> String {
+        i18n::format_number(self.lang, *value.borrow())
     }
 
     /// A moment in the page's language.

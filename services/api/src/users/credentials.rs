@@ -57,6 +57,12 @@ pub async fn store(pool: &AnyPool, subject: &str, hash: &str) -> Result<(), sqlx
     Ok(())
 }
 
+/// Deletes a credential; true when there was one.
+pub async fn delete(pool: &AnyPool, subject: &str) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM credentials WHERE subject = $1").bind(subject.to_owned()).execute(pool).await?;
+    Ok(done.rows_affected() > 0)
+}
+
 /// Reads a credential.
 pub async fn load(pool: &AnyPool, subject: &str) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT hash FROM credentials WHERE subject = $1")

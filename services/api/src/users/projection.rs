@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use lawha_domain::{DomainEvent as _, RecordedEvent, users::UserEvent};
 use lawha_store::{EventFilter, Projection};
 use sqlx::AnyConnection;
+use uuid::Uuid;
 
 /// The users projection.
 #[derive(Debug, Clone, Copy)]
@@ -63,8 +64,36 @@ impl Projection for Users {
                     .execute(tx)
                     .await?;
             }
+            UserEvent::RoleChanged { user_id, role } => {
+                sqlx::query("UPDATE users SET role = $1 WHERE user_id = $2")
+                    .bind(role.to_string())
+                    .bind(user_id.to_string())
+                    .execute(tx)
+                    .await?;
+            }
+            UserEvent::TwoFactorEnabled { user_id, recovery_codes } => {
+                set_two_factor(tx, user_id, 1, recovery_codes).await?;
+            }
+            UserEvent::TwoFactorDisabled { user_id } => set_two_factor(tx, user_id, 0, 0).await?,
+            UserEvent::RecoveryCodeUsed { user_id, remaining } => {
+                sqlx::query("UPDATE users SET recovery_codes_left = $1 WHERE user_id = $2")
+                    .bind(i64::from(remaining))
+                    .bind(user_id.to_string())
+                    .execute(tx)
+                    .await?;
+            }
             UserEvent::PasswordChanged { .. } => {}
         }
         Ok(())
     }
+}
+
+async fn set_two_factor(tx: &mut AnyConnection, user_id: Uuid, on: i64, codes: u32) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET two_factor = $1, recovery_codes_left = $2 WHERE user_id = $3")
+        .bind(on)
+        .bind(i64::from(codes))
+        .bind(user_id.to_string())
+        .execute(tx)
+        .await?;
+    Ok(())
 }

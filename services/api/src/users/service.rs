@@ -26,6 +26,15 @@ pub enum UserError {
     /// The append failed (a concurrent change is a `Conflict`).
     #[error(transparent)]
     Append(#[from] AppendError),
+    /// A two-factor code that is wrong, expired or already used.
+    #[error("the code is wrong, expired or already used")]
+    WrongCode,
+    /// The current password given was wrong.
+    #[error("the current password is wrong")]
+    WrongPassword,
+    /// The change would leave no administrator.
+    #[error("the last administrator cannot lose the admin role; make another user admin first")]
+    LastAdmin,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -84,6 +93,73 @@ pub async fn create_user(
         other => other.into(),
     })?;
     Ok(user_id)
+}
+
+/// Decides `command` on the user's current state and appends the outcome at the version it was decided on, so a
+/// concurrent change is a conflict rather than a lost rule. Returns the state before the command.
+pub async fn execute(
+    db: &Database,
+    name: &UserName,
+    command: &UserCommand,
+    metadata: &Metadata,
+) -> Result<User, UserError> {
+    let (user, version) = load_user(db, name).await?;
+    let events: Vec<_> = user.decide(command, Utc::now())?.iter().map(|e| e.to_new_event(metadata.clone())).collect();
+    db.events.append(&user_stream(name), ExpectedVersion::Exact(version), events).await?;
+    Ok(user)
+}
+
+/// The state of the user called `name`, refusing unknown names.
+pub async fn existing_user(db: &Database, name: &str) -> Result<(UserName, User), UserError> {
+    let name = UserName::parse(name).map_err(UserError::Invalid)?;
+    let (user, _) = load_user(db, &name).await?;
+    if user.id.is_none() {
+        return Err(UserRejection::NotFound.into());
+    }
+    Ok((name, user))
+}
+
+/// Changes a password after checking the current one; the new hash replaces the old before the event.
+pub async fn change_password(
+    db: &Database,
+    name: &str,
+    current: &str,
+    new: &str,
+    metadata: &Metadata,
+) -> Result<(), UserError> {
+    let (name, user) = existing_user(db, name).await?;
+    let user_id = user.id.unwrap_or_default();
+    let subject = format!("password:{user_id}");
+    let stored = credentials::load(&db.read_models, &subject).await?.unwrap_or_default();
+    if !credentials::verify_password(current, &stored) {
+        return Err(UserError::WrongPassword);
+    }
+    credentials::check_password(new).map_err(UserError::Invalid)?;
+    let hash = credentials::hash_password(new).map_err(UserError::Invalid)?;
+    credentials::store(&db.read_models, &subject, &hash).await?;
+    execute(db, &name, &UserCommand::ChangePassword, metadata).await?;
+    Ok(())
+}
+
+/// Gives a user another role; the last administrator cannot stop being one (nobody could manage users then).
+pub async fn change_role(db: &Database, name: &str, role: Role, metadata: &Metadata) -> Result<(), UserError> {
+    let (name, user) = existing_user(db, name).await?;
+    if user.role == Some(Role::Admin) && role != Role::Admin {
+        let admins: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'").fetch_one(&db.read_models).await?;
+        if admins <= 1 {
+            return Err(UserError::LastAdmin);
+        }
+    }
+    execute(db, &name, &UserCommand::ChangeRole { role }, metadata).await?;
+    Ok(())
+}
+
+/// Revokes one of `user`'s tokens.
+pub async fn revoke_token(db: &Database, user: &str, token_id: Uuid, metadata: &Metadata) -> Result<(), UserError> {
+    let (name, _) = existing_user(db, user).await?;
+    execute(db, &name, &UserCommand::RevokeToken { token_id }, metadata).await?;
+    Ok(())
 }
 
 /// A token as shown once to its owner.

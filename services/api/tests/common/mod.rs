@@ -168,3 +168,112 @@ where
     }
     panic!("timed out after {limit:?} waiting for: {what}");
 }
+
+/// A browser-like client: one session cookie and its CSRF token, kept by hand (so tests can inspect them).
+pub struct Browser<'a> {
+    /// The app.
+    pub app: &'a TestApp,
+    /// `name=value` of the session cookie.
+    pub cookie: String,
+    /// The last `Set-Cookie` header.
+    pub set_cookie: String,
+    /// The session's CSRF token.
+    pub csrf: String,
+}
+
+impl<'a> Browser<'a> {
+    /// A new session: `GET /api/v1/session` for the cookie and the CSRF token.
+    pub async fn open(app: &'a TestApp) -> Browser<'a> {
+        let response = app.get("/api/v1/session").await;
+        let set_cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+        let cookie = set_cookie.split(';').next().unwrap().to_owned();
+        let body: serde_json::Value = response.json().await.unwrap();
+        Browser { app, cookie, set_cookie, csrf: body["csrf"].as_str().unwrap().to_owned() }
+    }
+
+    fn keep_cookie(&mut self, response: &reqwest::Response) {
+        if let Some(set) = response.headers().get("set-cookie") {
+            self.set_cookie = set.to_str().unwrap().to_owned();
+            self.cookie = self.set_cookie.split(';').next().unwrap().to_owned();
+        }
+    }
+
+    /// `POST /login` with the given CSRF token (or none).
+    pub async fn login(&mut self, user: &str, password: &str, csrf: Option<&str>) -> reqwest::Response {
+        let mut form = vec![("username", user.to_owned()), ("password", password.to_owned())];
+        if let Some(csrf) = csrf {
+            form.push(("csrf", csrf.to_owned()));
+        }
+        self.post_form("/login", &form).await
+    }
+
+    /// Signs in with the session's CSRF token and takes the new one; panics unless signed in.
+    pub async fn sign_in(&mut self, user: &str, password: &str) {
+        let csrf = self.csrf.clone();
+        let response = self.login(user, password, Some(&csrf)).await;
+        assert_eq!(response.status(), reqwest::StatusCode::OK, "sign-in of {user}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["user"], user, "{body}");
+        self.csrf = body["csrf"].as_str().unwrap().to_owned();
+    }
+
+    /// POSTs a form (no CSRF field added: pass it in `form` when wanted), keeping the cookie.
+    pub async fn post_form(&mut self, path: &str, form: &[(&str, String)]) -> reqwest::Response {
+        let response =
+            self.app.client.post(self.app.url(path)).header("cookie", &self.cookie).form(form).send().await.unwrap();
+        self.keep_cookie(&response);
+        response
+    }
+
+    /// Sends JSON with the session's CSRF header, keeping the cookie.
+    pub async fn send_json(
+        &mut self,
+        method: reqwest::Method,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        let response = self
+            .app
+            .client
+            .request(method, self.app.url(path))
+            .header("cookie", &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookie(&response);
+        response
+    }
+
+    /// GET with the session cookie.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.app.client.get(self.app.url(path)).header("cookie", &self.cookie).send().await.unwrap()
+    }
+
+    /// GET a page as a browser does (`Accept: text/html`).
+    pub async fn page(&self, path: &str) -> reqwest::Response {
+        self.app
+            .client
+            .get(self.app.url(path))
+            .header("cookie", &self.cookie)
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// Creates a user and waits until the users projection knows it.
+pub async fn create_user(app: &TestApp, name: &str, role: lawha_domain::users::Role, password: &str) {
+    lawha::users::create_user(&app.state.db, name, role, password, &lawha_domain::Metadata::default()).await.unwrap();
+    eventually(Duration::from_secs(15), "the users projection to know the new user", || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE name = $1")
+            .bind(name.to_owned())
+            .fetch_one(&app.state.db.read_models)
+            .await
+            .unwrap()
+            == 1
+    })
+    .await;
+}
