@@ -63,7 +63,7 @@ impl App {
         let runner = projection_runner(&config, &db);
         metrics::gauge!("lawha_build_info", "version" => env!("CARGO_PKG_VERSION"), "backend" => format!("{:?}", db.backend()).to_lowercase())
             .set(1.0);
-        Ok(Self { listener, state: AppState { config: Arc::new(config), db }, runner, extra_routes })
+        Ok(Self { listener, state: AppState { config: Arc::new(config), db, tokens: Arc::default() }, runner, extra_routes })
     }
 
     /// The bound address (the real port when the configuration asked for port 0).

@@ -12,6 +12,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The event log and read models.
     pub db: Database,
+    /// Recently used API tokens.
+    pub tokens: Arc<crate::users::token_cache::TokenCache>,
 }
 
 impl AppState {

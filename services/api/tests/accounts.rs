@@ -94,6 +94,11 @@ async fn the_account_page_issues_a_token_once_and_revokes_it() {
         app.client.get(app.url("/api/v1/audit")).bearer_auth(&token).send().await.unwrap().status() == StatusCode::OK
     })
     .await;
+    common::eventually(std::time::Duration::from_secs(10), "the token's last use to be recorded", || async {
+        let account: Value = browser.get("/api/v1/account").await.json().await.unwrap();
+        account["tokens"][0]["last_used_at"].is_string()
+    })
+    .await;
     let account: Value = browser.get("/api/v1/account").await.json().await.unwrap();
     let listed = &account["tokens"][0];
     assert_eq!(listed["scopes"], json!(["read", "operate"]));

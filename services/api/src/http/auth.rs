@@ -11,7 +11,7 @@ use axum::{
 use lawha_domain::users::Role;
 
 use super::{context::Actor, error::ApiError};
-use crate::{state::AppState, users::service::authenticate_token};
+use crate::state::AppState;
 
 /// Who is acting, and with how much power.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +56,7 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
     let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim) else {
         return unauthorized("the Authorization header must be `Bearer <token>`");
     };
-    match authenticate_token(&state.db, token).await {
+    match state.tokens.authenticate(&state.db, token).await {
         Ok(Some(owner)) => {
             let principal = Principal {
                 actor: format!("token:{}/{}", owner.user, owner.token_name),

@@ -3,6 +3,7 @@
 pub mod credentials;
 pub mod projection;
 pub mod service;
+pub mod token_cache;
 pub mod two_factor;
 
 pub use service::{IssuedToken, UserError, create_token, create_user, user_stream};

@@ -206,12 +206,9 @@ pub struct TokenOwner {
     pub level: Role,
 }
 
-/// Checks a bearer token against the credential and the read models; `None` for anything not valid.
-pub async fn authenticate_token(db: &Database, token: &str) -> Result<Option<TokenOwner>, UserError> {
-    let Some((id, secret)) = token.strip_prefix("lawha_").and_then(|rest| rest.split_once('_')) else {
-        return Ok(None);
-    };
-    let Ok(token_id) = Uuid::parse_str(id) else { return Ok(None) };
+/// Reads a token's stored hash and its owner from the credential and the read models; `None` when the token is
+/// unknown, revoked or grants nothing. The caller compares the presented secret (see `token_cache`).
+pub async fn lookup_token(db: &Database, token_id: Uuid) -> Result<Option<(String, TokenOwner)>, UserError> {
     let row = sqlx::query(
         "SELECT t.name AS token_name, t.scopes, u.name AS user_name, u.role, c.hash FROM api_tokens t \
          JOIN users u ON u.user_id = t.user_id JOIN credentials c ON c.subject = $1 \
@@ -222,18 +219,11 @@ pub async fn authenticate_token(db: &Database, token: &str) -> Result<Option<Tok
     .fetch_optional(&db.read_models)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let stored: String = row.get("hash");
-    if !credentials::constant_time_eq(&credentials::hash_token_secret(secret), &stored) {
-        return Ok(None);
-    }
     let role: Role = row.get::<String, _>("role").parse().map_err(UserError::Invalid)?;
     let scopes: String = row.get("scopes");
     let best = scopes.split(',').filter_map(|s| s.parse::<Scope>().ok()).map(Scope::level).max();
     let Some(best) = best else { return Ok(None) };
-    Ok(Some(TokenOwner {
-        token_id,
-        token_name: row.get("token_name"),
-        user: row.get("user_name"),
-        level: best.min(role),
-    }))
+    let owner =
+        TokenOwner { token_id, token_name: row.get("token_name"), user: row.get("user_name"), level: best.min(role) };
+    Ok(Some((row.get("hash"), owner)))
 }
