@@ -9,9 +9,8 @@ use ipnet::IpNet;
 
 /// First path segments the panel uses itself; an entrance named like one of them would shadow a route or hint
 /// at what it protects.
-pub(crate) const RESERVED_SEGMENTS: &[&str] = &[
-    "api", "health", "webhooks", "assets", "login", "logout", "audit", "users", "account", "settings", "setup",
-];
+pub(crate) const RESERVED_SEGMENTS: &[&str] =
+    &["api", "health", "webhooks", "assets", "login", "logout", "audit", "users", "account", "settings", "setup"];
 
 /// The shortest and longest entrance, in characters after the `/`.
 const ENTRANCE_CHARS: std::ops::RangeInclusive<usize> = 8..=64;
@@ -93,7 +92,9 @@ pub(crate) fn parse_allow_entry(entry: &str) -> Result<IpNet, Refusal> {
             };
             let max = if ip.is_ipv4() { 32 } else { 128 };
             match bits.parse::<u8>() {
-                Ok(len) if len <= max => IpNet::new(ip, len).map(|net| net.trunc()).map_err(|e| refuse(e.to_string(), fix)),
+                Ok(len) if len <= max => {
+                    IpNet::new(ip, len).map(|net| net.trunc()).map_err(|e| refuse(e.to_string(), fix))
+                }
                 _ => Err(refuse(format!("`{entry}`: the prefix length must be a number from 0 to {max}"), fix)),
             }
         }

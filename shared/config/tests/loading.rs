@@ -233,11 +233,8 @@ fn keys_table_matches_the_loader() {
             toml.push_str(&format!("[{this}]\n"));
             section = this;
         }
-        let value = if doc.default.parse::<u64>().is_ok() && !doc.key.starts_with("session.") {
-            "20"
-        } else {
-            sample(doc.key)
-        };
+        let value =
+            if doc.default.parse::<u64>().is_ok() && !doc.key.starts_with("session.") { "20" } else { sample(doc.key) };
         toml.push_str(&format!("{name} = {value}\n"));
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -297,17 +294,18 @@ fn bad_ui_and_session_values_are_each_reported_precisely() {
     assert!(text.contains("ui.entrance (LAWHA_UI__ENTRANCE): `/login` is a path the panel already serves"), "{text}");
     assert!(text.contains("ui.allow_ips (LAWHA_UI__ALLOW_IPS): entry 2: `not-an-ip` is not an IP address"), "{text}");
     assert!(text.contains("entry 3: `10.0.0.0/40`: the prefix length must be a number from 0 to 32"), "{text}");
-    assert!(text.contains("session.idle_timeout_secs (LAWHA_SESSION__IDLE_TIMEOUT_SECS): 30 is out of range"), "{text}");
+    assert!(
+        text.contains("session.idle_timeout_secs (LAWHA_SESSION__IDLE_TIMEOUT_SECS): 30 is out of range"),
+        "{text}"
+    );
 
     let found = problems_of_file("[ui]\nentrance = \"/k8Jd02xQ/\"\nallow_ips = [1, 2]\n");
     let text = found.to_string();
     assert!(text.contains("`/k8Jd02xQ/` ends with `/`. Fix: remove the trailing slash: /k8Jd02xQ"), "{text}");
     assert!(text.contains("expected a list of addresses, found an array with items that are not strings"), "{text}");
 
-    let found = problems(&[
-        ("LAWHA_SESSION__IDLE_TIMEOUT_SECS", "7200"),
-        ("LAWHA_SESSION__ABSOLUTE_TIMEOUT_SECS", "3600"),
-    ]);
+    let found =
+        problems(&[("LAWHA_SESSION__IDLE_TIMEOUT_SECS", "7200"), ("LAWHA_SESSION__ABSOLUTE_TIMEOUT_SECS", "3600")]);
     assert_eq!(found.len(), 1, "{found}");
     assert!(
         found.to_string().contains(

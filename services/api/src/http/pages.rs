@@ -5,8 +5,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     Form,
-    extract::{Path, Query, State, rejection::QueryRejection},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    extract::{FromRequestParts, Path, Query, State, rejection::QueryRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -14,6 +14,7 @@ use tower_sessions::Session;
 
 use super::{
     audit::{self, AuditQuery},
+    entrance::UiPrefix,
     error::ApiError,
 };
 use crate::{
@@ -25,21 +26,56 @@ use crate::{
 /// The session key of the user's language choice.
 pub const LANG_KEY: &str = "lang";
 
-/// The language, CSRF token and user of this request, as a page needs them.
-async fn page(session: &Session, headers: &HeaderMap, title_id: &str) -> Result<(Page, Option<String>), ApiError> {
-    let fail = |e: tower_sessions::session::Error| ApiError::internal(&e);
-    let choice = session.get::<String>(LANG_KEY).await.map_err(fail)?;
-    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    let lang = Lang::negotiate(choice.as_deref(), accept);
-    let csrf = session::csrf_token(session).await.map_err(fail)?;
-    let user = session::signed_in_user(session).await.map_err(fail)?;
-    let page = Page::new(lang, csrf, i18n::t(lang, title_id));
-    Ok((page, user))
+/// What a page handler reads from its request: the session, the languages the browser accepts, the UI's path
+/// prefix (the security entrance) and how long a sign-in lasts.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    /// The session (language choice, CSRF token, signed-in user).
+    pub session: Session,
+    /// The prefix every link and redirect starts with.
+    pub prefix: UiPrefix,
+    /// The `Accept-Language` header, for a visitor who has not chosen a language.
+    accept_language: Option<String>,
+    /// `session.absolute_timeout_secs`.
+    absolute_secs: u64,
+}
+
+impl FromRequestParts<AppState> for PageRequest {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, message)| ApiError::internal(&std::io::Error::other(message)))?;
+        let prefix = parts.extensions.get::<UiPrefix>().cloned().unwrap_or_default();
+        let accept_language =
+            parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Ok(Self { session, prefix, accept_language, absolute_secs: state.config.session.absolute_timeout_secs })
+    }
+}
+
+impl PageRequest {
+    /// The signed-in user, if any (ending a session past its absolute timeout).
+    pub async fn user(&self) -> Result<Option<String>, ApiError> {
+        session::signed_in_user(&self.session, self.absolute_secs).await.map_err(|e| ApiError::internal(&e))
+    }
+
+    /// The page's shared part (language, CSRF token, title, prefix) and the signed-in user.
+    pub async fn page(&self, title_id: &str) -> Result<(Page, Option<String>), ApiError> {
+        let fail = |e: tower_sessions::session::Error| ApiError::internal(&e);
+        let choice = self.session.get::<String>(LANG_KEY).await.map_err(fail)?;
+        let lang = Lang::negotiate(choice.as_deref(), self.accept_language.as_deref());
+        let csrf = session::csrf_token(&self.session).await.map_err(fail)?;
+        let user = self.user().await?;
+        let page = Page::new(lang, csrf, i18n::t(lang, title_id)).with_prefix(self.prefix.as_str());
+        Ok((page, user))
+    }
 }
 
 /// Only the sections that have pages so far appear in the navigation.
-fn nav(lang: Lang, current: Section) -> Vec<NavItem> {
-    main_nav(lang, "", current, false).into_iter().filter(|item| item.href == "/audit").collect()
+fn nav(lang: Lang, prefix: &UiPrefix, current: Section) -> Vec<NavItem> {
+    let audit = prefix.join("/audit");
+    main_nav(lang, prefix.as_str(), current, false).into_iter().filter(|item| item.href == audit).collect()
 }
 
 /// The sign-in page.
@@ -55,23 +91,17 @@ pub struct LoginPage {
 }
 
 /// `GET /login`.
-pub async fn login_page(session: Session, headers: HeaderMap) -> Result<Response, ApiError> {
-    let (page, user) = page(&session, &headers, "sign-in-title").await?;
+pub async fn login_page(request: PageRequest) -> Result<Response, ApiError> {
+    let (page, user) = request.page("sign-in-title").await?;
     if user.is_some() {
-        return Ok(Redirect::to("/audit").into_response());
+        return Ok(request.prefix.redirect("/audit").into_response());
     }
     Ok(LoginPage { page, error: None, username: String::new() }.into_response())
 }
 
 /// Renders the sign-in page again after a failed attempt, with `status`.
-pub async fn login_failed(
-    session: &Session,
-    headers: &HeaderMap,
-    username: &str,
-    status: StatusCode,
-    error_id: &str,
-) -> Response {
-    match page(session, headers, "sign-in-title").await {
+pub async fn login_failed(request: &PageRequest, username: &str, status: StatusCode, error_id: &str) -> Response {
+    match request.page("sign-in-title").await {
         Ok((page, _)) => {
             let error = Some(page.t(error_id));
             (status, LoginPage { page, error, username: username.to_owned() }).into_response()
@@ -81,10 +111,10 @@ pub async fn login_failed(
 }
 
 /// `GET /`: the audit log when signed in, the sign-in page otherwise.
-pub async fn home(session: Session) -> Response {
-    match session::signed_in_user(&session).await {
-        Ok(Some(_)) => Redirect::to("/audit").into_response(),
-        _ => Redirect::to("/login").into_response(),
+pub async fn home(request: PageRequest) -> Response {
+    match request.user().await {
+        Ok(Some(_)) => request.prefix.redirect("/audit").into_response(),
+        _ => request.prefix.redirect("/login").into_response(),
     }
 }
 
@@ -164,14 +194,13 @@ pub struct AuditLogPage {
 /// `GET /audit` (viewer).
 pub async fn audit_page(
     State(state): State<AppState>,
-    session: Session,
-    headers: HeaderMap,
+    request: PageRequest,
     raw: Query<Vec<(String, String)>>,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let (page, user) = page(&session, &headers, "audit-title").await?;
+    let (page, user) = request.page("audit-title").await?;
     let lang = page.lang;
-    let page = page.with_nav(nav(lang, Section::Audit)).with_user(user.unwrap_or_default());
+    let page = page.with_nav(nav(lang, &request.prefix, Section::Audit)).with_user(user.unwrap_or_default());
     let pairs: Vec<(String, String)> = raw.0.into_iter().filter(|(_, v)| !v.is_empty()).collect();
     let filters = TypedFilters::from_pairs(&pairs);
     let export_query =
@@ -205,7 +234,7 @@ pub async fn audit_page(
     let next_href = next.map(|before| {
         let mut next_pairs: Vec<_> = pairs.iter().filter(|(k, _)| k != "before").cloned().collect();
         next_pairs.push(("before".into(), before.to_string()));
-        format!("/audit?{}", serde_urlencoded::to_string(next_pairs).unwrap_or_default())
+        request.prefix.join(&format!("/audit?{}", serde_urlencoded::to_string(next_pairs).unwrap_or_default()))
     });
     Ok(AuditLogPage { page, filters, error, rows, next_href, export_query, live }.into_response())
 }
@@ -221,6 +250,7 @@ pub struct LanguageForm {
 pub async fn set_language(
     session: Session,
     headers: HeaderMap,
+    prefix: UiPrefix,
     Form(form): Form<LanguageForm>,
 ) -> Result<Response, ApiError> {
     let Some(lang) = Lang::from_tag(&form.lang) else {
@@ -231,14 +261,16 @@ pub async fn set_language(
         ));
     };
     session.insert(LANG_KEY, lang.code()).await.map_err(|e| ApiError::internal(&e))?;
-    // Back to the page the form was on, but only on this site.
+    // Back to the page the form was on, but only on this site and under the UI's prefix.
+    let home = prefix.join("/");
     let back = headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
         .filter(|path| path.starts_with('/') && !path.starts_with("//"))
-        .unwrap_or_else(|| "/".to_owned());
+        .filter(|path| prefix.as_str().is_empty() || path.starts_with(&home))
+        .unwrap_or(home);
     Ok(Redirect::to(&back).into_response())
 }
 

@@ -13,7 +13,7 @@ use lawha_domain::users::Role;
 use super::{
     audit,
     auth::{self, Need},
-    events, health, openapi, pages, signin,
+    events, health, openapi, pages, setup, signin,
 };
 use crate::state::AppState;
 
@@ -46,6 +46,9 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (spec(Method::GET, "/api/v1/session", Need::Public, "/api/v1/session"), get(signin::current)),
         (spec(Method::POST, "/login", Need::Public, "/login"), post(signin::login)),
         (spec(Method::POST, "/logout", Need::Public, "/logout"), post(signin::logout)),
+        // The first-start setup link (development only): the token in the path is the credential.
+        (spec(Method::GET, "/setup/{token}", Need::Public, "/setup/0"), get(setup::form)),
+        (spec(Method::POST, "/setup/{token}", Need::Public, "/setup/0"), post(setup::create)),
         (
             spec(
                 Method::POST,

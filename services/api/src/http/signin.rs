@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tower_sessions::Session;
 
-use super::{auth::Principal, context::RequestContext, error::ApiError};
+use super::{auth::Principal, context::RequestContext, error::ApiError, pages::PageRequest};
 use crate::{
     session::{self, signin},
     state::AppState,
@@ -34,8 +34,9 @@ fn session_error(e: &tower_sessions::session::Error) -> ApiError {
 #[utoipa::path(get, path = "/api/v1/session", tag = "session",
     responses((status = 200, description = "Who is signed in, and the session's CSRF token", body = Object),
               (status = 500, description = "The session store failed", body = crate::http::error::ErrorBody)))]
-pub async fn current(session: Session) -> Result<Json<Value>, ApiError> {
-    let user = session::signed_in_user(&session).await.map_err(|e| session_error(&e))?;
+pub async fn current(State(state): State<AppState>, session: Session) -> Result<Json<Value>, ApiError> {
+    let absolute = state.config.session.absolute_timeout_secs;
+    let user = session::signed_in_user(&session, absolute).await.map_err(|e| session_error(&e))?;
     let csrf = session::csrf_token(&session).await.map_err(|e| session_error(&e))?;
     Ok(Json(json!({ "user": user, "csrf": csrf })))
 }
@@ -51,18 +52,19 @@ pub async fn current(session: Session) -> Result<Json<Value>, ApiError> {
 pub async fn login(
     State(state): State<AppState>,
     context: RequestContext,
-    session: Session,
+    request: PageRequest,
     headers: axum::http::HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, ApiError> {
+    let session = &request.session;
     let metadata = context.metadata();
     // A browser posting the sign-in page gets pages back; scripts get JSON.
     let html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
     let refusal = match signin::sign_in(&state.db, form.username.trim(), &form.password, &metadata).await {
         Ok(user) => {
-            let csrf = session::begin(&session, &user).await.map_err(|e| session_error(&e))?;
+            let csrf = session::begin(session, &user).await.map_err(|e| session_error(&e))?;
             return Ok(if html {
-                axum::response::Redirect::to("/audit").into_response()
+                request.prefix.redirect("/audit").into_response()
             } else {
                 Json(json!({ "user": user, "csrf": csrf })).into_response()
             });
@@ -77,7 +79,7 @@ pub async fn login(
         _ => (StatusCode::UNAUTHORIZED, "invalid_credentials", "sign-in-error-invalid", None),
     };
     let mut response = if html {
-        super::pages::login_failed(&session, &headers, &form.username, status, page_text).await
+        super::pages::login_failed(&request, &form.username, status, page_text).await
     } else {
         let details = retry_after.map_or_else(|| json!({}), |secs| json!({ "retry_after_secs": secs }));
         ApiError::new(status, code, refusal.to_string()).with_details(details).into_response()
@@ -97,7 +99,8 @@ pub async fn logout(
     context: RequestContext,
     session: Session,
 ) -> Result<StatusCode, ApiError> {
-    if let Some(user) = session::signed_in_user(&session).await.map_err(|e| session_error(&e))? {
+    let absolute = state.config.session.absolute_timeout_secs;
+    if let Some(user) = session::signed_in_user(&session, absolute).await.map_err(|e| session_error(&e))? {
         signin::record(&state.db, &user, "SignedOut", json!({ "user": user }), &context.metadata()).await;
     }
     session.flush().await.map_err(|e| session_error(&e))?;

@@ -3,5 +3,6 @@
 pub mod credentials;
 pub mod projection;
 pub mod service;
+pub mod setup;
 
 pub use service::{IssuedToken, UserError, create_token, create_user, user_stream};
