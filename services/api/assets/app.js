@@ -23,7 +23,7 @@
   }
 
   // Live audit rows. The table (or an element around it) carries data-live="audit"; optional attributes:
-  //   data-live-src  the stream's URL (default /api/v1/events/stream; set it when the UI has a prefix)
+  //   data-live-src  the stream's URL (default: the UI's prefix, then /api/v1/events/stream)
   //   data-live-max  how many rows the table keeps (default 200)
   // Rows rendered by the server carry data-position, so an event is never shown twice.
   var DEFAULT_STREAM = "/api/v1/events/stream";
@@ -46,7 +46,7 @@
     if (!body || typeof window.EventSource !== "function") {
       return;
     }
-    var url = root.getAttribute("data-live-src") || DEFAULT_STREAM;
+    var url = root.getAttribute("data-live-src") || uiPrefix() + DEFAULT_STREAM;
     var maxRows = parseInt(root.getAttribute("data-live-max") || "200", 10) || 200;
     var lang = document.documentElement.getAttribute("lang") || "en";
     var lastPosition = highestPosition(body);
@@ -97,6 +97,13 @@
       }
     });
     connect();
+  }
+
+  // The path prefix the UI lives under (the security entrance, such as "/k8Jd02xQ"), or "" at the root.
+  // base.html writes it on <body data-prefix>; every URL the script builds starts with it.
+  function uiPrefix() {
+    var prefix = document.body ? document.body.getAttribute("data-prefix") || "" : "";
+    return /^\/[A-Za-z0-9_-]+$/.test(prefix) ? prefix : "";
   }
 
   function highestPosition(body) {

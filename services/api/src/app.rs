@@ -82,6 +82,11 @@ impl App {
         let stop = CancellationToken::new();
         let grace = Duration::from_secs(self.state.config.http.shutdown_grace_secs);
         tracing::info!(address = %self.local_addr(), backend = ?self.state.db.backend(), "serving");
+        match http::setup::first_start_line(&self.state, self.local_addr()).await {
+            Ok(Some(line)) => eprintln!("{line}"),
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "could not create the first-start setup link"),
+        }
         let runner = tokio::spawn(self.runner.run(stop.clone()));
         let purger = tokio::spawn(purge_sessions(
             crate::session::DbSessionStore::new(self.state.db.read_models.clone()),

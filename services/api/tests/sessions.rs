@@ -124,3 +124,41 @@ async fn session_cookies_are_secure_in_production() {
     assert!(browser.set_cookie.contains("Secure"), "{}", browser.set_cookie);
     app.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_configured_timeouts_end_sessions() {
+    let db = postgres().await;
+    let (mut config, dir) = common::config(&db.url);
+    config.session = lawha_config::SessionConfig { idle_timeout_secs: 90, absolute_timeout_secs: 120 };
+    let app = spawn_with(config, dir, axum::Router::new()).await;
+    with_user(&app).await;
+    let mut browser = Browser::open(&app).await;
+    assert!(browser.set_cookie.contains("Max-Age=90"), "the idle timeout: {}", browser.set_cookie);
+    let csrf = browser.csrf.clone();
+    assert_eq!(browser.login("amira", PASSWORD, Some(&csrf)).await.status(), StatusCode::OK);
+    assert_eq!(browser.get("/api/v1/audit").await.status(), StatusCode::OK);
+
+    // Move the sign-in time back: within the absolute timeout the session lives, past it the session ends
+    // (the default of 12 hours would have kept it).
+    let signed_in_ago = |secs: i64| {
+        let pool = app.state.db.read_models.clone();
+        async move {
+            let data: String = sqlx::query_scalar("SELECT data FROM sessions WHERE user_name = 'amira'")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            let mut data: Value = serde_json::from_str(&data).unwrap();
+            data["signed_in_at"] = (chrono::Utc::now().timestamp() - secs).into();
+            sqlx::query("UPDATE sessions SET data = $1 WHERE user_name = 'amira'")
+                .bind(data.to_string())
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    signed_in_ago(100).await;
+    assert_eq!(browser.get("/api/v1/audit").await.status(), StatusCode::OK);
+    signed_in_ago(130).await;
+    assert_eq!(browser.get("/api/v1/audit").await.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await.unwrap();
+}

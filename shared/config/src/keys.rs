@@ -106,6 +106,35 @@ pub const KEYS: &[KeyDoc] = &[
         default: "1000",
         meaning: "Milliseconds between polls for new events, 10 to 60000.",
     },
+    KeyDoc {
+        key: "ui.entrance",
+        env: "LAWHA_UI__ENTRANCE",
+        default: "none (the UI and API at /)",
+        meaning: "Security entrance: a secret path prefix such as /k8Jd02xQ (8 to 64 letters, digits, _ or - \
+                  after the /). When set, the UI, sign-in and API answer only under it and every other path is \
+                  404; /health/* and /webhooks/* stay at the root.",
+    },
+    KeyDoc {
+        key: "ui.allow_ips",
+        env: "LAWHA_UI__ALLOW_IPS",
+        default: "none (every address)",
+        meaning: "IP addresses and CIDR ranges (IPv4 or IPv6) allowed to use the UI and API; others get 403. \
+                  A TOML array, or a comma-separated list in the environment. /health/* and /webhooks/* are \
+                  exempt.",
+    },
+    KeyDoc {
+        key: "session.idle_timeout_secs",
+        env: "LAWHA_SESSION__IDLE_TIMEOUT_SECS",
+        default: "1800",
+        meaning: "Seconds a signed-in session may stay unused before it ends, 60 to 31536000.",
+    },
+    KeyDoc {
+        key: "session.absolute_timeout_secs",
+        env: "LAWHA_SESSION__ABSOLUTE_TIMEOUT_SECS",
+        default: "43200",
+        meaning: "Seconds after sign-in when a session ends however much it is used; at least \
+                  session.idle_timeout_secs, at most 31536000.",
+    },
 ];
 
 /// The keys whose values are credentials; each also accepts `LAWHA_<KEY>_FILE`.
@@ -184,6 +213,6 @@ mod tests {
 
     #[test]
     fn sections_are_listed_once_each() {
-        assert_eq!(sections(), ["http", "log", "database", "projections"]);
+        assert_eq!(sections(), ["http", "log", "database", "projections", "ui", "session"]);
     }
 }

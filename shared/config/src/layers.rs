@@ -68,6 +68,8 @@ pub(crate) enum RawValue {
     Text(String),
     /// An integer from the file.
     Integer(i64),
+    /// An array of strings from the file (list keys also accept a comma-separated string).
+    List(Vec<String>),
     /// Any other TOML type, named for the error message.
     Other(&'static str),
 }
@@ -181,6 +183,10 @@ fn insert_file_value(
     let value = match value {
         toml::Value::String(s) => RawValue::Text(s),
         toml::Value::Integer(i) => RawValue::Integer(i),
+        toml::Value::Array(items) if items.iter().all(toml::Value::is_str) => {
+            RawValue::List(items.into_iter().filter_map(|item| item.as_str().map(str::to_owned)).collect())
+        }
+        toml::Value::Array(_) => RawValue::Other("array with items that are not strings"),
         other => RawValue::Other(other.type_str()),
     };
     values.insert(doc.key, Raw { value, origin: Origin::File });

@@ -9,6 +9,7 @@
 //! development secret key file (which it may create); it never opens network
 //! connections, and it never prints, logs or puts a secret into an error.
 
+mod access;
 mod devkey;
 mod keys;
 mod layers;
@@ -28,7 +29,9 @@ pub use layers::{LoadOptions, Origin};
 pub use problem::{Problem, Problems};
 pub use profile::{EnvHints, ParseProfileError, Profile, detect_profile};
 pub use secret::{REDACTED, Secret, redact_url};
-pub use sections::{DatabaseConfig, HttpConfig, LogConfig, LogFormat, ParseLogFormatError, ProjectionsConfig};
+pub use sections::{
+    DatabaseConfig, HttpConfig, LogConfig, LogFormat, ParseLogFormatError, ProjectionsConfig, SessionConfig, UiConfig,
+};
 
 /// The secret key [`Config::test`] uses, fixed so test suites can verify MACs.
 const TEST_SECRET_KEY: &str = "lawha-test-secret-key-0123456789abcdef";
@@ -68,6 +71,10 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// How projections poll the event store.
     pub projections: ProjectionsConfig,
+    /// The security entrance and the address allow-list of the UI and API.
+    pub ui: UiConfig,
+    /// Session timeouts.
+    pub session: SessionConfig,
     /// Where each key's value came from, for [`Config::render_effective`].
     origins: BTreeMap<&'static str, Origin>,
 }
@@ -111,6 +118,8 @@ impl Config {
             log: LogConfig::default(),
             database: DatabaseConfig::default(),
             projections: ProjectionsConfig::default(),
+            ui: UiConfig::default(),
+            session: SessionConfig::default(),
             origins,
         }
     }

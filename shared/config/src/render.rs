@@ -70,6 +70,13 @@ impl Config {
             "database.acquire_timeout_secs" => number(self.database.acquire_timeout_secs),
             "projections.batch_size" => number(self.projections.batch_size.into()),
             "projections.poll_interval_ms" => number(self.projections.poll_interval_ms),
+            "ui.entrance" => self.ui.entrance.as_deref().map(quote),
+            "ui.allow_ips" => {
+                let items: Vec<String> = self.ui.allow_ips.iter().map(|net| quote(&net.to_string())).collect();
+                Some(format!("[{}]", items.join(", ")))
+            }
+            "session.idle_timeout_secs" => number(self.session.idle_timeout_secs),
+            "session.absolute_timeout_secs" => number(self.session.absolute_timeout_secs),
             // A key added to KEYS without a case here shows up as unset, and
             // the test that renders every key catches it.
             _ => None,

@@ -133,6 +133,47 @@ impl Default for ProjectionsConfig {
     }
 }
 
+/// Who may reach the web UI and the API, and under which path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UiConfig {
+    /// The security entrance: a secret first path segment (`/k8Jd02xQ`, no trailing slash) that the UI, sign-in
+    /// and API answer under, so that scanners looking for a panel at `/login` find nothing. `None` serves them at
+    /// the root.
+    pub entrance: Option<String>,
+    /// The client addresses allowed to use the UI and API; empty allows every address. A second line of defence
+    /// behind the firewall, for panels that must listen on a public address.
+    pub allow_ips: Vec<ipnet::IpNet>,
+}
+
+impl UiConfig {
+    /// The path prefix the UI lives under: the entrance, or empty.
+    pub fn prefix(&self) -> &str {
+        self.entrance.as_deref().unwrap_or("")
+    }
+
+    /// Whether `ip` may use the UI and API: always when the list is empty. An IPv4 address seen as IPv6
+    /// (`::ffff:192.0.2.1`, from a dual-stack listener) is compared as IPv4.
+    pub fn allows(&self, ip: std::net::IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.allow_ips.is_empty() || self.allow_ips.iter().any(|net| net.contains(&ip))
+    }
+}
+
+/// How long web sessions last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionConfig {
+    /// Seconds a session may stay unused, so a forgotten browser tab signs itself out.
+    pub idle_timeout_secs: u64,
+    /// Seconds after sign-in when a session ends regardless of use, so a stolen cookie is not good forever.
+    pub absolute_timeout_secs: u64,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self { idle_timeout_secs: 1800, absolute_timeout_secs: 43_200 }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +192,20 @@ mod tests {
         assert_eq!("JSON".parse(), Ok(LogFormat::Json));
         assert_eq!("pretty".parse(), Ok(LogFormat::Pretty));
         assert!("xml".parse::<LogFormat>().is_err());
+    }
+
+    #[test]
+    fn an_empty_allow_list_allows_everyone_and_mapped_ipv4_matches_ipv4_ranges() {
+        let open = UiConfig::default();
+        assert!(open.allows("203.0.113.9".parse().unwrap()));
+        let ui = UiConfig {
+            entrance: None,
+            allow_ips: vec!["192.0.2.0/24".parse().unwrap(), "2001:db8::/32".parse().unwrap()],
+        };
+        assert!(ui.allows("192.0.2.77".parse().unwrap()));
+        assert!(ui.allows("::ffff:192.0.2.77".parse().unwrap()));
+        assert!(ui.allows("2001:db8::1".parse().unwrap()));
+        assert!(!ui.allows("192.0.3.1".parse().unwrap()));
+        assert!(!ui.allows("127.0.0.1".parse().unwrap()));
     }
 }

@@ -10,11 +10,12 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::str::FromStr;
 
+use crate::access::{self, Refusal};
 use crate::keys;
 use crate::layers::{self, Layers, LoadOptions, Origin, Raw, RawValue};
 use crate::problem::{Problem, Problems};
 use crate::profile::{Profile, detect_profile};
-use crate::sections::{DatabaseConfig, HttpConfig, LogConfig, LogFormat, ProjectionsConfig};
+use crate::sections::{DatabaseConfig, HttpConfig, LogConfig, LogFormat, ProjectionsConfig, SessionConfig, UiConfig};
 use crate::{Config, Secret};
 
 /// The fix offered for every missing or short secret key.
@@ -90,6 +91,8 @@ impl Builder {
             batch_size: self.number("projections.batch_size", 500, 1, Some(10_000)),
             poll_interval_ms: self.number("projections.poll_interval_ms", 1000, 10, Some(60_000)),
         };
+        let ui = UiConfig { entrance: self.entrance(), allow_ips: self.allow_ips() };
+        let session = self.session();
         debug_assert!(self.values.is_empty(), "unparsed keys: {:?}", self.values.keys());
         Config {
             profile: self.profile,
@@ -104,6 +107,8 @@ impl Builder {
             log,
             database,
             projections,
+            ui,
+            session,
             origins: std::mem::take(&mut self.origins),
         }
     }
@@ -134,6 +139,10 @@ impl Builder {
                 self.report(key, "expected a string, found an integer", "quote the value");
                 None
             }
+            RawValue::List(_) => {
+                self.report(key, "expected a string, found an array", "write the value as one quoted string");
+                None
+            }
             RawValue::Other(kind) => {
                 let message = format!("expected a string, found {}", article(kind));
                 self.report(key, message, "write the value as a quoted string");
@@ -158,6 +167,10 @@ impl Builder {
             Some(RawValue::Integer(i)) => i.to_string(),
             Some(RawValue::Other(kind)) => {
                 self.report(key, format!("expected a number, found {}", article(kind)), range);
+                return default;
+            }
+            Some(RawValue::List(_)) => {
+                self.report(key, "expected a number, found an array", range);
                 return default;
             }
         };
@@ -247,6 +260,73 @@ impl Builder {
         Some(bytes)
     }
 
+    /// `ui.entrance`: unset or empty means none.
+    fn entrance(&mut self) -> Option<String> {
+        let entrance = self.text("ui.entrance").filter(|e| !e.is_empty())?;
+        match access::check_entrance(&entrance) {
+            Ok(()) => Some(entrance),
+            Err(Refusal { message, fix }) => {
+                self.report("ui.entrance", message, fix);
+                None
+            }
+        }
+    }
+
+    /// `ui.allow_ips`: a TOML array of strings, or one comma-separated string (the environment's form). Every
+    /// bad entry is reported, each with its position.
+    fn allow_ips(&mut self) -> Vec<ipnet::IpNet> {
+        let entries: Vec<String> = match self.take("ui.allow_ips").map(|r| r.value) {
+            None => return Vec::new(),
+            Some(RawValue::List(items)) => items,
+            Some(RawValue::Text(text)) if text.trim().is_empty() => return Vec::new(),
+            // A trailing comma is forgiven: compose files build such lists by concatenation.
+            Some(RawValue::Text(text)) => {
+                let mut items: Vec<String> = text.split(',').map(str::to_owned).collect();
+                if items.len() > 1 && items.last().is_some_and(|last| last.trim().is_empty()) {
+                    items.pop();
+                }
+                items
+            }
+            Some(RawValue::Integer(_)) => {
+                self.report("ui.allow_ips", "expected a list of addresses, found an integer", ALLOW_FIX);
+                return Vec::new();
+            }
+            Some(RawValue::Other(kind)) => {
+                let message = format!("expected a list of addresses, found {}", article(kind));
+                self.report("ui.allow_ips", message, ALLOW_FIX);
+                return Vec::new();
+            }
+        };
+        let mut nets = Vec::new();
+        for (index, entry) in entries.iter().enumerate() {
+            match access::parse_allow_entry(entry) {
+                Ok(net) => nets.push(net),
+                Err(Refusal { message, fix }) => {
+                    self.report("ui.allow_ips", format!("entry {}: {message}", index + 1), fix);
+                }
+            }
+        }
+        nets
+    }
+
+    /// `session.*`, with the rule that a session cannot end by idleness later than it ends anyway.
+    fn session(&mut self) -> SessionConfig {
+        let defaults = SessionConfig::default();
+        let reported = self.problems.len();
+        let idle = self.number("session.idle_timeout_secs", defaults.idle_timeout_secs, 60, Some(MAX_SESSION_SECS));
+        let absolute =
+            self.number("session.absolute_timeout_secs", defaults.absolute_timeout_secs, 60, Some(MAX_SESSION_SECS));
+        // Compared only when both values were accepted; otherwise a default would be blamed.
+        if self.problems.len() == reported && absolute < idle {
+            self.report(
+                "session.absolute_timeout_secs",
+                format!("{absolute} is shorter than session.idle_timeout_secs ({idle})"),
+                format!("use at least {idle}, or lower session.idle_timeout_secs"),
+            );
+        }
+        SessionConfig { idle_timeout_secs: idle, absolute_timeout_secs: absolute }
+    }
+
     fn log(&mut self) -> LogConfig {
         let mut log = LogConfig::default();
         match self.text("log.level") {
@@ -265,6 +345,13 @@ impl Builder {
         log
     }
 }
+
+/// The fix offered when `ui.allow_ips` has the wrong type.
+const ALLOW_FIX: &str = "write a TOML array such as [\"192.0.2.0/24\", \"2001:db8::1\"], \
+                         or a comma-separated list in LAWHA_UI__ALLOW_IPS";
+
+/// The longest session timeout, a year: longer is no timeout, and keeps the arithmetic far from overflow.
+const MAX_SESSION_SECS: u64 = 31_536_000;
 
 /// A TOML type name with its indefinite article, for readable messages.
 fn article(kind: &str) -> String {

@@ -208,6 +208,10 @@ fn invalid_lawha_env_is_reported_alongside_other_problems() {
 /// A valid sample value for every key, so the test below sets each one.
 fn sample(key: &str) -> &'static str {
     match key {
+        "ui.entrance" => "\"/k8Jd02xQ\"",
+        "ui.allow_ips" => "[\"127.0.0.1\", \"2001:db8::/32\"]",
+        "session.idle_timeout_secs" => "600",
+        "session.absolute_timeout_secs" => "7200",
         "listen" => "\"127.0.0.1:1234\"",
         "data_dir" => "\"/tmp/lawha-sample\"",
         "database_url" => "\"postgres://db/lawha\"",
@@ -229,7 +233,8 @@ fn keys_table_matches_the_loader() {
             toml.push_str(&format!("[{this}]\n"));
             section = this;
         }
-        let value = if doc.default.parse::<u64>().is_ok() { "20" } else { sample(doc.key) };
+        let value =
+            if doc.default.parse::<u64>().is_ok() && !doc.key.starts_with("session.") { "20" } else { sample(doc.key) };
         toml.push_str(&format!("{name} = {value}\n"));
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -244,4 +249,75 @@ fn keys_table_matches_the_loader() {
     let assignments = rendered.lines().filter(|l| l.contains(" = ")).count();
     assert_eq!(assignments, KEYS.len(), "{rendered}");
     assert!(config.origin("not_a_key").is_none());
+}
+
+#[test]
+fn ui_and_session_keys_load_from_the_file_and_the_environment() {
+    let config = Config::load(&options(&[], None)).expect("defaults are valid");
+    assert_eq!((config.ui.entrance.as_deref(), config.ui.allow_ips.len()), (None, 0));
+    assert_eq!((config.session.idle_timeout_secs, config.session.absolute_timeout_secs), (1800, 43_200));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write(
+        dir.path(),
+        "lawha.toml",
+        "[ui]\nentrance = \"/k8Jd02xQ\"\nallow_ips = [\"192.0.2.0/24\", \"::1\"]\n\
+         [session]\nidle_timeout_secs = 600\nabsolute_timeout_secs = 3600\n",
+    );
+    let config = Config::load(&options(&[], Some(&file))).unwrap_or_else(|p| panic!("{p}"));
+    assert_eq!(config.ui.entrance.as_deref(), Some("/k8Jd02xQ"));
+    assert_eq!(config.ui.prefix(), "/k8Jd02xQ");
+    let nets: Vec<String> = config.ui.allow_ips.iter().map(ToString::to_string).collect();
+    assert_eq!(nets, ["192.0.2.0/24", "::1/128"]);
+    assert_eq!((config.session.idle_timeout_secs, config.session.absolute_timeout_secs), (600, 3600));
+    let rendered = config.render_effective();
+    assert!(rendered.contains("\n[ui]\nentrance = \"/k8Jd02xQ\" "), "{rendered}");
+    assert!(rendered.contains("allow_ips = [\"192.0.2.0/24\", \"::1/128\"]"), "{rendered}");
+
+    let env = [("LAWHA_UI__ALLOW_IPS", " 10.0.0.0/8, 2001:db8::1 ,"), ("LAWHA_UI__ENTRANCE", "/Abc-def_123")];
+    let config = Config::load(&options(&env, Some(&file))).unwrap_or_else(|p| panic!("{p}"));
+    let nets: Vec<String> = config.ui.allow_ips.iter().map(ToString::to_string).collect();
+    assert_eq!(nets, ["10.0.0.0/8", "2001:db8::1/128"]);
+    assert_eq!(config.ui.entrance.as_deref(), Some("/Abc-def_123"));
+    assert_eq!(config.origin("ui.allow_ips"), Some(&Origin::Env("LAWHA_UI__ALLOW_IPS".into())));
+}
+
+#[test]
+fn bad_ui_and_session_values_are_each_reported_precisely() {
+    let found = problems(&[
+        ("LAWHA_UI__ENTRANCE", "/login"),
+        ("LAWHA_UI__ALLOW_IPS", "192.0.2.1,not-an-ip,10.0.0.0/40"),
+        ("LAWHA_SESSION__IDLE_TIMEOUT_SECS", "30"),
+    ]);
+    let text = found.to_string();
+    assert_eq!(found.len(), 4, "{text}");
+    assert!(text.contains("ui.entrance (LAWHA_UI__ENTRANCE): `/login` is a path the panel already serves"), "{text}");
+    assert!(text.contains("ui.allow_ips (LAWHA_UI__ALLOW_IPS): entry 2: `not-an-ip` is not an IP address"), "{text}");
+    assert!(text.contains("entry 3: `10.0.0.0/40`: the prefix length must be a number from 0 to 32"), "{text}");
+    assert!(
+        text.contains("session.idle_timeout_secs (LAWHA_SESSION__IDLE_TIMEOUT_SECS): 30 is out of range"),
+        "{text}"
+    );
+
+    let found = problems_of_file("[ui]\nentrance = \"/k8Jd02xQ/\"\nallow_ips = [1, 2]\n");
+    let text = found.to_string();
+    assert!(text.contains("`/k8Jd02xQ/` ends with `/`. Fix: remove the trailing slash: /k8Jd02xQ"), "{text}");
+    assert!(text.contains("expected a list of addresses, found an array with items that are not strings"), "{text}");
+
+    let found =
+        problems(&[("LAWHA_SESSION__IDLE_TIMEOUT_SECS", "7200"), ("LAWHA_SESSION__ABSOLUTE_TIMEOUT_SECS", "3600")]);
+    assert_eq!(found.len(), 1, "{found}");
+    assert!(
+        found.to_string().contains(
+            "session.absolute_timeout_secs (LAWHA_SESSION__ABSOLUTE_TIMEOUT_SECS): 3600 is shorter than \
+             session.idle_timeout_secs (7200)"
+        ),
+        "{found}"
+    );
+}
+
+fn problems_of_file(text: &str) -> Problems {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write(dir.path(), "lawha.toml", text);
+    Config::load(&options(&[], Some(&file))).expect_err("configuration should be refused")
 }

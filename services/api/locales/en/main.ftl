@@ -231,3 +231,20 @@ settings-hours = { $hours ->
     }
 settings-effective-config = Effective configuration
 settings-effective-config-help = As `lawha config check` prints it; secrets are redacted. Change it in the configuration file or the environment.
+## entrance and setup
+
+ip-not-allowed-title = Access from this address is not allowed
+ip-not-allowed-text = This panel accepts connections only from the addresses on its allow-list, and { $ip } is not one of them. Ask the administrator to add it to ui.allow_ips.
+setup-title = Create the first administrator
+setup-intro = Nobody has an account yet. Choose the user name and password of the first administrator, who will be signed in at once. This link works once, and for one hour only.
+setup-name = User name
+setup-name-hint = 1 to 64 characters: lowercase letters, digits, dots, dashes or underscores, starting with a letter.
+setup-password = Password
+setup-password-hint = At least { $min } characters.
+setup-confirm = Password again
+setup-submit = Create the administrator and sign in
+setup-error-name = The user name must be 1 to 64 characters long, use only lowercase letters, digits, dots, dashes or underscores, and start with a letter.
+setup-error-password-short = The password must have at least { $min } characters.
+setup-error-password-long = The password must have at most { $max } bytes.
+setup-error-password-mismatch = The two passwords are not the same.
+setup-error-name-taken = This user name is already taken. Choose another one.

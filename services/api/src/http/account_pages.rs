@@ -7,11 +7,10 @@ use askama_web::WebTemplate;
 use axum::{
     Extension, Form,
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Redirect, Response},
+    http::StatusCode,
+    response::{IntoResponse, Response},
 };
 use serde::Deserialize;
-use tower_sessions::Session;
 use uuid::Uuid;
 
 use super::{
@@ -19,7 +18,7 @@ use super::{
     auth::Principal,
     context::RequestContext,
     error::ApiError,
-    pages::{page, signed_in_nav},
+    pages::{PageRequest, signed_in_nav},
 };
 use crate::{
     state::AppState,
@@ -78,15 +77,14 @@ struct Extras {
 
 async fn render(
     state: &AppState,
-    session: &Session,
-    headers: &HeaderMap,
+    request: &PageRequest,
     principal: &Principal,
     status: StatusCode,
     extras: Extras,
 ) -> Result<Response, ApiError> {
-    let (page, _) = page(session, headers, "account-title").await?;
+    let (page, _) = request.page("account-title").await?;
     let lang = page.lang;
-    let page = page.with_nav(signed_in_nav(lang, Section::Account, principal)).with_user(principal.user.clone());
+    let page = page.with_nav(signed_in_nav(lang, &request.prefix, Section::Account, principal)).with_user(principal.user.clone());
     let account = load_account(state, &principal.user).await?;
     let when = |text: &str| {
         chrono::DateTime::parse_from_rfc3339(text)
@@ -127,8 +125,7 @@ async fn render(
 /// Re-renders the page with a refused change's message and status, or passes a server failure on.
 async fn refused(
     state: &AppState,
-    session: &Session,
-    headers: &HeaderMap,
+    request: &PageRequest,
     principal: &Principal,
     error: ApiError,
 ) -> Result<Response, ApiError> {
@@ -136,7 +133,7 @@ async fn refused(
         return Err(error);
     }
     let extras = Extras { error: Some(error.message().to_owned()), ..Extras::default() };
-    render(state, session, headers, principal, error.status(), extras).await
+    render(state, request, principal, error.status(), extras).await
 }
 
 /// `?done=…` after a change: which notice to show.
@@ -148,8 +145,7 @@ pub struct Done {
 /// `GET /account`.
 pub async fn show(
     State(state): State<AppState>,
-    session: Session,
-    headers: HeaderMap,
+    request: PageRequest,
     Extension(principal): Extension<Principal>,
     Query(done): Query<Done>,
 ) -> Result<Response, ApiError> {
@@ -159,7 +155,7 @@ pub async fn show(
         Some("token-revoked") => Some("account-done-token-revoked"),
         _ => None,
     };
-    render(&state, &session, &headers, &principal, StatusCode::OK, Extras { notice, ..Extras::default() }).await
+    render(&state, &request, &principal, StatusCode::OK, Extras { notice, ..Extras::default() }).await
 }
 
 /// The password form.
@@ -174,8 +170,7 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     context: RequestContext,
-    session: Session,
-    headers: HeaderMap,
+    request: PageRequest,
     Extension(principal): Extension<Principal>,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, ApiError> {
@@ -193,24 +188,23 @@ pub async fn change_password(
         Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "the two new passwords differ"))
     };
     match result {
-        Ok(()) => Ok(Redirect::to("/account?done=password").into_response()),
-        Err(e) => refused(&state, &session, &headers, &principal, e).await,
+        Ok(()) => Ok(request.prefix.redirect("/account?done=password").into_response()),
+        Err(e) => refused(&state, &request, &principal, e).await,
     }
 }
 
 /// `POST /account/two-factor/enroll`: shows the QR code and the confirmation form.
 pub async fn enroll(
     State(state): State<AppState>,
-    session: Session,
-    headers: HeaderMap,
+    request: PageRequest,
     Extension(principal): Extension<Principal>,
 ) -> Result<Response, ApiError> {
     match two_factor::begin(&state.db, &state.two_factor_keys(), &principal.user).await {
         Ok(enrollment) => {
             let extras = Extras { enrollment: Some(enrollment), ..Extras::default() };
-            render(&state, &session, &headers, &principal, StatusCode::OK, extras).await
+            render(&state, &request, &principal, StatusCode::OK, extras).await
         }
-        Err(e) => refused(&state, &session, &headers, &principal, e.into()).await,
+        Err(e) => refused(&state, &request, &principal, e.into()).await,
     }
 }
 
@@ -226,8 +220,7 @@ pub struct CodeForm {
 pub async fn confirm(
     State(state): State<AppState>,
     context: RequestContext,
-    session: Session,
-    headers: HeaderMap,
+    request: PageRequest,
     Extension(principal): Extension<Principal>,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, ApiError> {
@@ -238,9 +231,9 @@ pub async fn confirm(
             wait_for_two_factor(&state, &principal.user, true).await;
             let extras =
                 Extras { notice: Some("account-done-two-factor-on"), recovery_codes: codes, ..Extras::default() };
-            render(&state, &session, &headers, &principal, StatusCode::OK, extras).await
+            render(&state, &request, &principal, StatusCode::OK, extras).await
         }
-        Err(e) => refused(&state, &session, &headers, &principal, e.into()).await,
+        Err(e) => refused(&state, &request, &principal, e.into()).await,
     }
 }
 
@@ -248,8 +241,7 @@ pub async fn confirm(
 pub async fn disable(
     State(state): State<AppState>,
     context: RequestContext,
-    session: Session,
-    headers: HeaderMap,
+    request: PageRequest,
     Extension(principal): Extension<Principal>,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, ApiError> {
@@ -258,9 +250,9 @@ pub async fn disable(
     {
         Ok(()) => {
             wait_for_two_factor(&state, &principal.user, false).await;
-            Ok(Redirect::to("/account?done=two-factor-off").into_response())
+            Ok(request.prefix.redirect("/account?done=two-factor-off").into_response())
         }
-        Err(e) => refused(&state, &session, &headers, &principal, e.into()).await,
+        Err(e) => refused(&state, &request, &principal, e.into()).await,
     }
 }
 
@@ -274,8 +266,7 @@ async fn wait_for_two_factor(state: &AppState, user: &str, on: bool) {
 pub async fn create_token(
     State(state): State<AppState>,
     context: RequestContext,
-    session: Session,
-    headers: HeaderMap,
+    request: PageRequest,
     Extension(principal): Extension<Principal>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
@@ -290,9 +281,9 @@ pub async fn create_token(
     match issued {
         Ok(issued) => {
             let extras = Extras { new_token: Some(issued.token), ..Extras::default() };
-            render(&state, &session, &headers, &principal, StatusCode::CREATED, extras).await
+            render(&state, &request, &principal, StatusCode::CREATED, extras).await
         }
-        Err(e) => refused(&state, &session, &headers, &principal, e).await,
+        Err(e) => refused(&state, &request, &principal, e).await,
     }
 }
 
@@ -300,14 +291,13 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     context: RequestContext,
-    session: Session,
-    headers: HeaderMap,
+    request: PageRequest,
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let Ok(token_id) = Uuid::parse_str(&id) else { return Err(ApiError::not_found()) };
     match users::service::revoke_token(&state.db, &principal.user, token_id, &context.metadata()).await {
-        Ok(()) => Ok(Redirect::to("/account?done=token-revoked").into_response()),
-        Err(e) => refused(&state, &session, &headers, &principal, e.into()).await,
+        Ok(()) => Ok(request.prefix.redirect("/account?done=token-revoked").into_response()),
+        Err(e) => refused(&state, &request, &principal, e.into()).await,
     }
 }

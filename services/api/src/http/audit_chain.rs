@@ -4,7 +4,7 @@
 
 use axum::{
     extract::State,
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Response},
 };
 use lawha_domain::{ExpectedVersion, NewEvent, StreamId};
 use lawha_store::{ChainKey, ChainVerdict, verify_chain};
@@ -68,7 +68,11 @@ pub async fn verify_and_record(state: &AppState, metadata: lawha_domain::Metadat
 }
 
 /// `POST /audit/verify` (admin, from the audit page's form): verifies now, then shows the audit page again.
-pub async fn verify_now(State(state): State<AppState>, context: RequestContext) -> Result<Response, ApiError> {
+pub async fn verify_now(
+    State(state): State<AppState>,
+    context: RequestContext,
+    prefix: super::entrance::UiPrefix,
+) -> Result<Response, ApiError> {
     verify_and_record(&state, context.metadata()).await?;
-    Ok(Redirect::to("/audit").into_response())
+    Ok(prefix.redirect("/audit").into_response())
 }

@@ -10,7 +10,7 @@ use axum::{
 };
 use lawha_domain::users::Role;
 
-use super::{context::Actor, error::ApiError};
+use super::{context::Actor, entrance::UiPrefix, error::ApiError};
 use crate::state::AppState;
 
 /// Who is acting, and with how much power.
@@ -80,7 +80,8 @@ async fn session_principal(
     session: Option<tower_sessions::Session>,
 ) -> Result<Option<Principal>, Box<dyn std::error::Error + Send + Sync>> {
     let Some(session) = session else { return Ok(None) };
-    let Some(user) = crate::session::signed_in_user(&session).await? else { return Ok(None) };
+    let absolute = state.config.session.absolute_timeout_secs;
+    let Some(user) = crate::session::signed_in_user(&session, absolute).await? else { return Ok(None) };
     let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE name = $1")
         .bind(user.clone())
         .fetch_optional(&state.db.read_models)
@@ -109,7 +110,10 @@ pub async fn require(State(need): State<Need>, request: Request, next: Next) -> 
         .is_some_and(|accept| accept.contains("text/html"));
     match request.extensions().get::<Principal>() {
         // A browser asking for a page is sent to the sign-in page rather than shown a JSON error.
-        None if wants_html => axum::response::Redirect::to("/login").into_response(),
+        None if wants_html => {
+            let prefix = request.extensions().get::<UiPrefix>().cloned().unwrap_or_default();
+            prefix.redirect("/login").into_response()
+        }
         None => unauthorized("sign in or send `Authorization: Bearer <token>`"),
         Some(p) if interactive_only && !p.interactive => ApiError::new(
             StatusCode::FORBIDDEN,

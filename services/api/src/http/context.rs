@@ -69,6 +69,11 @@ fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
         .or(peer)
 }
 
+/// The path as logs show it: a first-start setup link's token is a credential, so it is cut out.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/setup/") { "/setup/[redacted]" } else { path }
+}
+
 /// Middleware: builds the context, opens the request span carrying the id, echoes the id back.
 pub async fn request_context(mut request: Request, next: Next) -> Response {
     let request_id =
@@ -88,7 +93,7 @@ pub async fn request_context(mut request: Request, next: Next) -> Response {
         "request",
         request_id = %request_id,
         method = %request.method(),
-        path = %request.uri().path(),
+        path = %loggable_path(request.uri().path()),
         client_ip = context.ip.map(|ip| ip.to_string()).as_deref().unwrap_or("-"),
     );
     request.extensions_mut().insert(context);
@@ -127,6 +132,12 @@ mod tests {
         assert!(valid_request_id(&HeaderValue::from_static("has space")).is_none());
         assert!(valid_request_id(&HeaderValue::from_static("")).is_none());
         assert!(valid_request_id(&HeaderValue::from_str(&"a".repeat(129)).unwrap()).is_none());
+    }
+
+    #[test]
+    fn setup_tokens_are_cut_out_of_logged_paths() {
+        assert_eq!(loggable_path("/setup/0123abcd"), "/setup/[redacted]");
+        assert_eq!(loggable_path("/audit"), "/audit");
     }
 
     #[test]

@@ -24,14 +24,16 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let exempt =
         request.headers().contains_key(header::AUTHORIZATION) || request.uri().path().starts_with("/webhooks/");
-    // Without the session cookie a request carries no ambient credential to abuse, except at sign-in, where a
-    // forged form would sign the victim's browser into the attacker's account ("login CSRF").
+    // Without the session cookie a request carries no ambient credential to abuse, except at sign-in and at the
+    // first-start setup, where a forged form would sign the victim's browser into the attacker's account
+    // ("login CSRF").
     let has_cookie = request
         .headers()
         .get_all(header::COOKIE)
         .iter()
         .any(|v| v.to_str().is_ok_and(|c| c.split(';').any(|p| p.trim_start().starts_with(session::COOKIE))));
-    let ambient = has_cookie || request.uri().path() == "/login";
+    let path = request.uri().path();
+    let ambient = has_cookie || path == "/login" || path.starts_with("/setup/");
     if safe || exempt || !ambient {
         return next.run(request).await;
     }

@@ -1,15 +1,20 @@
 //! The HTTP surface: routes and the middleware every request passes through, in one place.
 //!
-//! Order, outermost first: request context (id, client IP, span) → metrics → JSON error shape → timeout →
-//! body limit → the route. Health endpoints are outside any future authentication or security entrance.
+//! Order, outermost first: the security entrance (before routing: it strips the entrance from the path, or
+//! answers as an unknown path) → request context (id, client IP, span) → security headers → metrics → the
+//! address allow-list → JSON error shape → session → CSRF → authentication → timeout → body limit → the route
+//! (with its own authorization layer). Health endpoints and webhooks stay at the root, outside the entrance and
+//! the allow-list.
 
 pub mod account;
 pub mod account_pages;
+pub mod allow;
 pub mod audit;
 pub mod audit_chain;
 pub mod auth;
 pub mod context;
 pub mod csrf;
+pub mod entrance;
 pub mod error;
 pub mod events;
 pub mod headers;
@@ -18,6 +23,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
+pub mod setup;
 pub mod signin;
 pub mod users;
 pub mod users_pages;
@@ -29,17 +35,23 @@ use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
 
 use crate::state::AppState;
 
-/// Every route of the panel, plus `extra` (empty outside tests).
+/// Every route of the panel, plus `extra` (empty outside tests), behind the security entrance.
 pub fn router(state: AppState, extra: Router<AppState>) -> Router {
     let routes = routes::mount(extra).fallback(error::not_found);
-    with_middleware(routes, &state).with_state(state)
+    let panel = with_middleware(routes, &state).with_state(state.clone());
+    // Paths outside the entrance get the panel's fallback behind the layers that shape every answer, and no
+    // others: sessions, CSRF and authentication would treat `/login` differently from `/nonsense` and so give
+    // the entrance away.
+    let entrance = state.config.ui.entrance.clone();
+    let hidden = outer_layers(Router::new().fallback(error::not_found), &state).with_state(state);
+    entrance::wrap(panel, entrance, hidden)
 }
 
 /// Wraps routes in the common middleware; tests use it to put their own routes behind the same stack.
 pub fn with_middleware(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
     let http = &state.config.http;
     let body_limit = http.body_limit_bytes;
-    routes
+    let routes = routes
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(RequestBodyLimitLayer::new(body_limit))
         .layer(TimeoutLayer::with_status_code(
@@ -51,8 +63,17 @@ pub fn with_middleware(routes: Router<AppState>, state: &AppState) -> Router<App
         .layer(crate::session::layer(
             crate::session::DbSessionStore::new(state.db.read_models.clone()),
             state.config.profile.is_production(),
-        ))
+            state.config.ui.prefix(),
+            state.config.session.idle_timeout_secs,
+        ));
+    outer_layers(routes, state)
+}
+
+/// The layers every answer passes through, whether the path is served or hidden by the entrance.
+fn outer_layers(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
+    routes
         .layer(middleware::from_fn(error::json_errors))
+        .layer(middleware::from_fn_with_state(state.clone(), allow::guard))
         .layer(middleware::from_fn(metrics::record))
         .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(middleware::from_fn(context::request_context))

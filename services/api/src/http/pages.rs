@@ -5,8 +5,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     Extension, Form,
-    extract::{Path, Query, State, rejection::QueryRejection},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    extract::{FromRequestParts, Path, Query, State, rejection::QueryRejection},
+    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
@@ -17,6 +17,7 @@ use lawha_domain::users::Role;
 use super::{
     audit::{self, AuditQuery},
     auth::Principal,
+    entrance::UiPrefix,
     error::ApiError,
 };
 use crate::{
@@ -28,25 +29,59 @@ use crate::{
 /// The session key of the user's language choice.
 pub const LANG_KEY: &str = "lang";
 
-/// The language, CSRF token and user of this request, as a page needs them.
-pub(crate) async fn page(
-    session: &Session,
-    headers: &HeaderMap,
-    title_id: &str,
-) -> Result<(Page, Option<String>), ApiError> {
-    let fail = |e: tower_sessions::session::Error| ApiError::internal(&e);
-    let choice = session.get::<String>(LANG_KEY).await.map_err(fail)?;
-    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
-    let lang = Lang::negotiate(choice.as_deref(), accept);
-    let csrf = session::csrf_token(session).await.map_err(fail)?;
-    let user = session::signed_in_user(session).await.map_err(fail)?;
-    let page = Page::new(lang, csrf, i18n::t(lang, title_id));
-    Ok((page, user))
+/// What a page handler reads from its request: the session, the languages the browser accepts, the UI's path
+/// prefix (the security entrance) and how long a sign-in lasts.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    /// The session (language choice, CSRF token, signed-in user).
+    pub session: Session,
+    /// The prefix every link and redirect starts with.
+    pub prefix: UiPrefix,
+    /// The `Accept-Language` header, for a visitor who has not chosen a language.
+    accept_language: Option<String>,
+    /// `session.absolute_timeout_secs`.
+    absolute_secs: u64,
+}
+
+impl FromRequestParts<AppState> for PageRequest {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|(_, message)| ApiError::internal(&std::io::Error::other(message)))?;
+        let prefix = parts.extensions.get::<UiPrefix>().cloned().unwrap_or_default();
+        let accept_language =
+            parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Ok(Self { session, prefix, accept_language, absolute_secs: state.config.session.absolute_timeout_secs })
+    }
+}
+
+impl PageRequest {
+    /// The signed-in user, if any (ending a session past its absolute timeout).
+    pub async fn user(&self) -> Result<Option<String>, ApiError> {
+        session::signed_in_user(&self.session, self.absolute_secs).await.map_err(|e| ApiError::internal(&e))
+    }
+
+    /// The page's shared part (language, CSRF token, title, prefix) and the signed-in user.
+    pub async fn page(&self, title_id: &str) -> Result<(Page, Option<String>), ApiError> {
+        let fail = |e: tower_sessions::session::Error| ApiError::internal(&e);
+        let choice = self.session.get::<String>(LANG_KEY).await.map_err(fail)?;
+        let lang = Lang::negotiate(choice.as_deref(), self.accept_language.as_deref());
+        let csrf = session::csrf_token(&self.session).await.map_err(fail)?;
+        let user = self.user().await?;
+        let page = Page::new(lang, csrf, i18n::t(lang, title_id)).with_prefix(self.prefix.as_str());
+        Ok((page, user))
+    }
 }
 
 /// The navigation of a signed-in principal: the users page only for admins.
-pub(crate) fn signed_in_nav(lang: Lang, current: Section, principal: &Principal) -> Vec<NavItem> {
-    main_nav(lang, "", current, principal.level >= Role::Admin).into_iter().filter(|item| item.href != "/").collect()
+pub(crate) fn signed_in_nav(lang: Lang, prefix: &UiPrefix, current: Section, principal: &Principal) -> Vec<NavItem> {
+    let home = prefix.join("/");
+    main_nav(lang, prefix.as_str(), current, principal.level >= Role::Admin)
+        .into_iter()
+        .filter(|item| item.href != home)
+        .collect()
 }
 
 /// The sign-in page.
@@ -64,25 +99,24 @@ pub struct LoginPage {
 }
 
 /// `GET /login`.
-pub async fn login_page(session: Session, headers: HeaderMap) -> Result<Response, ApiError> {
-    let (page, user) = page(&session, &headers, "sign-in-title").await?;
+pub async fn login_page(request: PageRequest) -> Result<Response, ApiError> {
+    let (page, user) = request.page("sign-in-title").await?;
     if user.is_some() {
-        return Ok(Redirect::to("/audit").into_response());
+        return Ok(request.prefix.redirect("/audit").into_response());
     }
-    let second_factor = session::pending_second_factor(&session).await.map_err(|e| ApiError::internal(&e))?.is_some();
-    Ok(LoginPage { page, error: None, username: String::new(), second_factor }.into_response())
+    let pending = session::pending_second_factor(&request.session).await.map_err(|e| ApiError::internal(&e))?;
+    Ok(LoginPage { page, error: None, username: String::new(), second_factor: pending.is_some() }.into_response())
 }
 
 /// Renders the sign-in page again after a failed attempt, with `status`.
 pub async fn login_failed(
-    session: &Session,
-    headers: &HeaderMap,
+    request: &PageRequest,
     username: &str,
     status: StatusCode,
     error_id: Option<&str>,
     second_factor: bool,
 ) -> Response {
-    match page(session, headers, "sign-in-title").await {
+    match request.page("sign-in-title").await {
         Ok((page, _)) => {
             let error = error_id.map(|id| page.t(id));
             (status, LoginPage { page, error, username: username.to_owned(), second_factor }).into_response()
@@ -92,10 +126,10 @@ pub async fn login_failed(
 }
 
 /// `GET /`: the audit log when signed in, the sign-in page otherwise.
-pub async fn home(session: Session) -> Response {
-    match session::signed_in_user(&session).await {
-        Ok(Some(_)) => Redirect::to("/audit").into_response(),
-        _ => Redirect::to("/login").into_response(),
+pub async fn home(request: PageRequest) -> Response {
+    match request.user().await {
+        Ok(Some(_)) => request.prefix.redirect("/audit").into_response(),
+        _ => request.prefix.redirect("/login").into_response(),
     }
 }
 
@@ -194,17 +228,15 @@ pub struct ChainStatusView {
 /// `GET /audit` (viewer).
 pub async fn audit_page(
     State(state): State<AppState>,
-    session: Session,
-    headers: HeaderMap,
+    request: PageRequest,
     Extension(principal): Extension<Principal>,
     raw: Query<Vec<(String, String)>>,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let (page, user) = page(&session, &headers, "audit-title").await?;
+    let (page, user) = request.page("audit-title").await?;
     let lang = page.lang;
-    let page = page
-        .with_nav(signed_in_nav(lang, Section::Audit, &principal))
-        .with_user(user.unwrap_or(principal.user.clone()));
+    let nav = signed_in_nav(lang, &request.prefix, Section::Audit, &principal);
+    let page = page.with_nav(nav).with_user(user.unwrap_or_else(|| principal.user.clone()));
     let chain = super::audit_chain::last_status(&state).await?.map(|c| ChainStatusView {
         at: chrono::DateTime::parse_from_rfc3339(&c.at)
             .map(|t| i18n::format_datetime(lang, t.with_timezone(&chrono::Utc)))
@@ -248,7 +280,7 @@ pub async fn audit_page(
     let next_href = next.map(|before| {
         let mut next_pairs: Vec<_> = pairs.iter().filter(|(k, _)| k != "before").cloned().collect();
         next_pairs.push(("before".into(), before.to_string()));
-        format!("/audit?{}", serde_urlencoded::to_string(next_pairs).unwrap_or_default())
+        request.prefix.join(&format!("/audit?{}", serde_urlencoded::to_string(next_pairs).unwrap_or_default()))
     });
     Ok(AuditLogPage { page, filters, error, rows, next_href, export_query, live, chain, can_verify }.into_response())
 }
@@ -264,6 +296,7 @@ pub struct LanguageForm {
 pub async fn set_language(
     session: Session,
     headers: HeaderMap,
+    prefix: UiPrefix,
     Form(form): Form<LanguageForm>,
 ) -> Result<Response, ApiError> {
     let Some(lang) = Lang::from_tag(&form.lang) else {
@@ -274,14 +307,16 @@ pub async fn set_language(
         ));
     };
     session.insert(LANG_KEY, lang.code()).await.map_err(|e| ApiError::internal(&e))?;
-    // Back to the page the form was on, but only on this site.
+    // Back to the page the form was on, but only on this site and under the UI's prefix.
+    let home = prefix.join("/");
     let back = headers
         .get(header::REFERER)
         .and_then(|v| v.to_str().ok())
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()))
         .filter(|path| path.starts_with('/') && !path.starts_with("//"))
-        .unwrap_or_else(|| "/".to_owned());
+        .filter(|path| prefix.as_str().is_empty() || path.starts_with(&home))
+        .unwrap_or(home);
     Ok(Redirect::to(&back).into_response())
 }
 
@@ -324,19 +359,20 @@ pub struct SettingsPage {
 /// configuration (secrets redacted, as `lawha config check` prints it).
 pub async fn settings_page(
     State(state): State<AppState>,
-    session: Session,
-    headers: HeaderMap,
+    request: PageRequest,
     Extension(principal): Extension<Principal>,
 ) -> Result<Response, ApiError> {
-    let (page, _) = page(&session, &headers, "settings-title").await?;
+    let (page, _) = request.page("settings-title").await?;
     let lang = page.lang;
-    let page = page.with_nav(signed_in_nav(lang, Section::Settings, &principal)).with_user(principal.user.clone());
+    let nav = signed_in_nav(lang, &request.prefix, Section::Settings, &principal);
+    let page = page.with_nav(nav).with_user(principal.user.clone());
     let admin = principal.level >= Role::Admin;
+    let limits = &state.config.session;
     Ok(SettingsPage {
         page,
         profile: state.config.profile.to_string(),
-        idle_minutes: session::IDLE_TIMEOUT_SECS / 60,
-        absolute_hours: session::ABSOLUTE_TIMEOUT_SECS / 3600,
+        idle_minutes: i64::try_from(limits.idle_timeout_secs / 60).unwrap_or(i64::MAX),
+        absolute_hours: i64::try_from(limits.absolute_timeout_secs / 3600).unwrap_or(i64::MAX),
         effective: admin.then(|| state.config.render_effective()),
     }
     .into_response())

@@ -13,7 +13,7 @@ use lawha_domain::users::Role;
 use super::{
     account, account_pages, audit, audit_chain,
     auth::{self, Need},
-    events, health, openapi, pages, signin, users, users_pages,
+    events, health, openapi, pages, setup, signin, users, users_pages,
 };
 use crate::state::AppState;
 
@@ -144,6 +144,9 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(Method::PUT, "/api/v1/users/{name}/role", Need::AtLeast(Role::Admin), "/api/v1/users/nobody/role"),
             put(users::change_role),
         ),
+        // The first-start setup link (development only): the token in the path is the credential.
+        (spec(Method::GET, "/setup/{token}", Need::Public, "/setup/0"), get(setup::form)),
+        (spec(Method::POST, "/setup/{token}", Need::Public, "/setup/0"), post(setup::create)),
         (
             spec(
                 Method::POST,

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tower_sessions::Session;
 
-use super::{auth::Principal, context::RequestContext, error::ApiError};
+use super::{auth::Principal, context::RequestContext, error::ApiError, pages::PageRequest};
 use crate::{
     session::{self, signin},
     state::AppState,
@@ -34,8 +34,9 @@ fn session_error(e: &tower_sessions::session::Error) -> ApiError {
 #[utoipa::path(get, path = "/api/v1/session", tag = "session",
     responses((status = 200, description = "Who is signed in, and the session's CSRF token", body = Object),
               (status = 500, description = "The session store failed", body = crate::http::error::ErrorBody)))]
-pub async fn current(session: Session) -> Result<Json<Value>, ApiError> {
-    let user = session::signed_in_user(&session).await.map_err(|e| session_error(&e))?;
+pub async fn current(State(state): State<AppState>, session: Session) -> Result<Json<Value>, ApiError> {
+    let absolute = state.config.session.absolute_timeout_secs;
+    let user = session::signed_in_user(&session, absolute).await.map_err(|e| session_error(&e))?;
     let csrf = session::csrf_token(&session).await.map_err(|e| session_error(&e))?;
     Ok(Json(json!({ "user": user, "csrf": csrf })))
 }
@@ -53,23 +54,23 @@ pub async fn current(session: Session) -> Result<Json<Value>, ApiError> {
 pub async fn login(
     State(state): State<AppState>,
     context: RequestContext,
-    session: Session,
+    request: PageRequest,
     headers: axum::http::HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, ApiError> {
     let html = wants_html(&headers);
     let name = form.username.trim();
     match signin::sign_in(&state.db, name, &form.password, &context.metadata()).await {
-        Ok(signin::Outcome::SignedIn(user)) => signed_in(&session, &user, html).await,
+        Ok(signin::Outcome::SignedIn(user)) => signed_in(&request, &user, html).await,
         Ok(signin::Outcome::SecondFactor(user)) => {
-            session::await_second_factor(&session, &user).await.map_err(|e| session_error(&e))?;
+            session::await_second_factor(&request.session, &user).await.map_err(|e| session_error(&e))?;
             if html {
-                return Ok(super::pages::login_failed(&session, &headers, &user, StatusCode::OK, None, true).await);
+                return Ok(super::pages::login_failed(&request, &user, StatusCode::OK, None, true).await);
             }
-            let csrf = session::csrf_token(&session).await.map_err(|e| session_error(&e))?;
+            let csrf = session::csrf_token(&request.session).await.map_err(|e| session_error(&e))?;
             Ok(Json(json!({ "user": null, "second_factor_required": true, "csrf": csrf })).into_response())
         }
-        Err(refusal) => refused(&session, &headers, name, refusal, html, false).await,
+        Err(refusal) => refused(&request, name, refusal, html, false).await,
     }
 }
 
@@ -91,22 +92,16 @@ pub struct CodeForm {
 pub async fn second_factor(
     State(state): State<AppState>,
     context: RequestContext,
-    session: Session,
+    request: PageRequest,
     headers: axum::http::HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, ApiError> {
     let html = wants_html(&headers);
-    let Some(user) = session::pending_second_factor(&session).await.map_err(|e| session_error(&e))? else {
+    let pending = session::pending_second_factor(&request.session).await.map_err(|e| session_error(&e))?;
+    let Some(user) = pending else {
         if html {
-            return Ok(super::pages::login_failed(
-                &session,
-                &headers,
-                "",
-                StatusCode::UNAUTHORIZED,
-                Some("sign-in-error-expired"),
-                false,
-            )
-            .await);
+            let status = StatusCode::UNAUTHORIZED;
+            return Ok(super::pages::login_failed(&request, "", status, Some("sign-in-error-expired"), false).await);
         }
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -116,19 +111,20 @@ pub async fn second_factor(
     };
     let keys = state.two_factor_keys();
     match signin::second_factor(&state.db, &keys, &user, &form.code, &context.metadata()).await {
-        Ok(user) => signed_in(&session, &user, html).await,
-        Err(refusal) => refused(&session, &headers, &user, refusal, html, true).await,
+        Ok(user) => signed_in(&request, &user, html).await,
+        Err(refusal) => refused(&request, &user, refusal, html, true).await,
     }
 }
 
-fn wants_html(headers: &axum::http::HeaderMap) -> bool {
+/// Whether the client asked for a page (a browser posting a form) rather than JSON.
+pub(crate) fn wants_html(headers: &axum::http::HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
-async fn signed_in(session: &Session, user: &str, html: bool) -> Result<Response, ApiError> {
-    let csrf = session::begin(session, user).await.map_err(|e| session_error(&e))?;
+async fn signed_in(request: &PageRequest, user: &str, html: bool) -> Result<Response, ApiError> {
+    let csrf = session::begin(&request.session, user).await.map_err(|e| session_error(&e))?;
     Ok(if html {
-        axum::response::Redirect::to("/audit").into_response()
+        request.prefix.redirect("/").into_response()
     } else {
         Json(json!({ "user": user, "csrf": csrf })).into_response()
     })
@@ -136,8 +132,7 @@ async fn signed_in(session: &Session, user: &str, html: bool) -> Result<Response
 
 /// A refused sign-in step: the page again (browsers) or the error shape, with `Retry-After` when locked.
 async fn refused(
-    session: &Session,
-    headers: &axum::http::HeaderMap,
+    request: &PageRequest,
     name: &str,
     refusal: signin::SignInError,
     html: bool,
@@ -157,7 +152,7 @@ async fn refused(
         }
     };
     let mut response = if html {
-        super::pages::login_failed(session, headers, name, status, Some(page_text), second_factor).await
+        super::pages::login_failed(request, name, status, Some(page_text), second_factor).await
     } else {
         let message = if second_factor && retry_after.is_none() {
             "the code is wrong, expired or already used".to_owned()
@@ -182,7 +177,8 @@ pub async fn logout(
     context: RequestContext,
     session: Session,
 ) -> Result<StatusCode, ApiError> {
-    if let Some(user) = session::signed_in_user(&session).await.map_err(|e| session_error(&e))? {
+    let absolute = state.config.session.absolute_timeout_secs;
+    if let Some(user) = session::signed_in_user(&session, absolute).await.map_err(|e| session_error(&e))? {
         signin::record(&state.db, &user, "SignedOut", json!({ "user": user }), &context.metadata()).await;
     }
     session.flush().await.map_err(|e| session_error(&e))?;
@@ -199,7 +195,7 @@ pub async fn sign_out_everywhere(
     State(state): State<AppState>,
     context: RequestContext,
     Extension(principal): Extension<Principal>,
-    session: Session,
+    request: PageRequest,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     let user = principal.user;
@@ -213,9 +209,9 @@ pub async fn sign_out_everywhere(
         &context.metadata(),
     )
     .await;
-    session.flush().await.map_err(|e| session_error(&e))?;
+    request.session.flush().await.map_err(|e| session_error(&e))?;
     if wants_html(&headers) {
-        return Ok(axum::response::Redirect::to("/login").into_response());
+        return Ok(request.prefix.redirect("/login").into_response());
     }
     Ok(Json(json!({ "sessions_ended": ended })).into_response())
 }

@@ -5,17 +5,16 @@ use askama_web::WebTemplate;
 use axum::{
     Extension, Form,
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode},
-    response::{IntoResponse, Redirect, Response},
+    http::StatusCode,
+    response::{IntoResponse, Response},
 };
 use serde::Deserialize;
-use tower_sessions::Session;
 
 use super::{
     auth::Principal,
     context::RequestContext,
     error::ApiError,
-    pages::{page, signed_in_nav},
+    pages::{PageRequest, signed_in_nav},
     users::{list_users, parse_role},
 };
 use crate::{
@@ -57,16 +56,15 @@ pub struct UsersPage {
 
 async fn render(
     state: &AppState,
-    session: &Session,
-    headers: &HeaderMap,
+    request: &PageRequest,
     principal: &Principal,
     status: StatusCode,
     notice: Option<&str>,
     error: Option<String>,
 ) -> Result<Response, ApiError> {
-    let (page, _) = page(session, headers, "users-title").await?;
+    let (page, _) = request.page("users-title").await?;
     let lang = page.lang;
-    let page = page.with_nav(signed_in_nav(lang, Section::Users, principal)).with_user(principal.user.clone());
+    let page = page.with_nav(signed_in_nav(lang, &request.prefix, Section::Users, principal)).with_user(principal.user.clone());
     let users = list_users(state)
         .await?
         .into_iter()
@@ -94,8 +92,7 @@ pub struct Done {
 /// `GET /users` (admin).
 pub async fn show(
     State(state): State<AppState>,
-    session: Session,
-    headers: HeaderMap,
+    request: PageRequest,
     Extension(principal): Extension<Principal>,
     Query(done): Query<Done>,
 ) -> Result<Response, ApiError> {
@@ -104,7 +101,7 @@ pub async fn show(
         Some("role") => Some("users-done-role"),
         _ => None,
     };
-    render(&state, &session, &headers, &principal, StatusCode::OK, notice, None).await
+    render(&state, &request, &principal, StatusCode::OK, notice, None).await
 }
 
 /// The new-user form.
@@ -119,8 +116,7 @@ pub struct NewUserForm {
 pub async fn create(
     State(state): State<AppState>,
     context: RequestContext,
-    session: Session,
-    headers: HeaderMap,
+    request: PageRequest,
     Extension(principal): Extension<Principal>,
     Form(form): Form<NewUserForm>,
 ) -> Result<Response, ApiError> {
@@ -139,7 +135,7 @@ pub async fn create(
             .await
             .is_ok_and(|n| n == 1)
     };
-    finish(&state, &session, &headers, &principal, result, visible, "/users?done=created").await
+    finish(&state, &request, &principal, result, visible, "/users?done=created").await
 }
 
 /// The role form.
@@ -152,8 +148,7 @@ pub struct RoleForm {
 pub async fn change_role(
     State(state): State<AppState>,
     context: RequestContext,
-    session: Session,
-    headers: HeaderMap,
+    request: PageRequest,
     Extension(principal): Extension<Principal>,
     Path(name): Path<String>,
     Form(form): Form<RoleForm>,
@@ -171,14 +166,13 @@ pub async fn change_role(
             .await
             .is_ok_and(|role| role.as_deref() == Some(form.role.trim()))
     };
-    finish(&state, &session, &headers, &principal, result, visible, "/users?done=role").await
+    finish(&state, &request, &principal, result, visible, "/users?done=role").await
 }
 
 /// Redirects after a change, once the users projection shows it; re-renders with the message on a refusal.
 async fn finish<F, Fut>(
     state: &AppState,
-    session: &Session,
-    headers: &HeaderMap,
+    request: &PageRequest,
     principal: &Principal,
     result: Result<(), ApiError>,
     visible: F,
@@ -191,9 +185,9 @@ where
     match result {
         Ok(()) => {
             crate::projections::settle(visible).await;
-            Ok(Redirect::to(done).into_response())
+            Ok(request.prefix.redirect(done).into_response())
         }
         Err(e) if e.status().is_server_error() => Err(e),
-        Err(e) => render(state, session, headers, principal, e.status(), None, Some(e.message().to_owned())).await,
+        Err(e) => render(state, request, principal, e.status(), None, Some(e.message().to_owned())).await,
     }
 }

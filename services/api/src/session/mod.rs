@@ -1,6 +1,7 @@
 //! Web sessions: server-side records (only a random id in the cookie), HttpOnly and SameSite=Strict cookies,
-//! Secure in production, an idle timeout (30 min) and an absolute one (12 h), a new id at sign-in, a CSRF token
-//! per session, and "sign out everywhere".
+//! Secure in production, scoped to the UI's path (the security entrance when one is set), an idle timeout and
+//! an absolute one (`session.idle_timeout_secs`, `session.absolute_timeout_secs`: 30 min and 12 h by default),
+//! a new id at sign-in, a CSRF token per session, and "sign out everywhere".
 
 pub mod signin;
 pub mod store;
@@ -16,20 +17,23 @@ pub const COOKIE: &str = "lawha_session";
 pub const SIGNED_IN_AT: &str = "signed_in_at";
 /// The session's CSRF token.
 pub const CSRF_KEY: &str = "csrf";
-/// A session unused this long ends.
-pub const IDLE_TIMEOUT_SECS: i64 = 30 * 60;
-/// A session ends this long after sign-in, used or not.
-pub const ABSOLUTE_TIMEOUT_SECS: i64 = 12 * 60 * 60;
 
-/// The session layer for the router.
-pub fn layer(store: DbSessionStore, secure: bool) -> SessionManagerLayer<DbSessionStore> {
+/// Seconds as a signed count, saturating (the configuration bounds timeouts to a year, far below the limit).
+fn signed(secs: u64) -> i64 {
+    i64::try_from(secs).unwrap_or(i64::MAX)
+}
+
+/// The session layer for the router: the cookie is sent only to `path` and below (the security entrance, or
+/// `/`), and a session unused for `idle_secs` ends.
+pub fn layer(store: DbSessionStore, secure: bool, path: &str, idle_secs: u64) -> SessionManagerLayer<DbSessionStore> {
+    let path = if path.is_empty() { "/" } else { path };
     SessionManagerLayer::new(store)
         .with_name(COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_secure(secure)
-        .with_path("/")
-        .with_expiry(Expiry::OnInactivity(Duration::seconds(IDLE_TIMEOUT_SECS)))
+        .with_path(path.to_owned())
+        .with_expiry(Expiry::OnInactivity(Duration::seconds(signed(idle_secs))))
 }
 
 /// The session's CSRF token, created on first use.
@@ -42,11 +46,14 @@ pub async fn csrf_token(session: &Session) -> Result<String, tower_sessions::ses
     Ok(token)
 }
 
-/// The signed-in user of a session, ending the session when it has outlived the absolute timeout.
-pub async fn signed_in_user(session: &Session) -> Result<Option<String>, tower_sessions::session::Error> {
+/// The signed-in user of a session, ending the session when it is more than `absolute_secs` past sign-in.
+pub async fn signed_in_user(
+    session: &Session,
+    absolute_secs: u64,
+) -> Result<Option<String>, tower_sessions::session::Error> {
     let Some(user) = session.get::<String>(USER_KEY).await? else { return Ok(None) };
     let since = session.get::<i64>(SIGNED_IN_AT).await?.unwrap_or(0);
-    if Utc::now().timestamp() - since > ABSOLUTE_TIMEOUT_SECS {
+    if Utc::now().timestamp().saturating_sub(since) > signed(absolute_secs) {
         session.flush().await?;
         return Ok(None);
     }

@@ -27,4 +27,4 @@ pub use page::{NavItem, Page, Section, main_nav};
 pub use templates::{BasePage, ErrorPage};
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

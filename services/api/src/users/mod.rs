@@ -5,5 +5,6 @@ pub mod projection;
 pub mod service;
 pub mod token_cache;
 pub mod two_factor;
+pub mod setup;
 
 pub use service::{IssuedToken, UserError, create_token, create_user, user_stream};

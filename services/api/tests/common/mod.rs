@@ -277,3 +277,36 @@ pub async fn create_user(app: &TestApp, name: &str, role: lawha_domain::users::R
     })
     .await;
 }
+
+/// The `name=value` part of a response's session cookie.
+pub fn cookie_of(response: &reqwest::Response) -> Option<String> {
+    let value = response.headers().get(reqwest::header::SET_COOKIE)?.to_str().ok()?;
+    value.split(';').next().map(str::to_owned)
+}
+
+/// The CSRF token of the first form on a page.
+pub fn csrf_in(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let at = html.find(marker).unwrap_or_else(|| panic!("no CSRF field in:\n{html}")) + marker.len();
+    html[at..].split('"').next().unwrap_or_default().to_owned()
+}
+
+/// A client that shows redirects instead of following them.
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("building a client")
+}
+
+/// Waits until the users read model has `count` users.
+pub async fn wait_for_users(app: &TestApp, count: i64) {
+    eventually(Duration::from_secs(15), "the users projection", || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users")
+            .fetch_one(&app.state.db.read_models)
+            .await
+            .is_ok_and(|n| n == count)
+    })
+    .await;
+}
