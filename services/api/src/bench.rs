@@ -269,7 +269,7 @@ async fn settle(admin_url: &str) {
 }
 
 /// Creates a throwaway database, remembering it for the final clean-up before anything can fail.
-async fn create_database(admin_url: &str, name: &str, created: &mut Vec<String>) -> anyhow::Result<()> {
+pub(crate) async fn create_database(admin_url: &str, name: &str, created: &mut Vec<String>) -> anyhow::Result<()> {
     admin_exec(admin_url, &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await?;
     created.push(name.to_owned());
     admin_exec(admin_url, &format!("CREATE DATABASE \"{name}\"")).await.map(drop)
@@ -277,7 +277,7 @@ async fn create_database(admin_url: &str, name: &str, created: &mut Vec<String>)
 
 /// One statement on the admin server, on its own short-lived connection (CREATE/DROP DATABASE refuse
 /// transactions); returns the first column of the first row as text, or "" when there is none.
-async fn admin_exec(admin_url: &str, sql: &str) -> anyhow::Result<String> {
+pub(crate) async fn admin_exec(admin_url: &str, sql: &str) -> anyhow::Result<String> {
     let mut conn = PgConnection::connect(admin_url).await.context("connecting to --admin-url")?;
     let row = sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).fetch_optional(&mut conn).await.context(sql.to_owned())?;
     conn.close().await?;
@@ -285,7 +285,7 @@ async fn admin_exec(admin_url: &str, sql: &str) -> anyhow::Result<String> {
 }
 
 /// The admin URL with its database replaced by `db`, keeping credentials and query parameters.
-fn database_url(admin_url: &str, db: &str) -> String {
+pub(crate) fn database_url(admin_url: &str, db: &str) -> String {
     let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
     let authority_start = base.find("://").map_or(0, |i| i + 3);
     let end = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
@@ -294,7 +294,7 @@ fn database_url(admin_url: &str, db: &str) -> String {
 }
 
 /// 12345.6 → "12,346".
-fn thousands(value: f64) -> String {
+pub(crate) fn thousands(value: f64) -> String {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // rates are small and non-negative
     let digits = (value.round().max(0.0) as u64).to_string();
     let mut out = String::new();

@@ -113,4 +113,7 @@ pub enum BenchCommand {
     /// Append events to PostgreSQL with 1, 8 and 32 writers and print events/s beside pgbench's raw
     /// single-row INSERT rate measured in the same run.
     Append(crate::bench::AppendArgs),
+    /// Load the API and pages with wrk (a real server on a throwaway PostgreSQL database) and print requests/s,
+    /// p99 and the server's RSS beside `GET /health/live` measured in the same run.
+    Http(crate::bench_http::HttpArgs),
 }

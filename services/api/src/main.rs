@@ -59,6 +59,7 @@ fn main() -> ExitCode {
                 commands::projections_rebuild(&config, &args).await
             }
             Command::Bench(BenchCommand::Append(args)) => bench::append(&config, &args).await,
+            Command::Bench(BenchCommand::Http(args)) => lawha::bench_http::http(&config, &args).await,
             Command::Admin(AdminCommand::CreateUser { name, role }) => {
                 commands::create_user(&config, &name, role).await
             }
