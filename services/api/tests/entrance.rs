@@ -136,7 +136,7 @@ async fn a_browser_signs_in_under_the_entrance_and_every_link_and_redirect_keeps
         .await
         .unwrap();
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
-    assert_eq!(signed_in.headers()[header::LOCATION], "/k8Jd02xQ/audit");
+    assert_eq!(signed_in.headers()[header::LOCATION], "/k8Jd02xQ/");
     let cookie = cookie_of(&signed_in).unwrap();
 
     let audit = html("/k8Jd02xQ/audit?limit=1").header(header::COOKIE, &cookie).send().await.unwrap();
