@@ -1,9 +1,11 @@
-//! What handlers share: the configuration and the database. Cheap to clone.
+//! What handlers share: the configuration, the database and the host monitor. Cheap to clone.
 
 use std::sync::Arc;
 
 use lawha_config::Config;
 use lawha_store::Database;
+
+use crate::system::SystemMonitor;
 
 /// The state behind every handler.
 #[derive(Debug, Clone)]
@@ -12,4 +14,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The event log and read models.
     pub db: Database,
+    /// The host's last hour of CPU, memory, disk and load figures, kept by a background task.
+    pub system: SystemMonitor,
 }

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod context;
 pub mod csrf;
+pub mod dashboard;
 pub mod error;
 pub mod events;
 pub mod headers;
@@ -16,6 +17,7 @@ pub mod openapi;
 pub mod pages;
 pub mod routes;
 pub mod signin;
+pub mod system;
 
 use std::time::Duration;
 

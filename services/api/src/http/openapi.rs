@@ -7,17 +7,19 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{audit, error, events, health, signin};
+use super::{audit, error, events, health, signin, system};
 
 /// The document.
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "Lawha", description = "Lawha's JSON API. Authenticate with `Authorization: Bearer <token>`."),
     paths(health::live, health::ready, health::metrics, audit::list, audit::event, audit::export,
-        events::stream, signin::current, signin::login, signin::logout, signin::sign_out_everywhere),
-    components(schemas(error::ErrorBody, error::ErrorDetail, audit::AuditPage, audit::AuditItem)),
+        events::stream, system::report, signin::current, signin::login, signin::logout, signin::sign_out_everywhere),
+    components(schemas(error::ErrorBody, error::ErrorDetail, audit::AuditPage, audit::AuditItem,
+        system::SystemReport, crate::system::Sample)),
     modifiers(&BearerAuth),
     tags((name = "health", description = "Liveness, readiness and metrics"), (name = "audit", description = "The audit log"),
+        (name = "system", description = "This host's CPU, memory, disk and load"),
         (name = "session", description = "Sign-in, sign-out and the CSRF token"))
 )]
 pub struct ApiDoc;

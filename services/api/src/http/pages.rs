@@ -1,5 +1,6 @@
 //! The server-rendered pages (they work without JavaScript): sign-in, the audit log, the language switch and the
-//! static assets. Each is a short script: session → page context → one read → template.
+//! static assets (the dashboard is in `dashboard/`). Each is a short script: session → page context → one read →
+//! template.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -13,7 +14,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::{
-    audit::{self, AuditQuery},
+    audit::{self, AuditItem, AuditQuery},
     error::ApiError,
 };
 use crate::{
@@ -26,7 +27,11 @@ use crate::{
 pub const LANG_KEY: &str = "lang";
 
 /// The language, CSRF token and user of this request, as a page needs them.
-async fn page(session: &Session, headers: &HeaderMap, title_id: &str) -> Result<(Page, Option<String>), ApiError> {
+pub(super) async fn page(
+    session: &Session,
+    headers: &HeaderMap,
+    title_id: &str,
+) -> Result<(Page, Option<String>), ApiError> {
     let fail = |e: tower_sessions::session::Error| ApiError::internal(&e);
     let choice = session.get::<String>(LANG_KEY).await.map_err(fail)?;
     let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
@@ -37,9 +42,9 @@ async fn page(session: &Session, headers: &HeaderMap, title_id: &str) -> Result<
     Ok((page, user))
 }
 
-/// Only the sections that have pages so far appear in the navigation.
-fn nav(lang: Lang, current: Section) -> Vec<NavItem> {
-    main_nav(lang, "", current, false).into_iter().filter(|item| item.href == "/audit").collect()
+/// Only the sections that have pages so far appear in the navigation: the dashboard and the audit log.
+pub(super) fn nav(lang: Lang, current: Section) -> Vec<NavItem> {
+    main_nav(lang, "", current, false).into_iter().filter(|item| item.href == "/" || item.href == "/audit").collect()
 }
 
 /// The sign-in page.
@@ -58,7 +63,7 @@ pub struct LoginPage {
 pub async fn login_page(session: Session, headers: HeaderMap) -> Result<Response, ApiError> {
     let (page, user) = page(&session, &headers, "sign-in-title").await?;
     if user.is_some() {
-        return Ok(Redirect::to("/audit").into_response());
+        return Ok(Redirect::to("/").into_response());
     }
     Ok(LoginPage { page, error: None, username: String::new() }.into_response())
 }
@@ -77,14 +82,6 @@ pub async fn login_failed(
             (status, LoginPage { page, error, username: username.to_owned() }).into_response()
         }
         Err(e) => e.into_response(),
-    }
-}
-
-/// `GET /`: the audit log when signed in, the sign-in page otherwise.
-pub async fn home(session: Session) -> Response {
-    match session::signed_in_user(&session).await {
-        Ok(Some(_)) => Redirect::to("/audit").into_response(),
-        _ => Redirect::to("/login").into_response(),
     }
 }
 
@@ -107,6 +104,26 @@ pub struct AuditRow {
     pub target: String,
     /// Summary.
     pub summary: String,
+}
+
+/// The audit page's rows for `items`, times written in `lang`; the dashboard's recent activity uses them too.
+pub(super) fn audit_rows(lang: Lang, items: Vec<AuditItem>) -> Vec<AuditRow> {
+    let dash = || "—".to_owned();
+    items
+        .into_iter()
+        .map(|item| AuditRow {
+            time: chrono::DateTime::parse_from_rfc3339(&item.recorded_at)
+                .map(|t| i18n::format_datetime(lang, t.with_timezone(&chrono::Utc)))
+                .unwrap_or_else(|_| item.recorded_at.clone()),
+            position: item.position,
+            recorded_at: item.recorded_at,
+            actor: item.actor.unwrap_or_else(dash),
+            ip: item.ip.unwrap_or_else(dash),
+            event_type: item.event_type,
+            target: item.target,
+            summary: item.summary,
+        })
+        .collect()
 }
 
 /// The filters as typed, to fill the form again.
@@ -185,22 +202,7 @@ pub async fn audit_page(
         },
         Err(e) => (vec![], None, Some(e.message().to_owned())),
     };
-    let dash = || "—".to_owned();
-    let rows = rows
-        .into_iter()
-        .map(|item| AuditRow {
-            time: chrono::DateTime::parse_from_rfc3339(&item.recorded_at)
-                .map(|t| i18n::format_datetime(lang, t.with_timezone(&chrono::Utc)))
-                .unwrap_or_else(|_| item.recorded_at.clone()),
-            position: item.position,
-            recorded_at: item.recorded_at,
-            actor: item.actor.unwrap_or_else(dash),
-            ip: item.ip.unwrap_or_else(dash),
-            event_type: item.event_type,
-            target: item.target,
-            summary: item.summary,
-        })
-        .collect();
+    let rows = audit_rows(lang, rows);
     let live = pairs.is_empty();
     let next_href = next.map(|before| {
         let mut next_pairs: Vec<_> = pairs.iter().filter(|(k, _)| k != "before").cloned().collect();

@@ -62,7 +62,7 @@ pub async fn login(
         Ok(user) => {
             let csrf = session::begin(&session, &user).await.map_err(|e| session_error(&e))?;
             return Ok(if html {
-                axum::response::Redirect::to("/audit").into_response()
+                axum::response::Redirect::to("/").into_response()
             } else {
                 Json(json!({ "user": user, "csrf": csrf })).into_response()
             });

@@ -1,0 +1,70 @@
+//! The dashboard at `GET /` (viewer): this host's CPU, memory, disk, load and uptime now and over the last hour,
+//! and the newest audit events. Server-rendered and complete without JavaScript; `app.js` only refreshes it.
+//!
+//! The host figures come from the monitor's published snapshot (`AppState::system`), never from the host
+//! itself: a page view costs an `Arc` clone, the formatting, and one read of the audit log.
+
+mod cards;
+mod sparkline;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::{
+    Extension,
+    extract::State,
+    http::HeaderMap,
+    response::{IntoResponse, Response},
+};
+use tower_sessions::Session;
+
+pub use cards::{Card, Measured, Sparkline, cards, measured};
+pub use sparkline::{HEIGHT, WIDTH, points, range};
+
+use super::{
+    audit::{self, AuditQuery},
+    auth::Principal,
+    error::ApiError,
+    pages::{self, AuditRow},
+};
+use crate::{
+    state::AppState,
+    ui::{Page, Section},
+};
+
+/// How many audit events the dashboard lists.
+const RECENT_EVENTS: &str = "10";
+
+/// The dashboard page.
+#[derive(Debug, Template, WebTemplate)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    /// Shared part.
+    pub page: Page,
+    /// CPU, memory, disk, load and uptime; empty before the first sample.
+    pub cards: Vec<Card>,
+    /// When the figures were measured.
+    pub measured: Option<Measured>,
+    /// The newest audit events, newest first.
+    pub rows: Vec<AuditRow>,
+    /// The sparklines' view box, `0 0 WIDTH HEIGHT`.
+    pub view_box: String,
+}
+
+/// `GET /` (viewer).
+pub async fn page(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    session: Session,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let (page, user) = pages::page(&session, &headers, "dashboard-title").await?;
+    let lang = page.lang;
+    let page = page.with_nav(pages::nav(lang, Section::Dashboard)).with_user(user.unwrap_or(principal.user));
+    let recent = AuditQuery::try_from(vec![("limit".to_owned(), RECENT_EVENTS.to_owned())])?;
+    let rows = pages::audit_rows(lang, audit::page(&state, &recent).await?.items);
+    // The snapshot is immutable and shared: the monitor's lock was held only to clone this Arc.
+    let snapshot = state.system.snapshot();
+    let cards = cards(lang, &snapshot);
+    let measured = measured(lang, &snapshot);
+    Ok(DashboardPage { page, cards, measured, rows, view_box: format!("0 0 {WIDTH} {HEIGHT}") }.into_response())
+}
