@@ -46,7 +46,9 @@ pub struct Sample {
     pub swap_used_bytes: u64,
     /// Swap configured, in bytes (0 without swap).
     pub swap_total_bytes: u64,
-    /// Space used on the filesystem holding the data directory, in bytes; null when it cannot be read.
+    /// Space used on the filesystem holding the data directory, in bytes: its size minus what an unprivileged
+    /// process may still write, so blocks reserved for root count as used (`df` shows them in neither column).
+    /// Null when it cannot be read.
     pub disk_used_bytes: Option<u64>,
     /// Size of that filesystem, in bytes; null when it cannot be read.
     pub disk_total_bytes: Option<u64>,

@@ -2,10 +2,14 @@
 //! and the newest audit events. Server-rendered and complete without JavaScript; `app.js` only refreshes it.
 //!
 //! The host figures come from the monitor's published snapshot (`AppState::system`), never from the host
-//! itself: a page view costs an `Arc` clone, the formatting, and one read of the audit log.
+//! itself, and are formatted once per snapshot and language (`cache.rs`): a page view costs two `Arc` clones,
+//! the template and one read of the audit log.
 
+mod cache;
 mod cards;
 mod sparkline;
+
+use std::sync::Arc;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -17,8 +21,9 @@ use axum::{
 };
 use tower_sessions::Session;
 
-pub use cards::{Card, Measured, Sparkline, cards, measured};
-pub use sparkline::{HEIGHT, WIDTH, points, range};
+pub use cache::{HostView, host_view};
+pub use cards::{Card, Measured, Sparkline};
+use sparkline::{HEIGHT, WIDTH};
 
 use super::{
     audit::{self, AuditQuery},
@@ -40,10 +45,8 @@ const RECENT_EVENTS: &str = "10";
 pub struct DashboardPage {
     /// Shared part.
     pub page: Page,
-    /// CPU, memory, disk, load and uptime; empty before the first sample.
-    pub cards: Vec<Card>,
-    /// When the figures were measured.
-    pub measured: Option<Measured>,
+    /// The host's cards and when they were measured, shared with every request of this snapshot and language.
+    pub host: Arc<HostView>,
     /// The newest audit events, newest first.
     pub rows: Vec<AuditRow>,
     /// The sparklines' view box, `0 0 WIDTH HEIGHT`.
@@ -63,8 +66,6 @@ pub async fn page(
     let recent = AuditQuery::try_from(vec![("limit".to_owned(), RECENT_EVENTS.to_owned())])?;
     let rows = pages::audit_rows(lang, audit::page(&state, &recent).await?.items);
     // The snapshot is immutable and shared: the monitor's lock was held only to clone this Arc.
-    let snapshot = state.system.snapshot();
-    let cards = cards(lang, &snapshot);
-    let measured = measured(lang, &snapshot);
-    Ok(DashboardPage { page, cards, measured, rows, view_box: format!("0 0 {WIDTH} {HEIGHT}") }.into_response())
+    let host = host_view(lang, &state.system.snapshot());
+    Ok(DashboardPage { page, host, rows, view_box: format!("0 0 {WIDTH} {HEIGHT}") }.into_response())
 }
