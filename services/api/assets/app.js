@@ -1,5 +1,6 @@
 // Lawha's script: progressive enhancement only. Every page works without it; it adds
-//  - live rows on the audit log (Server-Sent Events), and
+//  - live rows on the audit log (Server-Sent Events),
+//  - a refresh of the dashboard's host figures every 10 s, and
 //  - a confirmation before buttons marked data-confirm submit their form.
 // No framework, no third-party code, nothing inline (the CSP allows scripts from 'self' only).
 // Text from the server is only ever inserted with textContent, never as HTML.
@@ -175,11 +176,71 @@
     }
   }
 
+  // Live host figures. The dashboard's section carries data-live="system" and data-live-src (the page's own
+  // URL). Every SYSTEM_REFRESH_MS it fetches that page and puts the fresh section in place of the old one.
+  // The page rather than /api/v1/system: the numbers, units, digits and sparkline descriptions are then
+  // written by the server in the page's language, exactly as on first load, and the page (about 20 KB with a
+  // full hour) is several times smaller than the JSON of that hour. The fetched document comes from our own origin and is parsed inert (DOMParser runs no
+  // script, and the CSP still applies); only that one section is taken from it. Hidden tabs do not poll.
+  var SYSTEM_REFRESH_MS = 10000;
+
+  function startLiveSystem() {
+    if (typeof window.fetch !== "function" || typeof window.DOMParser !== "function") {
+      return;
+    }
+    var stopped = false;
+
+    function refresh() {
+      var current = document.querySelector('[data-live="system"]');
+      if (stopped || !current) {
+        return;
+      }
+      if (document.visibilityState === "hidden") {
+        window.setTimeout(refresh, SYSTEM_REFRESH_MS);
+        return;
+      }
+      var url = current.getAttribute("data-live-src") || window.location.pathname;
+      window.fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (response) {
+          // Signed out meanwhile (the sign-in page answers instead) or a server error: stop, keep what is shown.
+          if (!response.ok || response.redirected) {
+            stopped = true;
+            return null;
+          }
+          return response.text();
+        })
+        .then(function (html) {
+          if (!html) {
+            return;
+          }
+          var parsed = new window.DOMParser().parseFromString(html, "text/html");
+          var fresh = parsed.querySelector('[data-live="system"]');
+          var shown = document.querySelector('[data-live="system"]');
+          if (fresh && shown) {
+            shown.parentNode.replaceChild(document.importNode(fresh, true), shown);
+          }
+        })
+        .catch(function () {
+          // A network error: try again at the next tick.
+        })
+        .then(function () {
+          if (!stopped) {
+            window.setTimeout(refresh, SYSTEM_REFRESH_MS);
+          }
+        });
+    }
+
+    window.setTimeout(refresh, SYSTEM_REFRESH_MS);
+  }
+
   function init() {
     document.addEventListener("click", onConfirmClick, true);
     var live = document.querySelectorAll('[data-live="audit"]');
     for (var i = 0; i < live.length; i += 1) {
       startLiveAudit(live[i]);
+    }
+    if (document.querySelector('[data-live="system"]')) {
+      startLiveSystem();
     }
   }
 

@@ -11,7 +11,7 @@ use lawha_store::{ChainKey, Database, DatabaseOptions, ProjectionRunner};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::{http, projections, state::AppState};
+use crate::{http, projections, state::AppState, system};
 
 /// A built, bound, not yet serving panel.
 #[derive(Debug)]
@@ -19,6 +19,8 @@ pub struct App {
     listener: TcpListener,
     state: AppState,
     runner: ProjectionRunner,
+    /// Samples the host for the dashboard; it runs while the app serves.
+    recorder: system::Recorder,
     extra_routes: Router<AppState>,
 }
 
@@ -63,7 +65,9 @@ impl App {
         let runner = projection_runner(&config, &db);
         metrics::gauge!("lawha_build_info", "version" => env!("CARGO_PKG_VERSION"), "backend" => format!("{:?}", db.backend()).to_lowercase())
             .set(1.0);
-        Ok(Self { listener, state: AppState { config: Arc::new(config), db, tokens: Arc::default() }, runner, extra_routes })
+        let (monitor, recorder) = system::Recorder::start(&config.data_dir).await;
+        let state = AppState { config: Arc::new(config), db, tokens: Arc::default(), system: monitor };
+        Ok(Self { listener, state, runner, recorder, extra_routes })
     }
 
     /// The bound address (the real port when the configuration asked for port 0).
@@ -77,7 +81,8 @@ impl App {
     }
 
     /// Serves until `shutdown` resolves; then stops accepting, lets in-flight requests finish within the grace
-    /// period (`http.shutdown_grace_secs`), stops the projection runner and closes the database.
+    /// period (`http.shutdown_grace_secs`), stops the projection runner and the host monitor and closes the
+    /// database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let stop = CancellationToken::new();
         let grace = Duration::from_secs(self.state.config.http.shutdown_grace_secs);
@@ -92,6 +97,7 @@ impl App {
             crate::session::DbSessionStore::new(self.state.db.read_models.clone()),
             stop.clone(),
         ));
+        let sampler = tokio::spawn(self.recorder.run(stop.clone()));
         let router = http::router(self.state.clone(), self.extra_routes);
         let signal = stop.clone();
         let server = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -110,6 +116,7 @@ impl App {
         stop.cancel();
         let _ = runner.await;
         let _ = purger.await;
+        let _ = sampler.await;
         self.state.db.close().await;
         tracing::info!("stopped");
         Ok(())

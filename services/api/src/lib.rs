@@ -13,6 +13,7 @@ pub mod http;
 pub mod projections;
 pub mod session;
 pub mod state;
+pub mod system;
 pub mod ui;
 pub mod users;
 

@@ -1,9 +1,11 @@
-//! What handlers share: the configuration and the database. Cheap to clone.
+//! What handlers share: the configuration, the database and the host monitor. Cheap to clone.
 
 use std::sync::Arc;
 
 use lawha_config::Config;
 use lawha_store::Database;
+
+use crate::system::SystemMonitor;
 
 /// The state behind every handler.
 #[derive(Debug, Clone)]
@@ -14,6 +16,8 @@ pub struct AppState {
     pub db: Database,
     /// Recently used API tokens.
     pub tokens: Arc<crate::users::token_cache::TokenCache>,
+    /// The host's last hour of CPU, memory, disk and load figures, kept by a background task.
+    pub system: SystemMonitor,
 }
 
 impl AppState {

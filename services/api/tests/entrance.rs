@@ -153,7 +153,7 @@ async fn a_browser_signs_in_under_the_entrance_and_every_link_and_redirect_keeps
         assert!(page.contains(link), "{link} is missing from:\n{page}");
     }
     let again = html("/k8Jd02xQ/login").header(header::COOKIE, &cookie).send().await.unwrap();
-    assert_eq!(again.headers()[header::LOCATION], "/k8Jd02xQ/audit", "signed in, the sign-in page moves on");
+    assert_eq!(again.headers()[header::LOCATION], "/k8Jd02xQ/", "signed in, the sign-in page moves on");
 
     // The language switch goes back to the page it was on, and never out of the entrance.
     let csrf = csrf_in(&page);

@@ -67,7 +67,7 @@ async fn a_browser_signs_in_reads_the_audit_log_and_switches_to_arabic() {
         .await
         .unwrap();
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
-    assert_eq!(signed_in.headers()[header::LOCATION], "/");
+    assert_eq!(signed_in.headers()[header::LOCATION], "/", "sign-in leads to the dashboard");
     cookie = cookie_of(&signed_in).unwrap();
 
     let audit = html("/audit").header(header::COOKIE, &cookie).send().await.unwrap();

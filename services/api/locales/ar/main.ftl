@@ -268,3 +268,40 @@ setup-error-password-short = يجب أن تتكوّن كلمة المرور من
 setup-error-password-long = يجب ألا تزيد كلمة المرور على { $max } بايت.
 setup-error-password-mismatch = كلمتا المرور غير متطابقتين.
 setup-error-name-taken = اسم المستخدم هذا مستخدم بالفعل. اختر اسمًا آخر.
+## dashboard
+
+dashboard-host = هذا الخادم
+dashboard-measured-at = آخر قياس: { $time }
+dashboard-no-data = لا توجد قياسات بعد.
+dashboard-unavailable = غير متاح
+dashboard-percent = { $value }٪
+dashboard-of-total = من أصل { $total }
+dashboard-cpu-cores =
+    { $count ->
+        [zero] لا أنوية
+        [one] نواة واحدة
+        [two] نواتان
+        [few] { $count } أنوية
+        [many] { $count } نواة
+       *[other] { $count } نواة
+    }
+dashboard-swap = الذاكرة التبديلية: { $used } من أصل { $total }
+dashboard-swap-none = لا توجد ذاكرة تبديلية
+dashboard-disk-mount = نظام الملفات في { $mount }
+dashboard-load-later = خلال ٥ دقائق: { $five }، وخلال ١٥ دقيقة: { $fifteen }
+dashboard-booted = منذ { $time }
+dashboard-duration-pair = { $first } و{ $second }
+dashboard-cpu-trend = المعالج خلال الساعة الأخيرة: الأدنى { $min }، الأعلى { $max }
+dashboard-memory-trend = الذاكرة المستخدمة خلال الساعة الأخيرة: الأدنى { $min }، الأعلى { $max }
+dashboard-disk-trend = مساحة القرص المستخدمة خلال الساعة الأخيرة: الأدنى { $min }، الأعلى { $max }
+dashboard-load-trend = متوسط الحمل لدقيقة واحدة خلال الساعة الأخيرة: الأدنى { $min }، الأعلى { $max }
+dashboard-trend-empty = لا توجد قياسات خلال الساعة الأخيرة بعد.
+dashboard-activity-caption = أحدث عشرة أحداث في سجل التدقيق
+dashboard-see-all = فتح سجل التدقيق
+# وحدات ثنائية (١ كيلوبايت = ١٠٢٤ بايت)؛ $value مُنسَّق مسبقًا.
+unit-bytes = { $value } بايت
+unit-kib = { $value } كيلوبايت
+unit-mib = { $value } ميغابايت
+unit-gib = { $value } غيغابايت
+unit-tib = { $value } تيرابايت
+unit-pib = { $value } بيتابايت

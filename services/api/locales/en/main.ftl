@@ -248,3 +248,36 @@ setup-error-password-short = The password must have at least { $min } characters
 setup-error-password-long = The password must have at most { $max } bytes.
 setup-error-password-mismatch = The two passwords are not the same.
 setup-error-name-taken = This user name is already taken. Choose another one.
+## dashboard
+
+dashboard-host = This server
+dashboard-measured-at = Measured { $time }
+dashboard-no-data = No measurements yet.
+dashboard-unavailable = Not available
+dashboard-percent = { $value }%
+dashboard-of-total = of { $total }
+dashboard-cpu-cores =
+    { $count ->
+        [one] one core
+       *[other] { $count } cores
+    }
+dashboard-swap = Swap: { $used } of { $total }
+dashboard-swap-none = No swap
+dashboard-disk-mount = Filesystem at { $mount }
+dashboard-load-later = 5 min: { $five } · 15 min: { $fifteen }
+dashboard-booted = Since { $time }
+dashboard-duration-pair = { $first }, { $second }
+dashboard-cpu-trend = CPU over the last hour: min { $min }, max { $max }
+dashboard-memory-trend = Memory used over the last hour: min { $min }, max { $max }
+dashboard-disk-trend = Disk used over the last hour: min { $min }, max { $max }
+dashboard-load-trend = One-minute load over the last hour: min { $min }, max { $max }
+dashboard-trend-empty = No measurements over the last hour yet.
+dashboard-activity-caption = The ten newest audit events
+dashboard-see-all = Open the audit log
+# Binary units (1 KiB = 1024 bytes); $value is already formatted.
+unit-bytes = { $value } B
+unit-kib = { $value } KiB
+unit-mib = { $value } MiB
+unit-gib = { $value } GiB
+unit-tib = { $value } TiB
+unit-pib = { $value } PiB

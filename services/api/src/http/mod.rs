@@ -15,6 +15,7 @@ pub mod auth;
 pub mod context;
 pub mod csrf;
 pub mod entrance;
+pub mod dashboard;
 pub mod error;
 pub mod events;
 pub mod headers;
@@ -27,6 +28,7 @@ pub mod setup;
 pub mod signin;
 pub mod users;
 pub mod users_pages;
+pub mod system;
 
 use std::time::Duration;
 

@@ -7,21 +7,23 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{account, audit, error, events, health, signin, users};
+use super::{account, audit, error, events, health, signin, system, users};
 
 /// The document.
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "Lawha", description = "Lawha's JSON API. Authenticate with `Authorization: Bearer <token>`."),
     paths(health::live, health::ready, health::metrics, audit::list, audit::event, audit::export,
-        events::stream, signin::current, signin::login, signin::second_factor, signin::logout, signin::sign_out_everywhere,
-        account::show, account::change_password, account::enroll, account::confirm, account::disable,
-        account::create_token, account::revoke_token, users::list, users::create, users::change_role),
+        events::stream, system::report, signin::current, signin::login, signin::second_factor, signin::logout,
+        signin::sign_out_everywhere, account::show, account::change_password, account::enroll, account::confirm,
+        account::disable, account::create_token, account::revoke_token, users::list, users::create, users::change_role),
     components(schemas(error::ErrorBody, error::ErrorDetail, audit::AuditPage, audit::AuditItem, account::AccountView,
         account::TokenInfo, account::PasswordChange, account::CodeBody, account::NewToken,
-        crate::users::two_factor::Enrollment, users::UserRow, users::NewUser, users::RoleChange)),
+        crate::users::two_factor::Enrollment, users::UserRow, users::NewUser, users::RoleChange,
+        system::SystemReport, crate::system::Sample)),
     modifiers(&BearerAuth),
     tags((name = "health", description = "Liveness, readiness and metrics"), (name = "audit", description = "The audit log"),
+        (name = "system", description = "This host's CPU, memory, disk and load"),
         (name = "session", description = "Sign-in, sign-out and the CSRF token"),
         (name = "account", description = "The acting user's password, two-factor sign-in and API tokens"),
         (name = "users", description = "Accounts and roles (admin)"))

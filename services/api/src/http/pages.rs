@@ -1,5 +1,6 @@
 //! The server-rendered pages (they work without JavaScript): sign-in, the audit log, the language switch and the
-//! static assets. Each is a short script: session → page context → one read → template.
+//! static assets (the dashboard is in `dashboard/`). Each is a short script: session → page context → one read →
+//! template.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -15,7 +16,7 @@ use tower_sessions::Session;
 use lawha_domain::users::Role;
 
 use super::{
-    audit::{self, AuditQuery},
+    audit::{self, AuditItem, AuditQuery},
     auth::Principal,
     entrance::UiPrefix,
     error::ApiError,
@@ -77,11 +78,7 @@ impl PageRequest {
 
 /// The navigation of a signed-in principal: the users page only for admins.
 pub(crate) fn signed_in_nav(lang: Lang, prefix: &UiPrefix, current: Section, principal: &Principal) -> Vec<NavItem> {
-    let home = prefix.join("/");
     main_nav(lang, prefix.as_str(), current, principal.level >= Role::Admin)
-        .into_iter()
-        .filter(|item| item.href != home)
-        .collect()
 }
 
 /// The sign-in page.
@@ -102,7 +99,7 @@ pub struct LoginPage {
 pub async fn login_page(request: PageRequest) -> Result<Response, ApiError> {
     let (page, user) = request.page("sign-in-title").await?;
     if user.is_some() {
-        return Ok(request.prefix.redirect("/audit").into_response());
+        return Ok(request.prefix.redirect("/").into_response());
     }
     let pending = session::pending_second_factor(&request.session).await.map_err(|e| ApiError::internal(&e))?;
     Ok(LoginPage { page, error: None, username: String::new(), second_factor: pending.is_some() }.into_response())
@@ -125,13 +122,6 @@ pub async fn login_failed(
     }
 }
 
-/// `GET /`: the audit log when signed in, the sign-in page otherwise.
-pub async fn home(request: PageRequest) -> Response {
-    match request.user().await {
-        Ok(Some(_)) => request.prefix.redirect("/audit").into_response(),
-        _ => request.prefix.redirect("/login").into_response(),
-    }
-}
 
 /// One row as the audit page shows it.
 #[derive(Debug)]
@@ -152,6 +142,26 @@ pub struct AuditRow {
     pub target: String,
     /// Summary.
     pub summary: String,
+}
+
+/// The audit page's rows for `items`, times written in `lang`; the dashboard's recent activity uses them too.
+pub(super) fn audit_rows(lang: Lang, items: Vec<AuditItem>) -> Vec<AuditRow> {
+    let dash = || "—".to_owned();
+    items
+        .into_iter()
+        .map(|item| AuditRow {
+            time: chrono::DateTime::parse_from_rfc3339(&item.recorded_at)
+                .map(|t| i18n::format_datetime(lang, t.with_timezone(&chrono::Utc)))
+                .unwrap_or_else(|_| item.recorded_at.clone()),
+            position: item.position,
+            recorded_at: item.recorded_at,
+            actor: item.actor.unwrap_or_else(dash),
+            ip: item.ip.unwrap_or_else(dash),
+            event_type: item.event_type,
+            target: item.target,
+            summary: item.summary,
+        })
+        .collect()
 }
 
 /// The filters as typed, to fill the form again.
@@ -260,22 +270,7 @@ pub async fn audit_page(
         },
         Err(e) => (vec![], None, Some(e.message().to_owned())),
     };
-    let dash = || "—".to_owned();
-    let rows = rows
-        .into_iter()
-        .map(|item| AuditRow {
-            time: chrono::DateTime::parse_from_rfc3339(&item.recorded_at)
-                .map(|t| i18n::format_datetime(lang, t.with_timezone(&chrono::Utc)))
-                .unwrap_or_else(|_| item.recorded_at.clone()),
-            position: item.position,
-            recorded_at: item.recorded_at,
-            actor: item.actor.unwrap_or_else(dash),
-            ip: item.ip.unwrap_or_else(dash),
-            event_type: item.event_type,
-            target: item.target,
-            summary: item.summary,
-        })
-        .collect();
+    let rows = audit_rows(lang, rows);
     let live = pairs.is_empty();
     let next_href = next.map(|before| {
         let mut next_pairs: Vec<_> = pairs.iter().filter(|(k, _)| k != "before").cloned().collect();

@@ -13,7 +13,7 @@ use lawha_domain::users::Role;
 use super::{
     account, account_pages, audit, audit_chain,
     auth::{self, Need},
-    events, health, openapi, pages, setup, signin, users, users_pages,
+    dashboard, events, health, openapi, pages, setup, signin, system, users, users_pages,
 };
 use crate::state::AppState;
 
@@ -38,7 +38,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (spec(Method::GET, "/health/ready", Need::Public, "/health/ready"), get(health::ready)),
         (spec(Method::GET, "/health/metrics", Need::Public, "/health/metrics"), get(health::metrics)),
         (spec(Method::GET, "/api/openapi.json", Need::Public, "/api/openapi.json"), get(openapi::document)),
-        (spec(Method::GET, "/", Need::Public, "/"), get(pages::home)),
+        (spec(Method::GET, "/", Need::AtLeast(Role::Viewer), "/"), get(dashboard::page)),
         (spec(Method::GET, "/login", Need::Public, "/login"), get(pages::login_page)),
         (spec(Method::GET, "/audit", Need::AtLeast(Role::Viewer), "/audit"), get(pages::audit_page)),
         (spec(Method::POST, "/settings/language", Need::Public, "/settings/language"), post(pages::set_language)),
@@ -160,6 +160,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(Method::GET, "/api/v1/events/stream", Need::AtLeast(Role::Viewer), "/api/v1/events/stream"),
             get(events::stream),
         ),
+        (spec(Method::GET, "/api/v1/system", Need::AtLeast(Role::Viewer), "/api/v1/system"), get(system::report)),
         (spec(Method::GET, "/api/v1/audit", Need::AtLeast(Role::Viewer), "/api/v1/audit"), get(audit::list)),
         (
             spec(Method::GET, "/api/v1/audit/export", Need::AtLeast(Role::Viewer), "/api/v1/audit/export?format=csv"),

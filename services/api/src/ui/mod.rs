@@ -21,6 +21,7 @@ pub mod assets;
 pub mod i18n;
 mod page;
 mod templates;
+pub mod units;
 
 pub use i18n::{FluentValue, Lang, Translations, format_datetime, format_number, t, t_args};
 pub use page::{NavItem, Page, Section, main_nav};
