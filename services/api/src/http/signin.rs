@@ -91,17 +91,25 @@ pub async fn login(
 /// `POST /logout`: ends this session.
 #[utoipa::path(post, path = "/logout", tag = "session",
     responses((status = 204, description = "Signed out"),
+              (status = 303, description = "Signed out, from a browser's form: on to the sign-in page"),
               (status = 403, description = "Missing or wrong CSRF token", body = crate::http::error::ErrorBody)))]
 pub async fn logout(
     State(state): State<AppState>,
     context: RequestContext,
     session: Session,
-) -> Result<StatusCode, ApiError> {
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
     if let Some(user) = session::signed_in_user(&session).await.map_err(|e| session_error(&e))? {
         signin::record(&state.db, &user, "SignedOut", json!({ "user": user }), &context.metadata()).await;
     }
     session.flush().await.map_err(|e| session_error(&e))?;
-    Ok(StatusCode::NO_CONTENT)
+    // A browser that submitted the header's form stays on a page that still looks signed in after a 204.
+    let html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+    Ok(if html {
+        axum::response::Redirect::to("/login").into_response()
+    } else {
+        StatusCode::NO_CONTENT.into_response()
+    })
 }
 
 /// `POST /api/v1/session/sign-out-everywhere`: ends every session of the acting user (signed in, or the owner
