@@ -118,7 +118,8 @@ async fn measure(args: &HttpArgs, addr: SocketAddr, token: &str, server: &mut Ch
         print_row(&format!("GET {page} (page)"), load, reference);
     }
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |key: &str| status.lines().find_map(|l| l.strip_prefix(key)).map_or("?".into(), |v| v.trim().to_owned());
+    let field =
+        |key: &str| status.lines().find_map(|l| l.strip_prefix(key)).map_or("?".into(), |v| v.trim().to_owned());
     println!("server memory after the runs: RSS {}, peak {}", field("VmRSS:"), field("VmHWM:"));
     Ok(ExitCode::SUCCESS)
 }
@@ -184,14 +185,9 @@ async fn sign_in(addr: SocketAddr) -> anyhow::Result<String> {
     let csrf = serde_json::from_str::<serde_json::Value>(&body)?["csrf"].as_str().unwrap_or_default().to_owned();
     let form = serde_urlencoded::to_string([("username", "bench"), ("password", PASSWORD), ("csrf", &csrf)])?;
     let cookie_header = format!("Cookie: {cookie}");
-    let (status, headers, body) = request(
-        addr,
-        "POST",
-        "/login",
-        &[&cookie_header, "Content-Type: application/x-www-form-urlencoded"],
-        &form,
-    )
-    .await?;
+    let (status, headers, body) =
+        request(addr, "POST", "/login", &[&cookie_header, "Content-Type: application/x-www-form-urlencoded"], &form)
+            .await?;
     if status != 200 {
         bail!("signing in for the page runs failed with {status}: {body}");
     }

@@ -84,7 +84,9 @@ async fn render(
 ) -> Result<Response, ApiError> {
     let (page, _) = request.page("account-title").await?;
     let lang = page.lang;
-    let page = page.with_nav(signed_in_nav(lang, &request.prefix, Section::Account, principal)).with_user(principal.user.clone());
+    let page = page
+        .with_nav(signed_in_nav(lang, &request.prefix, Section::Account, principal))
+        .with_user(principal.user.clone());
     let account = load_account(state, &principal.user).await?;
     let when = |text: &str| {
         chrono::DateTime::parse_from_rfc3339(text)

@@ -14,8 +14,8 @@ pub mod audit_chain;
 pub mod auth;
 pub mod context;
 pub mod csrf;
-pub mod entrance;
 pub mod dashboard;
+pub mod entrance;
 pub mod error;
 pub mod events;
 pub mod headers;
@@ -26,9 +26,9 @@ pub mod pages;
 pub mod routes;
 pub mod setup;
 pub mod signin;
+pub mod system;
 pub mod users;
 pub mod users_pages;
-pub mod system;
 
 use std::time::Duration;
 

@@ -122,7 +122,6 @@ pub async fn login_failed(
     }
 }
 
-
 /// One row as the audit page shows it.
 #[derive(Debug)]
 pub struct AuditRow {

@@ -171,18 +171,24 @@ async fn refused(
 /// `POST /logout`: ends this session.
 #[utoipa::path(post, path = "/logout", tag = "session",
     responses((status = 204, description = "Signed out"),
+              (status = 303, description = "Signed out, from a browser's form: on to the sign-in page"),
               (status = 403, description = "Missing or wrong CSRF token", body = crate::http::error::ErrorBody)))]
 pub async fn logout(
     State(state): State<AppState>,
     context: RequestContext,
-    session: Session,
-) -> Result<StatusCode, ApiError> {
-    let absolute = state.config.session.absolute_timeout_secs;
-    if let Some(user) = session::signed_in_user(&session, absolute).await.map_err(|e| session_error(&e))? {
+    request: PageRequest,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(user) = request.user().await? {
         signin::record(&state.db, &user, "SignedOut", json!({ "user": user }), &context.metadata()).await;
     }
-    session.flush().await.map_err(|e| session_error(&e))?;
-    Ok(StatusCode::NO_CONTENT)
+    request.session.flush().await.map_err(|e| session_error(&e))?;
+    // A browser that submitted the header's form stays on a page that still looks signed in after a 204.
+    Ok(if wants_html(&headers) {
+        request.prefix.redirect("/login").into_response()
+    } else {
+        StatusCode::NO_CONTENT.into_response()
+    })
 }
 
 /// `POST /api/v1/session/sign-out-everywhere`: ends every session of the acting user (signed in, or the owner

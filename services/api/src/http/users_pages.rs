@@ -64,7 +64,9 @@ async fn render(
 ) -> Result<Response, ApiError> {
     let (page, _) = request.page("users-title").await?;
     let lang = page.lang;
-    let page = page.with_nav(signed_in_nav(lang, &request.prefix, Section::Users, principal)).with_user(principal.user.clone());
+    let page = page
+        .with_nav(signed_in_nav(lang, &request.prefix, Section::Users, principal))
+        .with_user(principal.user.clone());
     let users = list_users(state)
         .await?
         .into_iter()

@@ -3,8 +3,8 @@
 pub mod credentials;
 pub mod projection;
 pub mod service;
+pub mod setup;
 pub mod token_cache;
 pub mod two_factor;
-pub mod setup;
 
 pub use service::{IssuedToken, UserError, create_token, create_user, user_stream};
