@@ -32,8 +32,8 @@
   var MAX_DELAY_MS = 60000;
   var NATIVE_RETRIES = 3;
 
-  // A new EventSource cannot send Last-Event-ID, so the position reached so far also travels as ?after=N,
-  // for a server that reads it; one that does not starts at its head and the rows missed appear on reload.
+  // A new EventSource cannot send Last-Event-ID, so the position reached so far also travels as ?after=N: the
+  // server replays what came after it (up to 1000 events), so nothing between the page and the stream is lost.
   function withAfter(url, position) {
     if (!position) {
       return url;
