@@ -90,7 +90,7 @@ mod tests {
         assert_eq!(other_secret.open(&sealed), Err(SealError::WrongKeyOrTampered));
         let other_purpose = SealKey::derive(b"a secret key of at least thirty-two bytes", "backup-source");
         assert_eq!(other_purpose.open(&sealed), Err(SealError::WrongKeyOrTampered));
-        let mut tampered = sealed.clone().into_bytes();
+        let mut tampered = sealed.into_bytes();
         let last = tampered.len() - 1;
         tampered[last] = if tampered[last] == b'0' { b'1' } else { b'0' };
         assert_eq!(key.open(std::str::from_utf8(&tampered).unwrap()), Err(SealError::WrongKeyOrTampered));
