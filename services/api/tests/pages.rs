@@ -70,9 +70,13 @@ async fn a_browser_signs_in_reads_the_audit_log_and_switches_to_arabic() {
     assert_eq!(signed_in.headers()[header::LOCATION], "/", "sign-in leads to the dashboard");
     cookie = cookie_of(&signed_in).unwrap();
 
-    let audit = html("/audit").header(header::COOKIE, &cookie).send().await.unwrap();
-    assert_eq!(audit.status(), StatusCode::OK);
-    let page = audit.text().await.unwrap();
+    // The audit log is a projection: the sign-in shows up there a moment after it happened.
+    common::eventually(std::time::Duration::from_secs(10), "the sign-in on the audit page", || async {
+        let audit = html("/audit").header(header::COOKIE, &cookie).send().await.unwrap();
+        audit.status() == StatusCode::OK && audit.text().await.unwrap().contains("SignedIn")
+    })
+    .await;
+    let page = html("/audit").header(header::COOKIE, &cookie).send().await.unwrap().text().await.unwrap();
     assert!(page.contains("SignedIn") && page.contains("data-live=\"audit\""), "{page}");
     let filtered = html("/audit?event_type=SignInFailed")
         .header(header::COOKIE, &cookie)
