@@ -66,7 +66,13 @@ impl App {
         metrics::gauge!("lawha_build_info", "version" => env!("CARGO_PKG_VERSION"), "backend" => format!("{:?}", db.backend()).to_lowercase())
             .set(1.0);
         let (monitor, recorder) = system::Recorder::start(&config.data_dir).await;
-        let state = AppState { config: Arc::new(config), db, tokens: Arc::default(), system: monitor };
+        let state = AppState {
+            config: Arc::new(config),
+            db,
+            tokens: Arc::default(),
+            audit_pages: Arc::default(),
+            system: monitor,
+        };
         Ok(Self { listener, state, runner, recorder, extra_routes })
     }
 

@@ -22,6 +22,8 @@ impl Projection for AuditLog {
     }
 
     async fn apply(&self, tx: &mut AnyConnection, event: &RecordedEvent) -> Result<(), sqlx::Error> {
+        // Cached audit pages of this process are stale from here on (the cache's TTL covers the commit).
+        invalidate();
         // Keyed by position, so a replayed event is a no-op rather than a second row.
         sqlx::query(
             "INSERT INTO audit_log (position, recorded_at, actor, ip, event_type, stream_id, category, summary, request_id) \
@@ -43,6 +45,19 @@ impl Projection for AuditLog {
 }
 
 /// "Backup completed (plan=nightly, size_bytes=1024)": the type in words and up to four scalar fields.
+/// Bumped whenever the projection applies an event, so caches of audit pages in this process know they are stale.
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The current generation of the audit log read model in this process.
+pub fn generation() -> u64 {
+    GENERATION.load(std::sync::atomic::Ordering::Acquire)
+}
+
+/// Marks every cached audit page as stale.
+pub fn invalidate() {
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+}
+
 /// Events never carry secrets (invariant 8), so any scalar field may be shown.
 pub fn summary(event: &RecordedEvent) -> String {
     let mut words = String::new();

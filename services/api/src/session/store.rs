@@ -48,6 +48,30 @@ fn backend(e: &sqlx::Error) -> Error {
 
 #[async_trait]
 impl SessionStore for DbSessionStore {
+    /// Inserts a new session, drawing another id on the (astronomically unlikely) collision, so a new session can
+    /// never overwrite somebody else's.
+    async fn create(&self, record: &mut Record) -> Result<()> {
+        let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
+        let user = record.data.get(USER_KEY).and_then(|v| v.as_str()).map(str::to_owned);
+        loop {
+            let inserted = sqlx::query(
+                "INSERT INTO sessions (id, user_name, data, expires_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(record.id.to_string())
+            .bind(user.clone())
+            .bind(data.clone())
+            .bind(record.expiry_date.unix_timestamp())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| backend(&e))?;
+            if inserted.rows_affected() == 1 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
     async fn save(&self, record: &Record) -> Result<()> {
         let data = serde_json::to_string(&record.data).map_err(|e| Error::Encode(e.to_string()))?;
         let user = record.data.get(USER_KEY).and_then(|v| v.as_str()).map(str::to_owned);

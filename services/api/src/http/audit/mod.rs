@@ -5,15 +5,17 @@
 //! raw event comes from the log itself, the only source of truth. Paging is by position, newest first: new
 //! events only ever get higher positions, so a page boundary never moves while events arrive.
 
+pub mod cache;
 mod export;
 mod query;
 mod sql;
 
 use axum::{
     Json,
-    extract::{Path, Query, State, rejection::QueryRejection},
-    http::StatusCode,
-    response::Response,
+    body::Bytes,
+    extract::{Path, Query, RawQuery, State, rejection::QueryRejection},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse as _, Response},
 };
 use chrono::{DateTime, SecondsFormat};
 use lawha_store::EventFilter;
@@ -77,10 +79,22 @@ pub struct AuditPage {
     ))]
 pub async fn list(
     State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
     query: Result<Query<AuditQuery>, QueryRejection>,
-) -> Result<Json<AuditPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(query) = query.map_err(|r| query::rejected(&r))?;
-    Ok(Json(page(&state, &query).await?))
+    let key = raw.unwrap_or_default();
+    let body = match state.audit_pages.get(&key) {
+        Some(body) => body,
+        None => {
+            let generation = crate::projections::audit_log::generation();
+            let body =
+                Bytes::from(serde_json::to_vec(&page(&state, &query).await?).map_err(|e| ApiError::internal(&e))?);
+            state.audit_pages.put(key, generation, body.clone());
+            body
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
 }
 
 /// One page of the filtered audit log, newest first; the JSON list and the audit page both use it.
