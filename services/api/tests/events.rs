@@ -12,10 +12,8 @@ use lawha_domain::{
 };
 use serde_json::{Value, json};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_event_stream_pushes_each_new_event_as_an_audit_row() {
-    let db = postgres().await;
-    let app = spawn_app(&db.url).await;
+/// A read token of a viewer, once the users projection knows it.
+async fn viewer_token(app: &common::TestApp) -> String {
     let meta = Metadata::default();
     users::create_user(&app.state.db, "watcher", Role::Viewer, "a long enough password", &meta).await.unwrap();
     let token = users::create_token(&app.state.db, "watcher", "ui", vec![Scope::Read], &meta).await.unwrap().token;
@@ -23,6 +21,15 @@ async fn the_event_stream_pushes_each_new_event_as_an_audit_row() {
         app.client.get(app.url("/health/live")).bearer_auth(&token).send().await.unwrap().status() == 200
     })
     .await;
+    token
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_stream_pushes_each_new_event_as_an_audit_row() {
+    let db = postgres().await;
+    let app = spawn_app(&db.url).await;
+    let meta = Metadata::default();
+    let token = viewer_token(&app).await;
     assert_eq!(app.get("/api/v1/events/stream").await.status(), 401, "anonymous callers get nothing");
 
     let mut response = app.client.get(app.url("/api/v1/events/stream")).bearer_auth(&token).send().await.unwrap();
@@ -63,12 +70,7 @@ async fn a_stream_opened_with_after_replays_what_the_page_missed() {
     let db = postgres().await;
     let app = spawn_app(&db.url).await;
     let meta = Metadata::default();
-    users::create_user(&app.state.db, "watcher", Role::Viewer, "a long enough password", &meta).await.unwrap();
-    let token = users::create_token(&app.state.db, "watcher", "ui", vec![Scope::Read], &meta).await.unwrap().token;
-    common::eventually(Duration::from_secs(15), "the token to authenticate", || async {
-        app.client.get(app.url("/health/live")).bearer_auth(&token).send().await.unwrap().status() == 200
-    })
-    .await;
+    let token = viewer_token(&app).await;
     // The page was rendered at `seen`; one event came before its stream opened.
     let seen = app.state.db.events.head().await.unwrap();
     let stream = StreamId::parse("note-missed").unwrap();

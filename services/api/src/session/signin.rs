@@ -54,14 +54,7 @@ pub enum Outcome {
 
 /// Checks a user name and password; every outcome but the password step of a two-factor sign-in is an event.
 pub async fn sign_in(db: &Database, name: &str, password: &str, metadata: &Metadata) -> Result<Outcome, SignInError> {
-    let now = Utc::now().timestamp();
-    let ip = metadata.ip.clone().unwrap_or_else(|| "unknown".into());
-    let subjects = [format!("user:{name}"), format!("ip:{ip}")];
-    let locked_until = locked_until(db, &subjects).await?;
-    if locked_until > now {
-        record(db, name, "SignInFailed", json!({"user": name, "reason": "locked_out"}), metadata).await;
-        return Err(SignInError::LockedOut { retry_after_secs: locked_until - now });
-    }
+    let (now, subjects) = refuse_if_locked(db, name, metadata).await?;
     let stored = sqlx::query(
         "SELECT c.hash FROM users u JOIN credentials c ON c.subject = 'password:' || u.user_id WHERE u.name = $1",
     )
@@ -96,14 +89,7 @@ pub async fn second_factor(
     code: &str,
     metadata: &Metadata,
 ) -> Result<String, SignInError> {
-    let now = Utc::now().timestamp();
-    let ip = metadata.ip.clone().unwrap_or_else(|| "unknown".into());
-    let subjects = [format!("user:{name}"), format!("ip:{ip}")];
-    let locked_until = locked_until(db, &subjects).await?;
-    if locked_until > now {
-        record(db, name, "SignInFailed", json!({"user": name, "reason": "locked_out"}), metadata).await;
-        return Err(SignInError::LockedOut { retry_after_secs: locked_until - now });
-    }
+    let (now, subjects) = refuse_if_locked(db, name, metadata).await?;
     match two_factor::verify(db, keys, name, code, metadata).await {
         Ok(proof) => {
             let method = if proof == Proof::Totp { "totp" } else { "recovery_code" };
@@ -155,6 +141,20 @@ async fn failed(
             .await;
     }
     Ok(())
+}
+
+/// The throttling subjects of an attempt (the account and the client address), refusing (and recording) the
+/// attempt while either is locked; returns the time and the subjects for counting a failure.
+async fn refuse_if_locked(db: &Database, name: &str, metadata: &Metadata) -> Result<(i64, [String; 2]), SignInError> {
+    let now = Utc::now().timestamp();
+    let ip = metadata.ip.clone().unwrap_or_else(|| "unknown".into());
+    let subjects = [format!("user:{name}"), format!("ip:{ip}")];
+    let locked_until = locked_until(db, &subjects).await?;
+    if locked_until > now {
+        record(db, name, "SignInFailed", json!({"user": name, "reason": "locked_out"}), metadata).await;
+        return Err(SignInError::LockedOut { retry_after_secs: locked_until - now });
+    }
+    Ok((now, subjects))
 }
 
 /// A real argon2id hash of a random password, made once, to spend the same time on unknown users.
