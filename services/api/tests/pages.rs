@@ -108,6 +108,8 @@ async fn a_browser_signs_in_reads_the_audit_log_and_switches_to_arabic() {
     assert_eq!(switched.headers()[header::LOCATION], "/audit");
     let arabic = html("/audit").header(header::COOKIE, &cookie).send().await.unwrap().text().await.unwrap();
     assert!(arabic.contains(r#"<html lang="ar" dir="rtl">"#), "{arabic}");
+    let signed_in = lawha::ui::t(lawha::ui::Lang::Ar, "event-SignedIn");
+    assert!(arabic.contains(&format!("{signed_in} (")), "the summaries are in Arabic too: {arabic}");
     app.stop().await.unwrap();
 }
 

@@ -305,3 +305,26 @@ unit-mib = { $value } ميغابايت
 unit-gib = { $value } غيغابايت
 unit-tib = { $value } تيرابايت
 unit-pib = { $value } بيتابايت
+
+## Audit summaries (the words before the recorded fields) and refusals shown on pages
+
+event-UserCreated = إنشاء مستخدم
+event-PasswordChanged = تغيير كلمة المرور
+event-ApiTokenCreated = إنشاء رمز API
+event-ApiTokenRevoked = إلغاء رمز API
+event-RoleChanged = تغيير الدور
+event-TwoFactorEnabled = تفعيل المصادقة الثنائية
+event-TwoFactorDisabled = تعطيل المصادقة الثنائية
+event-RecoveryCodeUsed = استخدام رمز استرداد
+event-SignedIn = تسجيل دخول
+event-SignInFailed = فشل تسجيل الدخول
+event-SignInLockedOut = قفل تسجيل الدخول
+event-SignedOut = تسجيل خروج
+event-SignedOutEverywhere = تسجيل الخروج من كل مكان
+event-AuditChainVerified = التحقق من سلسلة التدقيق
+error-code-wrong_password = كلمة المرور خاطئة.
+error-code-wrong_code = الرمز خاطئ أو منتهي الصلاحية أو مستخدم من قبل.
+error-code-last_admin = لا يمكن أن يفقد آخر مسؤول دور المسؤول؛ اجعل مستخدمًا آخر مسؤولًا أولًا.
+error-code-already_exists = هذا الاسم مستخدم من قبل.
+error-code-not_found = غير موجود (أو لم يعد موجودًا).
+error-code-session_required = يتطلب هذا جلسة تسجيل دخول.

@@ -281,3 +281,26 @@ unit-mib = { $value } MiB
 unit-gib = { $value } GiB
 unit-tib = { $value } TiB
 unit-pib = { $value } PiB
+
+## Audit summaries (the words before the recorded fields) and refusals shown on pages
+
+event-UserCreated = User created
+event-PasswordChanged = Password changed
+event-ApiTokenCreated = API token created
+event-ApiTokenRevoked = API token revoked
+event-RoleChanged = Role changed
+event-TwoFactorEnabled = Two-factor sign-in turned on
+event-TwoFactorDisabled = Two-factor sign-in turned off
+event-RecoveryCodeUsed = Recovery code used
+event-SignedIn = Signed in
+event-SignInFailed = Sign-in failed
+event-SignInLockedOut = Sign-in locked out
+event-SignedOut = Signed out
+event-SignedOutEverywhere = Signed out everywhere
+event-AuditChainVerified = Audit chain verified
+error-code-wrong_password = The password is wrong.
+error-code-wrong_code = The code is wrong, expired or already used.
+error-code-last_admin = The last administrator cannot lose the admin role; make another user admin first.
+error-code-already_exists = This name is already taken.
+error-code-not_found = It does not exist (any more).
+error-code-session_required = This needs a signed-in session.

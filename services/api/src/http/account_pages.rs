@@ -69,7 +69,7 @@ pub struct AccountPage {
 #[derive(Debug, Default)]
 struct Extras {
     notice: Option<&'static str>,
-    error: Option<String>,
+    error: Option<(&'static str, String)>,
     enrollment: Option<two_factor::Enrollment>,
     recovery_codes: Vec<String>,
     new_token: Option<String>,
@@ -110,12 +110,13 @@ async fn render(
         .map(|s| (s, page.t(&format!("scope-{s}"))))
         .collect();
     let notice = extras.notice.map(|id| page.t(id));
+    let error = extras.error.map(|(code, message)| crate::ui::i18n::refusal(page.lang, code, &message));
     let body = AccountPage {
         page,
         account,
         tokens,
         notice,
-        error: extras.error,
+        error,
         enrollment: extras.enrollment,
         recovery_codes: extras.recovery_codes,
         new_token: extras.new_token,
@@ -134,7 +135,7 @@ async fn refused(
     if error.status().is_server_error() {
         return Err(error);
     }
-    let extras = Extras { error: Some(error.message().to_owned()), ..Extras::default() };
+    let extras = Extras { error: Some((error.code(), error.message().to_owned())), ..Extras::default() };
     render(state, request, principal, error.status(), extras).await
 }
 

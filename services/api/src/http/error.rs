@@ -77,6 +77,11 @@ impl ApiError {
         self.status
     }
 
+    /// The stable code (`wrong_password`, `invalid_input`…), which pages translate.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
     /// The sentence for people (shown on HTML pages too).
     pub fn message(&self) -> &str {
         &self.message

@@ -156,9 +156,9 @@ pub(super) fn audit_rows(lang: Lang, items: Vec<AuditItem>) -> Vec<AuditRow> {
             recorded_at: item.recorded_at,
             actor: item.actor.unwrap_or_else(dash),
             ip: item.ip.unwrap_or_else(dash),
+            summary: i18n::summary(lang, &item.event_type, &item.summary),
             event_type: item.event_type,
             target: item.target,
-            summary: item.summary,
         })
         .collect()
 }

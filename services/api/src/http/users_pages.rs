@@ -190,6 +190,10 @@ where
             Ok(request.prefix.redirect(done).into_response())
         }
         Err(e) if e.status().is_server_error() => Err(e),
-        Err(e) => render(state, request, principal, e.status(), None, Some(e.message().to_owned())).await,
+        Err(e) => {
+            let (page, _) = request.page("users-title").await?;
+            let message = crate::ui::i18n::refusal(page.lang, e.code(), e.message());
+            render(state, request, principal, e.status(), None, Some(message)).await
+        }
     }
 }

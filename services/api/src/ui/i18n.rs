@@ -121,8 +121,43 @@ pub fn t_args(lang: Lang, id: &str, args: &[(&str, FluentValue<'_>)]) -> String 
     Translations::get().format(lang, id, Some(&fluent_args))
 }
 
+/// An audit summary in `lang`: the stored summary reads "Words of the type (field=value, …)"; the words are
+/// replaced by the message `event-<Type>` when the language has one (the fields are data and stay as recorded).
+pub fn summary(lang: Lang, event_type: &str, stored: &str) -> String {
+    let id = format!("event-{event_type}");
+    if !Translations::get().has(lang, &id) {
+        return stored.to_owned();
+    }
+    let words = t(lang, &id);
+    match stored.find(" (") {
+        Some(at) => format!("{words}{}", &stored[at..]),
+        None => words,
+    }
+}
+
+/// The sentence a page shows for a refused request: the message `error-code-<code>` when there is one, else the
+/// API's own message (which names the particular field or value).
+pub fn refusal(lang: Lang, code: &str, message: &str) -> String {
+    let id = format!("error-code-{code}");
+    if Translations::get().has(lang, &id) { t(lang, &id) } else { message.to_owned() }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn summaries_and_refusals_are_translated_when_a_message_exists() {
+        assert_eq!(
+            summary(Lang::Ar, "SignedIn", "Signed in (user=amira)"),
+            format!("{} (user=amira)", t(Lang::Ar, "event-SignedIn"))
+        );
+        assert_eq!(summary(Lang::Ar, "NoteMade", "Note made (x=1)"), "Note made (x=1)");
+        assert_eq!(
+            refusal(Lang::Ar, "wrong_password", "the current password is wrong"),
+            t(Lang::Ar, "error-code-wrong_password")
+        );
+        assert_eq!(refusal(Lang::Ar, "invalid_input", "bad name"), "bad name");
+    }
+
     use std::collections::BTreeSet;
 
     use super::*;
