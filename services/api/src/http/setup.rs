@@ -61,7 +61,8 @@ pub struct SetupForm {
 async fn open(state: &AppState, token: &str) -> Result<bool, ApiError> {
     let pool = &state.db.read_models;
     let fail = |e: sqlx::Error| ApiError::internal(&e);
-    Ok(setup::is_valid(pool, token, Utc::now()).await.map_err(fail)? && !setup::any_user(pool).await.map_err(fail)?)
+    Ok(setup::is_valid(pool, token, Utc::now()).await.map_err(fail)?
+        && !setup::any_user(&state.db).await.map_err(|e| ApiError::internal(&e))?)
 }
 
 /// `GET /setup/{token}`.
@@ -157,8 +158,11 @@ async fn wait_for_read_model(state: &AppState, name: &str) {
 /// At the start of a development server without users: a new setup token and the line that offers it,
 /// `first start: create the first admin at http://<address><entrance>/setup/<token> (valid 1 hour, single
 /// use)`. `None` in other profiles or once a user exists.
-pub async fn first_start_line(state: &AppState, address: SocketAddr) -> Result<Option<String>, sqlx::Error> {
-    if state.config.profile != lawha_config::Profile::Development || setup::any_user(&state.db.read_models).await? {
+pub async fn first_start_line(
+    state: &AppState,
+    address: SocketAddr,
+) -> Result<Option<String>, Box<dyn std::error::Error + Send + Sync>> {
+    if state.config.profile != lawha_config::Profile::Development || setup::any_user(&state.db).await? {
         return Ok(None);
     }
     let token = setup::issue(&state.db.read_models, Utc::now()).await?;

@@ -70,10 +70,11 @@ pub async fn restore(pool: &AnyPool, claim: Claim) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Whether the `users` read model has any user.
-pub async fn any_user(pool: &AnyPool) -> Result<bool, sqlx::Error> {
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?;
-    Ok(count > 0)
+/// Whether any user exists, asked of the log itself: the `users` read model may still be catching up at start
+/// (after a rebuild, or right after `lawha admin create-user`), and a setup link must never appear then.
+pub async fn any_user(db: &lawha_store::Database) -> Result<bool, lawha_store::StoreError> {
+    let filter = lawha_store::EventFilter::categories(["user"]);
+    Ok(!db.events.read_all(0, 1, &filter).await?.is_empty())
 }
 
 /// The stored row's text when `token` matches it and it has not expired.
