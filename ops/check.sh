@@ -286,6 +286,8 @@ fi
 
 echo "== cargo-deny"
 if cargo deny --version >/dev/null 2>&1; then
+    # cargo-deny runs offline, so every crate of every target (Windows and macOS ones too) must be in the cache.
+    cargo fetch --locked --quiet
     check "cargo deny check bans licenses sources" deny deny.toml bans licenses sources
     sed 's/^deny = \[\]/deny = [{ crate = "serde", reason = "negative control" }]/' deny.toml >"$broken/deny-ban.toml"
     refuses "cargo deny refuses a banned crate (serde)" deny "$broken/deny-ban.toml" bans
