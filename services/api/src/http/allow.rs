@@ -40,7 +40,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
 /// The 403, in the form the client asked for.
 fn refusal(request: &Request, ip: &str) -> Response {
     let header = |name| request.headers().get(name).and_then(|v| v.to_str().ok());
-    if !header(header::ACCEPT).is_some_and(|accept| accept.contains("text/html")) {
+    if !super::wants_html(request.headers()) {
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "ip_not_allowed",

@@ -19,8 +19,8 @@ const STREAM: &str = "audit_chain-main";
 /// The last verification, as the audit page shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainStatus {
-    /// When it ran (RFC 3339).
-    pub at: String,
+    /// When it ran.
+    pub at: chrono::DateTime<chrono::Utc>,
     /// Whether the chain was intact.
     pub ok: bool,
     /// Events checked (when intact).
@@ -43,7 +43,7 @@ pub async fn last_status(state: &AppState) -> Result<Option<ChainStatus>, ApiErr
     }
     let events = state.db.events.read_stream(&stream(), version - 1, 1).await?;
     Ok(events.last().map(|e| ChainStatus {
-        at: e.recorded_at.to_rfc3339(),
+        at: e.recorded_at,
         ok: e.data["ok"].as_bool().unwrap_or(false),
         events: e.data["events"].as_i64().unwrap_or(0),
         position: e.data["position"].as_i64().unwrap_or(0),

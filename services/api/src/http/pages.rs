@@ -247,9 +247,7 @@ pub async fn audit_page(
     let nav = signed_in_nav(lang, &request.prefix, Section::Audit, &principal);
     let page = page.with_nav(nav).with_user(user.unwrap_or_else(|| principal.user.clone()));
     let chain = super::audit_chain::last_status(&state).await?.map(|c| ChainStatusView {
-        at: chrono::DateTime::parse_from_rfc3339(&c.at)
-            .map(|t| i18n::format_datetime(lang, t.with_timezone(&chrono::Utc)))
-            .unwrap_or_default(),
+        at: i18n::format_datetime(lang, c.at),
         ok: c.ok,
         events: c.events,
         position: c.position,

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tower_sessions::Session;
 
-use super::{auth::Principal, context::RequestContext, error::ApiError, pages::PageRequest};
+use super::{auth::Principal, context::RequestContext, error::ApiError, pages::PageRequest, wants_html};
 use crate::{
     session::{self, signin},
     state::AppState,
@@ -114,11 +114,6 @@ pub async fn second_factor(
         Ok(user) => signed_in(&request, &user, html).await,
         Err(refusal) => refused(&request, &user, refusal, html, true).await,
     }
-}
-
-/// Whether the client asked for a page (a browser posting a form) rather than JSON.
-pub(crate) fn wants_html(headers: &axum::http::HeaderMap) -> bool {
-    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
 async fn signed_in(request: &PageRequest, user: &str, html: bool) -> Result<Response, ApiError> {

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use lawha_domain::{
-    Aggregate as _, DomainEvent as _, ExpectedVersion, Metadata, StreamId, load,
+    Aggregate as _, DomainEvent as _, ExpectedVersion, Metadata, NewEvent, StreamId, load,
     users::{Role, Scope, User, UserCommand, UserEvent, UserName, UserRejection},
 };
 use lawha_store::{AppendError, Database, StoreError};
@@ -95,28 +95,48 @@ pub async fn create_user(
     Ok(user_id)
 }
 
-/// Decides `command` on the user's current state and appends the outcome at the version it was decided on, so a
-/// concurrent change is a conflict rather than a lost rule. Returns the state before the command.
-pub async fn execute(
-    db: &Database,
-    name: &UserName,
-    command: &UserCommand,
-    metadata: &Metadata,
-) -> Result<User, UserError> {
-    let (user, version) = load_user(db, name).await?;
-    let events: Vec<_> = user.decide(command, Utc::now())?.iter().map(|e| e.to_new_event(metadata.clone())).collect();
-    db.events.append(&user_stream(name), ExpectedVersion::Exact(version), events).await?;
-    Ok(user)
+/// A user's state as read from its stream, with the version it was read at: commands are decided on this state
+/// and appended expecting that version, so a concurrent change is a conflict rather than a lost rule.
+#[derive(Debug)]
+pub struct Account {
+    /// The user's name.
+    pub name: UserName,
+    /// The state folded from its events.
+    pub state: User,
+    version: i64,
 }
 
-/// The state of the user called `name`, refusing unknown names.
-pub async fn existing_user(db: &Database, name: &str) -> Result<(UserName, User), UserError> {
+impl Account {
+    /// The user's id (an `Account` only exists for created users).
+    pub fn id(&self) -> Uuid {
+        self.state.id.unwrap_or_default()
+    }
+
+    /// The events `command` yields on this state, or the rule that refuses it.
+    pub fn decide(&self, command: &UserCommand, metadata: &Metadata) -> Result<Vec<NewEvent>, UserError> {
+        Ok(self.state.decide(command, Utc::now())?.iter().map(|e| e.to_new_event(metadata.clone())).collect())
+    }
+
+    /// Appends decided events at the version the state was read at.
+    pub async fn append(&self, db: &Database, events: Vec<NewEvent>) -> Result<(), UserError> {
+        db.events.append(&user_stream(&self.name), ExpectedVersion::Exact(self.version), events).await?;
+        Ok(())
+    }
+
+    /// Decides and appends `command`.
+    pub async fn execute(&self, db: &Database, command: &UserCommand, metadata: &Metadata) -> Result<(), UserError> {
+        self.append(db, self.decide(command, metadata)?).await
+    }
+}
+
+/// Reads the user called `name`, refusing unknown names.
+pub async fn existing_user(db: &Database, name: &str) -> Result<Account, UserError> {
     let name = UserName::parse(name).map_err(UserError::Invalid)?;
-    let (user, _) = load_user(db, &name).await?;
-    if user.id.is_none() {
+    let (state, version) = load_user(db, &name).await?;
+    if state.id.is_none() {
         return Err(UserRejection::NotFound.into());
     }
-    Ok((name, user))
+    Ok(Account { name, state, version })
 }
 
 /// Changes a password after checking the current one; the new hash replaces the old before the event.
@@ -127,9 +147,8 @@ pub async fn change_password(
     new: &str,
     metadata: &Metadata,
 ) -> Result<(), UserError> {
-    let (name, user) = existing_user(db, name).await?;
-    let user_id = user.id.unwrap_or_default();
-    let subject = format!("password:{user_id}");
+    let account = existing_user(db, name).await?;
+    let subject = format!("password:{}", account.id());
     let stored = credentials::load(&db.read_models, &subject).await?.unwrap_or_default();
     if !credentials::verify_password(current, &stored) {
         return Err(UserError::WrongPassword);
@@ -137,29 +156,25 @@ pub async fn change_password(
     credentials::check_password(new).map_err(UserError::Invalid)?;
     let hash = credentials::hash_password(new).map_err(UserError::Invalid)?;
     credentials::store(&db.read_models, &subject, &hash).await?;
-    execute(db, &name, &UserCommand::ChangePassword, metadata).await?;
-    Ok(())
+    account.execute(db, &UserCommand::ChangePassword, metadata).await
 }
 
 /// Gives a user another role; the last administrator cannot stop being one (nobody could manage users then).
 pub async fn change_role(db: &Database, name: &str, role: Role, metadata: &Metadata) -> Result<(), UserError> {
-    let (name, user) = existing_user(db, name).await?;
-    if user.role == Some(Role::Admin) && role != Role::Admin {
+    let account = existing_user(db, name).await?;
+    if account.state.role == Some(Role::Admin) && role != Role::Admin {
         let admins: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'").fetch_one(&db.read_models).await?;
         if admins <= 1 {
             return Err(UserError::LastAdmin);
         }
     }
-    execute(db, &name, &UserCommand::ChangeRole { role }, metadata).await?;
-    Ok(())
+    account.execute(db, &UserCommand::ChangeRole { role }, metadata).await
 }
 
 /// Revokes one of `user`'s tokens.
 pub async fn revoke_token(db: &Database, user: &str, token_id: Uuid, metadata: &Metadata) -> Result<(), UserError> {
-    let (name, _) = existing_user(db, user).await?;
-    execute(db, &name, &UserCommand::RevokeToken { token_id }, metadata).await?;
-    Ok(())
+    existing_user(db, user).await?.execute(db, &UserCommand::RevokeToken { token_id }, metadata).await
 }
 
 /// A token as shown once to its owner.
@@ -179,17 +194,15 @@ pub async fn create_token(
     scopes: Vec<Scope>,
     metadata: &Metadata,
 ) -> Result<IssuedToken, UserError> {
-    let name = UserName::parse(user).map_err(UserError::Invalid)?;
+    let account = existing_user(db, user).await?;
     let token_id = Uuid::new_v4();
     // Two v4 UUIDs give 244 random bits from the operating system's generator.
     let secret = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
     let command = UserCommand::CreateToken { token_id, name: label.to_owned(), scopes };
-    let (user, version) = load_user(db, &name).await?;
-    // Decide before storing the hash, so a refused token leaves nothing behind; the append then expects the
-    // version the decision was made at, so a concurrent change is a conflict rather than a lost rule.
-    let events: Vec<_> = user.decide(&command, Utc::now())?.iter().map(|e| e.to_new_event(metadata.clone())).collect();
+    // Decide before storing the hash, so a refused token leaves nothing behind.
+    let events = account.decide(&command, metadata)?;
     credentials::store(&db.read_models, &format!("token:{token_id}"), &credentials::hash_token_secret(&secret)).await?;
-    db.events.append(&user_stream(&name), ExpectedVersion::Exact(version), events).await?;
+    account.append(db, events).await?;
     Ok(IssuedToken { token_id, token: format!("lawha_{}_{secret}", token_id.simple()) })
 }
 

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::{
     credentials,
-    service::{UserError, execute, existing_user},
+    service::{UserError, existing_user},
 };
 
 /// Recovery codes issued at enrollment.
@@ -83,19 +83,26 @@ fn totp(secret: Vec<u8>, account: &str) -> Result<Totp, UserError> {
         .map_err(|e| UserError::Invalid(format!("invalid TOTP parameters: {e}")))
 }
 
-async fn stored_totp(db: &Database, keys: &TwoFactorKeys, kind: &str, user_id: Uuid, account: &str) -> Option<Totp> {
+/// The stored, sealed secret of `kind` and the TOTP it opens to; `None` when there is none or it does not open.
+async fn stored_totp(
+    db: &Database,
+    keys: &TwoFactorKeys,
+    kind: &str,
+    user_id: Uuid,
+    account: &str,
+) -> Option<(String, Totp)> {
     let sealed = credentials::load(&db.read_models, &subject(kind, user_id)).await.ok()??;
     let secret = keys.seal.open(&sealed).ok()?;
-    totp(secret, account).ok()
+    Some((sealed, totp(secret, account).ok()?))
 }
 
 /// Starts enrollment: a new secret, kept pending until a code confirms it. Refused when two-factor is on.
 pub async fn begin(db: &Database, keys: &TwoFactorKeys, user: &str) -> Result<Enrollment, UserError> {
-    let (_, state) = existing_user(db, user).await?;
-    if state.two_factor {
+    let account = existing_user(db, user).await?;
+    if account.state.two_factor {
         return Err(UserRejection::TwoFactorAlreadyOn.into());
     }
-    let user_id = state.id.unwrap_or_default();
+    let user_id = account.id();
     let secret: [u8; 20] = rand::random();
     let totp = totp(secret.to_vec(), user)?;
     let otpauth_url = totp.to_url().map_err(|e| UserError::Invalid(e.to_string()))?;
@@ -117,23 +124,22 @@ pub async fn confirm(
     code: &str,
     metadata: &Metadata,
 ) -> Result<Vec<String>, UserError> {
-    let (name, state) = existing_user(db, user).await?;
-    if state.two_factor {
+    let account = existing_user(db, user).await?;
+    if account.state.two_factor {
         return Err(UserRejection::TwoFactorAlreadyOn.into());
     }
-    let user_id = state.id.unwrap_or_default();
-    let pending = stored_totp(db, keys, "totp-pending", user_id, user)
+    let user_id = account.id();
+    let (sealed, pending) = stored_totp(db, keys, "totp-pending", user_id, user)
         .await
         .ok_or_else(|| UserError::Invalid("start the enrollment first: there is no pending secret".into()))?;
     let step = pending.check_current(code.trim()).ok_or(UserError::WrongCode)?;
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
     let hashes: Vec<String> = codes.iter().map(|c| keys.recovery_hash(c)).collect();
-    let sealed = credentials::load(&db.read_models, &subject("totp-pending", user_id)).await?.unwrap_or_default();
     credentials::store(&db.read_models, &subject("totp", user_id), &sealed).await?;
     credentials::store(&db.read_models, &subject("totp-step", user_id), &step.to_string()).await?;
     credentials::store(&db.read_models, &subject("recovery", user_id), &hashes.join(",")).await?;
     credentials::delete(&db.read_models, &subject("totp-pending", user_id)).await?;
-    execute(db, &name, &UserCommand::EnableTwoFactor { recovery_codes: RECOVERY_CODES }, metadata).await?;
+    account.execute(db, &UserCommand::EnableTwoFactor { recovery_codes: RECOVERY_CODES }, metadata).await?;
     Ok(codes)
 }
 
@@ -145,14 +151,14 @@ pub async fn verify(
     code: &str,
     metadata: &Metadata,
 ) -> Result<Proof, UserError> {
-    let (name, state) = existing_user(db, user).await?;
-    if !state.two_factor {
+    let account = existing_user(db, user).await?;
+    if !account.state.two_factor {
         return Err(UserRejection::TwoFactorOff.into());
     }
-    let user_id = state.id.unwrap_or_default();
+    let user_id = account.id();
     let code = code.trim();
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-        let totp = stored_totp(db, keys, "totp", user_id, user)
+        let (_, totp) = stored_totp(db, keys, "totp", user_id, user)
             .await
             .ok_or_else(|| UserError::Invalid("the stored two-factor secret cannot be opened".into()))?;
         let step = totp.check_current(code).ok_or(UserError::WrongCode)?;
@@ -175,7 +181,7 @@ pub async fn verify(
     hashes.remove(index);
     credentials::store(&db.read_models, &codes_subject, &hashes.join(",")).await?;
     let remaining = u32::try_from(hashes.len()).unwrap_or(0);
-    execute(db, &name, &UserCommand::UseRecoveryCode { remaining }, metadata).await?;
+    account.execute(db, &UserCommand::UseRecoveryCode { remaining }, metadata).await?;
     Ok(Proof::RecoveryCode)
 }
 
@@ -188,8 +194,7 @@ pub async fn disable(
     code: &str,
     metadata: &Metadata,
 ) -> Result<(), UserError> {
-    let (name, state) = existing_user(db, user).await?;
-    let user_id = state.id.unwrap_or_default();
+    let user_id = existing_user(db, user).await?.id();
     let stored = credentials::load(&db.read_models, &subject("password", user_id)).await?.unwrap_or_default();
     if !credentials::verify_password(password, &stored) {
         return Err(UserError::WrongPassword);
@@ -198,8 +203,8 @@ pub async fn disable(
     for kind in ["totp", "totp-step", "recovery"] {
         credentials::delete(&db.read_models, &subject(kind, user_id)).await?;
     }
-    execute(db, &name, &UserCommand::DisableTwoFactor, metadata).await?;
-    Ok(())
+    // Read again: spending a recovery code above moved the stream on.
+    existing_user(db, user).await?.execute(db, &UserCommand::DisableTwoFactor, metadata).await
 }
 
 /// Whether the user has two-factor sign-in on, from the users read model.
