@@ -64,6 +64,10 @@ struct Run {
     /// Transactions the appender committed per second, and events each carried on average (group commit at work).
     commits_per_s: f64,
     events_per_commit: f64,
+    /// Batches decided ahead of the lock that had to be decided again under it (their head had moved), and
+    /// batches sent a second time because they reached the lock before the batch they were decided on top of.
+    redone: f64,
+    again: f64,
 }
 
 /// Runs the append benchmark.
@@ -105,7 +109,9 @@ async fn run_all(args: &AppendArgs, key: &ChainKey, pid: u32, created: &mut Vec<
     if admin_exec(&args.admin_url, "SELECT current_setting('autovacuum')").await? != "on" {
         eprintln!("warning: autovacuum is off on this server: the bench tables get no statistics while they grow");
     }
-    println!("writers   events/s   × raw INSERT   × naive   gap-free  chain   commits/s   events/commit");
+    println!(
+        "writers   events/s   × raw INSERT   × naive   gap-free  chain   commits/s   events/commit   redone   again"
+    );
     let mut failed = false;
     for &writers in &args.writers {
         let name = format!("lawha_bench_{pid}_{writers}");
@@ -116,7 +122,7 @@ async fn run_all(args: &AppendArgs, key: &ChainKey, pid: u32, created: &mut Vec<
         let ratio = |base: Option<f64>| base.map_or_else(|| "-".to_owned(), |b| format!("{:.2}", run.rate / b));
         let mark = |ok: bool| if ok { "✓" } else { "✗" };
         println!(
-            "{writers:>7}  {:>9}  {:>13}  {:>8}     {}         {}   {:>9}   {:>13.1}",
+            "{writers:>7}  {:>9}  {:>13}  {:>8}     {}         {}   {:>9}   {:>13.1}   {:>6}   {:>5}",
             thousands(run.rate),
             ratio(reference.map(|r| r.free)),
             ratio(reference.map(|r| r.serial)),
@@ -124,6 +130,8 @@ async fn run_all(args: &AppendArgs, key: &ChainKey, pid: u32, created: &mut Vec<
             mark(run.chain),
             thousands(run.commits_per_s),
             run.events_per_commit,
+            run.redone,
+            run.again,
         );
     }
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
@@ -136,7 +144,9 @@ async fn run_writers(url: &str, key: &ChainKey, events: u64, writers: u64) -> an
         DatabaseOptions { max_connections: 10, acquire_timeout: Duration::from_secs(30), chain_key: key.clone() };
     let db = Database::connect(url, options).await.with_context(|| format!("connecting to {url}"))?;
     db.migrate().await.context("migrating the bench database")?;
-    let commits_before = batch_count();
+    let commits_before = metric("lawha_append_batch_requests_count");
+    let redone_before = metric("lawha_append_redecided_total");
+    let again_before = metric("lawha_append_sent_again_total");
     // Writers claim event numbers from one counter, so together they append exactly `events`, whatever their speed.
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
@@ -149,7 +159,9 @@ async fn run_writers(url: &str, key: &ChainKey, events: u64, writers: u64) -> an
         joined.context("a writer task panicked")??;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let commits = (batch_count() - commits_before).max(1.0);
+    let commits = (metric("lawha_append_batch_requests_count") - commits_before).max(1.0);
+    let redone = metric("lawha_append_redecided_total") - redone_before;
+    let again = metric("lawha_append_sent_again_total") - again_before;
     let pool = db.pg_pool().context("the bench database is not PostgreSQL")?;
     let (count, min, max): (i64, Option<i64>, Option<i64>) =
         sqlx::query_as("SELECT count(*), min(position), max(position) FROM events").fetch_one(pool).await?;
@@ -167,7 +179,15 @@ async fn run_writers(url: &str, key: &ChainKey, events: u64, writers: u64) -> an
     };
     db.close().await;
     let (events, commits_per_s) = (events as f64, commits / elapsed);
-    Ok(Run { rate: events / elapsed, gap_free, chain, commits_per_s, events_per_commit: events / commits })
+    Ok(Run {
+        rate: events / elapsed,
+        gap_free,
+        chain,
+        commits_per_s,
+        events_per_commit: events / commits,
+        redone,
+        again,
+    })
 }
 
 /// One writer: claims event numbers until all are taken, appending one event per call to a new stream.
@@ -252,12 +272,13 @@ fn parse_tps(output: &str) -> Option<f64> {
     })
 }
 
-/// The store's count of append batches, i.e. of commits (the `lawha_append_batch_requests` histogram's count).
-#[allow(clippy::cast_precision_loss)]
-fn batch_count() -> f64 {
+/// A counter of the store, 0 until first recorded: `lawha_append_batch_requests_count` counts append batches, i.e.
+/// commits; `lawha_append_redecided_total` and `lawha_append_sent_again_total` count the pipeline's second tries.
+fn metric(name: &str) -> f64 {
+    let prefix = format!("{name} ");
     lawha_telemetry::render_metrics()
         .lines()
-        .find_map(|l| l.strip_prefix("lawha_append_batch_requests_count "))
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0.0)
 }

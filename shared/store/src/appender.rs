@@ -5,7 +5,7 @@
 use std::{future::Future, sync::Arc};
 
 use lawha_domain::{ExpectedVersion, NewEvent, StreamId};
-use tokio::sync::{Mutex, mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::{
     AppendError, Appended, StoreError,
@@ -24,31 +24,36 @@ pub(crate) struct Appender {
 }
 
 impl Appender {
-    /// Starts `tasks` appender tasks sharing one queue. `write` runs one batch in one transaction and gives the
-    /// requests back with the plan. With two tasks, one gathers and opens the next batch (waiting on the append
-    /// lock) while the other commits, which hides a round trip per batch; positions stay serialized by the lock.
-    pub(crate) fn start<F, Fut>(tasks: usize, write: F) -> Self
+    /// Starts the appender task with the simple loop: gather a batch, `write` it in one transaction (which gives
+    /// the requests back with the plan), answer. SQLite's single writer needs nothing more.
+    pub(crate) fn start<F, Fut>(write: F) -> Self
     where
-        F: Fn(Vec<AppendRequest>) -> Fut + Clone + Send + Sync + 'static,
+        F: Fn(Vec<AppendRequest>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = (Vec<AppendRequest>, Result<Plan, StoreError>)> + Send,
     {
-        let (queue, rx) = mpsc::channel::<AppendRequest>(4096);
-        let rx = Arc::new(Mutex::new(rx));
-        let wake = Arc::new(watch::channel(0).0);
-        for _ in 0..tasks.max(1) {
-            let (rx, wake, write) = (Arc::clone(&rx), Arc::clone(&wake), write.clone());
-            tokio::spawn(async move {
-                while let Some(batch) = next_batch(&rx).await {
-                    #[allow(clippy::cast_precision_loss)] // a batch length is far below 2^52
-                    metrics::histogram!("lawha_append_batch_requests").record(batch.len() as f64);
-                    let (batch, outcome) = write(batch).await;
-                    if let Ok(Plan { head: Some((head, _)), .. }) = &outcome {
-                        notify(&wake, *head);
-                    }
-                    answer(batch, outcome.map(|p| p.results));
+        Self::spawn(move |mut rx, wake| async move {
+            while let Some(first) = rx.recv().await {
+                let batch = gather(&mut rx, first);
+                record_batch(batch.len());
+                let (batch, outcome) = write(batch).await;
+                if let Ok(Plan { head: Some((head, _)), .. }) = &outcome {
+                    notify(&wake, *head);
                 }
-            });
-        }
+                answer(batch, outcome.map(|p| p.results));
+            }
+        })
+    }
+
+    /// Starts one task that owns the queue and runs `run` on it: for a backend with its own batching loop (the
+    /// PostgreSQL pipeline), which still gathers batches with [`gather`] and answers with [`answer`].
+    pub(crate) fn spawn<F, Fut>(run: F) -> Self
+    where
+        F: FnOnce(mpsc::Receiver<AppendRequest>, Arc<watch::Sender<i64>>) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let (queue, rx) = mpsc::channel::<AppendRequest>(4096);
+        let wake = Arc::new(watch::channel(0).0);
+        tokio::spawn(run(rx, Arc::clone(&wake)));
         Self { queue, wake }
     }
 
@@ -76,10 +81,8 @@ impl Appender {
     }
 }
 
-/// Waits for the first request, then takes every request already queued, up to the batch bound.
-async fn next_batch(rx: &Mutex<mpsc::Receiver<AppendRequest>>) -> Option<Vec<AppendRequest>> {
-    let mut rx = rx.lock().await;
-    let first = rx.recv().await?;
+/// A batch: `first`, then every request already queued, up to the batch bound.
+pub(crate) fn gather(rx: &mut mpsc::Receiver<AppendRequest>, first: AppendRequest) -> Vec<AppendRequest> {
     let mut events = first.events.len();
     let mut batch = vec![first];
     while events < MAX_BATCH_EVENTS
@@ -88,7 +91,13 @@ async fn next_batch(rx: &Mutex<mpsc::Receiver<AppendRequest>>) -> Option<Vec<App
         events += next.events.len();
         batch.push(next);
     }
-    Some(batch)
+    batch
+}
+
+/// Counts one transaction carrying `requests` appends (the bench reads the count as commits).
+pub(crate) fn record_batch(requests: usize) {
+    #[allow(clippy::cast_precision_loss)] // a batch length is far below 2^52
+    metrics::histogram!("lawha_append_batch_requests").record(requests as f64);
 }
 
 /// Raises the known head; never lowers it.
@@ -101,7 +110,7 @@ pub(crate) fn notify(wake: &watch::Sender<i64>, head: i64) {
 }
 
 /// Sends a batch's answers, or the same failure to every caller when the transaction failed.
-fn answer(batch: Vec<AppendRequest>, outcome: Result<Vec<Result<Appended, AppendError>>, StoreError>) {
+pub(crate) fn answer(batch: Vec<AppendRequest>, outcome: Result<Vec<Result<Appended, AppendError>>, StoreError>) {
     match outcome {
         Ok(results) => {
             let mut appended = 0u64;

@@ -30,7 +30,7 @@ pub(crate) struct SqliteStore {
 impl SqliteStore {
     pub(crate) fn new(pool: SqlitePool, key: ChainKey) -> Self {
         let batch_pool = pool.clone();
-        let appender = Appender::start(1, move |batch| {
+        let appender = Appender::start(move |batch| {
             let (pool, key) = (batch_pool.clone(), key.clone());
             async move {
                 let outcome = write_batch(&pool, &key, &batch).await;
