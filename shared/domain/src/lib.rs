@@ -9,6 +9,7 @@
 pub mod aggregate;
 pub mod canonical;
 pub mod event;
+pub mod jobs;
 pub mod testing;
 pub mod users;
 
