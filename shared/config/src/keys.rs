@@ -135,6 +135,54 @@ pub const KEYS: &[KeyDoc] = &[
         meaning: "Seconds after sign-in when a session ends however much it is used; at least \
                   session.idle_timeout_secs, at most 31536000.",
     },
+    KeyDoc {
+        key: "jobs.queue_path",
+        env: "LAWHA_JOBS__QUEUE_PATH",
+        default: "<data_dir>/queue.db",
+        meaning: "The SQLite file of the embedded job queue, used when redis_url is not set.",
+    },
+    KeyDoc {
+        key: "jobs.namespace",
+        env: "LAWHA_JOBS__NAMESPACE",
+        default: "lawha",
+        meaning: "Prefix of every Redis key of the job queues (1 to 64 letters, digits, _ or -), so several \
+                  panels can share one Redis.",
+    },
+    KeyDoc {
+        key: "jobs.concurrency",
+        env: "LAWHA_JOBS__CONCURRENCY",
+        default: "8",
+        meaning: "Jobs a process runs at once on each queue it serves, 1 to 1000.",
+    },
+    KeyDoc {
+        key: "jobs.poll_interval_ms",
+        env: "LAWHA_JOBS__POLL_INTERVAL_MS",
+        default: "20",
+        meaning: "Milliseconds between polls of an idle queue, 5 to 10000: the longest a queued job waits for a \
+                  free worker to notice it.",
+    },
+    KeyDoc {
+        key: "jobs.shutdown_grace_secs",
+        env: "LAWHA_JOBS__SHUTDOWN_GRACE_SECS",
+        default: "30",
+        meaning: "Seconds running jobs get to finish after SIGTERM; a job still running then is abandoned and \
+                  runs again elsewhere (counted as an attempt).",
+    },
+    KeyDoc {
+        key: "jobs.in_process",
+        env: "LAWHA_JOBS__IN_PROCESS",
+        default: "all (development, test); admin (production)",
+        meaning: "Queues that `lawha serve` runs workers for itself: `all`, `none`, or a list of queue names (admin, \
+                  diagnostics, backups…); the others need worker processes (`lawha worker`). A TOML array or a \
+                  comma-separated list.",
+    },
+    KeyDoc {
+        key: "jobs.redispatch_after_secs",
+        env: "LAWHA_JOBS__REDISPATCH_AFTER_SECS",
+        default: "300",
+        meaning: "Seconds after which a job still waiting on its queue is queued again, in case the queue lost \
+                  it (Redis restarted without persistence), 5 to 86400; the queue drops the copy when it did not.",
+    },
 ];
 
 /// The keys whose values are credentials; each also accepts `LAWHA_<KEY>_FILE`.
@@ -213,6 +261,6 @@ mod tests {
 
     #[test]
     fn sections_are_listed_once_each() {
-        assert_eq!(sections(), ["http", "log", "database", "projections", "ui", "session"]);
+        assert_eq!(sections(), ["http", "log", "database", "projections", "ui", "session", "jobs"]);
     }
 }

@@ -30,7 +30,8 @@ pub use problem::{Problem, Problems};
 pub use profile::{EnvHints, ParseProfileError, Profile, detect_profile};
 pub use secret::{REDACTED, Secret, redact_url};
 pub use sections::{
-    DatabaseConfig, HttpConfig, LogConfig, LogFormat, ParseLogFormatError, ProjectionsConfig, SessionConfig, UiConfig,
+    DatabaseConfig, HttpConfig, InProcess, JobsConfig, LogConfig, LogFormat, ParseLogFormatError, ProjectionsConfig,
+    SessionConfig, UiConfig,
 };
 
 /// The secret key [`Config::test`] uses, fixed so test suites can verify MACs.
@@ -75,6 +76,8 @@ pub struct Config {
     pub ui: UiConfig,
     /// Session timeouts.
     pub session: SessionConfig,
+    /// Job queues and workers.
+    pub jobs: JobsConfig,
     /// Where each key's value came from, for [`Config::render_effective`].
     origins: BTreeMap<&'static str, Origin>,
 }
@@ -120,6 +123,7 @@ impl Config {
             projections: ProjectionsConfig::default(),
             ui: UiConfig::default(),
             session: SessionConfig::default(),
+            jobs: JobsConfig::defaults(Profile::Test, data_dir),
             origins,
         }
     }

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 use crate::keys::KEYS;
 use crate::secret::{REDACTED, redact_url};
-use crate::{Config, Origin};
+use crate::{Config, InProcess, Origin};
 
 impl Config {
     /// The effective configuration as TOML-like text: every key with its value
@@ -77,6 +77,18 @@ impl Config {
             }
             "session.idle_timeout_secs" => number(self.session.idle_timeout_secs),
             "session.absolute_timeout_secs" => number(self.session.absolute_timeout_secs),
+            "jobs.queue_path" => Some(quote(&self.jobs.queue_path.display().to_string())),
+            "jobs.namespace" => Some(quote(&self.jobs.namespace)),
+            "jobs.concurrency" => number(self.jobs.concurrency.into()),
+            "jobs.poll_interval_ms" => number(self.jobs.poll_interval_ms),
+            "jobs.shutdown_grace_secs" => number(self.jobs.shutdown_grace_secs),
+            "jobs.in_process" => Some(match &self.jobs.in_process {
+                InProcess::All => quote("all"),
+                InProcess::Only(queues) => {
+                    format!("[{}]", queues.iter().map(|q| quote(q)).collect::<Vec<_>>().join(", "))
+                }
+            }),
+            "jobs.redispatch_after_secs" => number(self.jobs.redispatch_after_secs),
             // A key added to KEYS without a case here shows up as unset, and
             // the test that renders every key catches it.
             _ => None,

@@ -174,6 +174,75 @@ impl Default for SessionConfig {
     }
 }
 
+/// How jobs are queued and run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobsConfig {
+    /// The SQLite file of the embedded queue (used when no Redis is configured); its own file, so queue polling
+    /// never contends with appends for SQLite's single write lock.
+    pub queue_path: std::path::PathBuf,
+    /// Prefix of every Redis key, so several panels (or test runs) can share one Redis.
+    pub namespace: String,
+    /// Jobs one worker process runs at once per queue.
+    pub concurrency: u32,
+    /// Milliseconds between queue polls when idle: the bound on the wait from queued to started.
+    pub poll_interval_ms: u64,
+    /// Seconds in-flight jobs get to finish after a shutdown signal before they are abandoned (and later run
+    /// again by another worker).
+    pub shutdown_grace_secs: u64,
+    /// The queues `lawha serve` runs workers for itself; the rest need worker processes.
+    pub in_process: InProcess,
+    /// Seconds after which a job still waiting on its queue is queued again, in case the queue lost it (a Redis
+    /// restart without persistence); the queue's own deduplication makes this harmless when it did not.
+    pub redispatch_after_secs: u64,
+}
+
+impl JobsConfig {
+    /// The defaults for a profile: every queue in-process outside production, only `admin` in production.
+    pub fn defaults(profile: Profile, data_dir: &std::path::Path) -> Self {
+        Self {
+            queue_path: data_dir.join("queue.db"),
+            namespace: "lawha".to_owned(),
+            concurrency: 8,
+            poll_interval_ms: 20,
+            shutdown_grace_secs: 30,
+            in_process: if profile.is_production() {
+                InProcess::Only(vec!["admin".to_owned()])
+            } else {
+                InProcess::All
+            },
+            redispatch_after_secs: 300,
+        }
+    }
+}
+
+/// Which queues a process serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InProcess {
+    /// Every queue.
+    All,
+    /// These queues only (possibly none).
+    Only(Vec<String>),
+}
+
+impl InProcess {
+    /// Whether the queue is served here.
+    pub fn serves(&self, queue: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only(queues) => queues.iter().any(|q| q == queue),
+        }
+    }
+}
+
+impl fmt::Display for InProcess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::All => f.write_str("all"),
+            Self::Only(queues) => f.write_str(&queues.join(",")),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,9 @@ use crate::keys;
 use crate::layers::{self, Layers, LoadOptions, Origin, Raw, RawValue};
 use crate::problem::{Problem, Problems};
 use crate::profile::{Profile, detect_profile};
-use crate::sections::{DatabaseConfig, HttpConfig, LogConfig, LogFormat, ProjectionsConfig, SessionConfig, UiConfig};
+use crate::sections::{
+    DatabaseConfig, HttpConfig, InProcess, JobsConfig, LogConfig, LogFormat, ProjectionsConfig, SessionConfig, UiConfig,
+};
 use crate::{Config, Secret};
 
 /// The fix offered for every missing or short secret key.
@@ -93,6 +95,7 @@ impl Builder {
         };
         let ui = UiConfig { entrance: self.entrance(), allow_ips: self.allow_ips() };
         let session = self.session();
+        let jobs = self.jobs(&data_dir);
         debug_assert!(self.values.is_empty(), "unparsed keys: {:?}", self.values.keys());
         Config {
             profile: self.profile,
@@ -109,6 +112,7 @@ impl Builder {
             projections,
             ui,
             session,
+            jobs,
             origins: std::mem::take(&mut self.origins),
         }
     }
@@ -272,31 +276,36 @@ impl Builder {
         }
     }
 
-    /// `ui.allow_ips`: a TOML array of strings, or one comma-separated string (the environment's form). Every
-    /// bad entry is reported, each with its position.
-    fn allow_ips(&mut self) -> Vec<ipnet::IpNet> {
-        let entries: Vec<String> = match self.take("ui.allow_ips").map(|r| r.value) {
-            None => return Vec::new(),
-            Some(RawValue::List(items)) => items,
-            Some(RawValue::Text(text)) if text.trim().is_empty() => return Vec::new(),
+    /// A list: a TOML array of strings, or one comma-separated string (the environment's form); None when unset
+    /// or of the wrong type (reported with `fix`).
+    fn list(&mut self, key: &'static str, what: &str, fix: &str) -> Option<Vec<String>> {
+        match self.take(key).map(|r| r.value) {
+            None => None,
+            Some(RawValue::List(items)) => Some(items),
+            Some(RawValue::Text(text)) if text.trim().is_empty() => Some(Vec::new()),
             // A trailing comma is forgiven: compose files build such lists by concatenation.
             Some(RawValue::Text(text)) => {
                 let mut items: Vec<String> = text.split(',').map(str::to_owned).collect();
                 if items.len() > 1 && items.last().is_some_and(|last| last.trim().is_empty()) {
                     items.pop();
                 }
-                items
+                Some(items)
             }
             Some(RawValue::Integer(_)) => {
-                self.report("ui.allow_ips", "expected a list of addresses, found an integer", ALLOW_FIX);
-                return Vec::new();
+                self.report(key, format!("expected a list of {what}, found an integer"), fix);
+                None
             }
             Some(RawValue::Other(kind)) => {
-                let message = format!("expected a list of addresses, found {}", article(kind));
-                self.report("ui.allow_ips", message, ALLOW_FIX);
-                return Vec::new();
+                let message = format!("expected a list of {what}, found {}", article(kind));
+                self.report(key, message, fix);
+                None
             }
-        };
+        }
+    }
+
+    /// `ui.allow_ips`: every bad entry is reported, each with its position.
+    fn allow_ips(&mut self) -> Vec<ipnet::IpNet> {
+        let Some(entries) = self.list("ui.allow_ips", "addresses", ALLOW_FIX) else { return Vec::new() };
         let mut nets = Vec::new();
         for (index, entry) in entries.iter().enumerate() {
             match access::parse_allow_entry(entry) {
@@ -327,6 +336,63 @@ impl Builder {
         SessionConfig { idle_timeout_secs: idle, absolute_timeout_secs: absolute }
     }
 
+    /// `jobs.*`.
+    fn jobs(&mut self, data_dir: &std::path::Path) -> JobsConfig {
+        let defaults = JobsConfig::defaults(self.profile, data_dir);
+        let queue_path = match self.text("jobs.queue_path") {
+            Some(path) if path.trim().is_empty() => {
+                self.report("jobs.queue_path", "is empty", "set it to a file path, or leave it unset");
+                defaults.queue_path.clone()
+            }
+            Some(path) => std::path::PathBuf::from(path),
+            None => defaults.queue_path.clone(),
+        };
+        let namespace = match self.text("jobs.namespace") {
+            Some(ns) if is_name(&ns, 64, false) => ns,
+            Some(ns) => {
+                self.report(
+                    "jobs.namespace",
+                    format!("{ns:?} is not a namespace"),
+                    "use 1 to 64 letters, digits, _ or -",
+                );
+                defaults.namespace.clone()
+            }
+            None => defaults.namespace.clone(),
+        };
+        let in_process = match self.list("jobs.in_process", "queue names", QUEUES_FIX) {
+            None => defaults.in_process.clone(),
+            Some(items) if items.len() == 1 && items[0].trim().eq_ignore_ascii_case("all") => InProcess::All,
+            Some(items) if items.len() == 1 && items[0].trim().eq_ignore_ascii_case("none") => InProcess::Only(vec![]),
+            Some(items) => {
+                let mut queues = Vec::new();
+                for (index, item) in items.iter().enumerate() {
+                    let item = item.trim();
+                    if is_name(item, 100, true) {
+                        queues.push(item.to_owned());
+                    } else {
+                        let message = format!("entry {}: {item:?} is not a queue name", index + 1);
+                        self.report("jobs.in_process", message, QUEUES_FIX);
+                    }
+                }
+                InProcess::Only(queues)
+            }
+        };
+        JobsConfig {
+            queue_path,
+            namespace,
+            concurrency: self.number("jobs.concurrency", defaults.concurrency, 1, Some(1000)),
+            poll_interval_ms: self.number("jobs.poll_interval_ms", defaults.poll_interval_ms, 5, Some(10_000)),
+            shutdown_grace_secs: self.number("jobs.shutdown_grace_secs", defaults.shutdown_grace_secs, 0, Some(3600)),
+            in_process,
+            redispatch_after_secs: self.number(
+                "jobs.redispatch_after_secs",
+                defaults.redispatch_after_secs,
+                5,
+                Some(86_400),
+            ),
+        }
+    }
+
     fn log(&mut self) -> LogConfig {
         let mut log = LogConfig::default();
         match self.text("log.level") {
@@ -347,6 +413,23 @@ impl Builder {
 }
 
 /// The fix offered when `ui.allow_ips` has the wrong type.
+const QUEUES_FIX: &str = "write `all`, `none`, or queue names such as [\"admin\", \"backups\"] (in the environment: \
+                          admin,backups); a queue name is lowercase letters, digits, . _ and -";
+
+/// Whether `text` is 1 to `max` ASCII letters, digits, `_` or `-` (and `.` when `dots`), lowercase only for queue
+/// names (`dots`).
+fn is_name(text: &str, max: usize, dots: bool) -> bool {
+    !text.is_empty()
+        && text.len() <= max
+        && text.bytes().all(|b| {
+            if dots {
+                b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+            } else {
+                b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-')
+            }
+        })
+}
+
 const ALLOW_FIX: &str = "write a TOML array such as [\"192.0.2.0/24\", \"2001:db8::1\"], \
                          or a comma-separated list in LAWHA_UI__ALLOW_IPS";
 

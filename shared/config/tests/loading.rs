@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use lawha_config::{Config, EnvHints, KEYS, LoadOptions, LogFormat, Origin, Problems, Profile};
+use lawha_config::{Config, EnvHints, InProcess, KEYS, LoadOptions, LogFormat, Origin, Problems, Profile};
 
 const GOOD_KEY: &str = "0123456789abcdef0123456789abcdef";
 
@@ -219,6 +219,9 @@ fn sample(key: &str) -> &'static str {
         "secret_key" => "\"0123456789abcdef0123456789abcdef\"",
         "log.level" => "\"debug\"",
         "log.format" => "\"json\"",
+        "jobs.queue_path" => "\"/tmp/lawha-sample/queue.db\"",
+        "jobs.namespace" => "\"lawha-test_1\"",
+        "jobs.in_process" => "[\"admin\", \"deployments.web-1\"]",
         other => panic!("no sample value for new key {other}: add one here and to the README"),
     }
 }
@@ -314,6 +317,44 @@ fn bad_ui_and_session_values_are_each_reported_precisely() {
         ),
         "{found}"
     );
+}
+
+#[test]
+fn jobs_keys_default_by_profile_and_load_from_the_environment() {
+    let config = Config::load(&options(&[], None)).expect("defaults are valid");
+    assert_eq!(config.jobs.in_process, InProcess::All);
+    assert_eq!(config.jobs.queue_path, config.data_dir.join("queue.db"));
+    assert_eq!((config.jobs.poll_interval_ms, config.jobs.concurrency), (20, 8));
+    let env = [
+        ("LAWHA_JOBS__IN_PROCESS", "admin, diagnostics"),
+        ("LAWHA_JOBS__NAMESPACE", "panel-2"),
+        ("LAWHA_JOBS__POLL_INTERVAL_MS", "50"),
+    ];
+    let config = Config::load(&options(&env, None)).unwrap_or_else(|p| panic!("{p}"));
+    assert_eq!(config.jobs.in_process, InProcess::Only(vec!["admin".into(), "diagnostics".into()]));
+    assert!(config.jobs.in_process.serves("admin") && !config.jobs.in_process.serves("backups"));
+    assert_eq!((config.jobs.namespace.as_str(), config.jobs.poll_interval_ms), ("panel-2", 50));
+    let config = Config::load(&options(&[("LAWHA_JOBS__IN_PROCESS", "none")], None)).unwrap_or_else(|p| panic!("{p}"));
+    assert_eq!(config.jobs.in_process, InProcess::Only(vec![]), "`none` serves no queue in-process");
+}
+
+#[test]
+fn bad_jobs_values_are_each_reported_precisely() {
+    let found = problems(&[
+        ("LAWHA_JOBS__IN_PROCESS", "admin,Back Ups"),
+        ("LAWHA_JOBS__NAMESPACE", "a b"),
+        ("LAWHA_JOBS__POLL_INTERVAL_MS", "1"),
+        ("LAWHA_JOBS__CONCURRENCY", "0"),
+    ]);
+    let text = found.to_string();
+    assert_eq!(found.len(), 4, "{text}");
+    assert!(
+        text.contains("jobs.in_process (LAWHA_JOBS__IN_PROCESS): entry 2: \"Back Ups\" is not a queue name"),
+        "{text}"
+    );
+    assert!(text.contains("jobs.namespace (LAWHA_JOBS__NAMESPACE): \"a b\" is not a namespace"), "{text}");
+    assert!(text.contains("jobs.poll_interval_ms (LAWHA_JOBS__POLL_INTERVAL_MS): 1 is out of range"), "{text}");
+    assert!(text.contains("jobs.concurrency (LAWHA_JOBS__CONCURRENCY): 0 is out of range"), "{text}");
 }
 
 fn problems_of_file(text: &str) -> Problems {
