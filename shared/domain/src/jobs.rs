@@ -319,11 +319,8 @@ impl JobState {
         if let Some(status) = self.ended() {
             return Err(JobRejection::Ended { status });
         }
-        let started = |attempt| JobEvent::JobStarted {
-            attempt,
-            worker: worker.to_owned(),
-            job: Job { attempt, ..job.clone() },
-        };
+        let started =
+            |attempt| JobEvent::JobStarted { attempt, worker: worker.to_owned(), job: Job { attempt, ..job.clone() } };
         match self.status {
             JobStatus::Queued if job.attempt == 1 => Ok(vec![started(1)]),
             JobStatus::Queued => Err(JobRejection::Stale { got: job.attempt, due: 1 }),
@@ -367,8 +364,7 @@ impl JobState {
             // The failure of an attempt that is no longer the current one changes nothing.
             AttemptResult::Failed { .. } if !current => vec![],
             AttemptResult::Failed { error, retryable } => {
-                let failed =
-                    JobEvent::JobFailed { attempt, error: error.clone(), retryable: *retryable, duration_ms };
+                let failed = JobEvent::JobFailed { attempt, error: error.clone(), retryable: *retryable, duration_ms };
                 if !retryable {
                     vec![failed]
                 } else if attempt < job.max_attempts {

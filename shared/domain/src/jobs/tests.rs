@@ -61,10 +61,16 @@ fn a_queued_job_starts_its_first_attempt() {
 #[test]
 fn a_success_ends_the_job_and_a_second_copy_of_the_message_is_refused() {
     let done = JobEvent::JobSucceeded { attempt: 1, duration_ms: 5, output: json!(null) };
-    let finish =
-        JobCommand::Finish { job: job(1), result: AttemptResult::Succeeded { output: json!(null) }, duration_ms: 5, retry_delay_ms: 0 };
+    let finish = JobCommand::Finish {
+        job: job(1),
+        result: AttemptResult::Succeeded { output: json!(null) },
+        duration_ms: 5,
+        retry_delay_ms: 0,
+    };
     given::<JobState>([started(1)]).when(&finish, now()).then_expect([done.clone()]);
-    given::<JobState>([started(1), done]).when(&start(1), now()).then_reject(|r| matches!(r, JobRejection::Ended { .. }));
+    given::<JobState>([started(1), done])
+        .when(&start(1), now())
+        .then_reject(|r| matches!(r, JobRejection::Ended { .. }));
 }
 
 #[test]
@@ -72,10 +78,9 @@ fn a_retryable_failure_schedules_the_next_attempt_until_the_last_then_dead_lette
     given::<JobState>([started(1)]).when(&fail(1, true), now()).then_expect([failed(1, true), scheduled(2)]);
     given::<JobState>([started(1), failed(1, true), scheduled(2)]).when(&start(2), now()).then_expect([started(2)]);
     let history = [started(1), failed(1, true), scheduled(2), started(2), failed(2, true), scheduled(3), started(3)];
-    let state = given::<JobState>(history).when(&fail(3, true), now()).then_expect([
-        failed(3, true),
-        JobEvent::JobDeadLettered { attempts: 3, error: "boom".into() },
-    ]);
+    let state = given::<JobState>(history)
+        .when(&fail(3, true), now())
+        .then_expect([failed(3, true), JobEvent::JobDeadLettered { attempts: 3, error: "boom".into() }]);
     assert_eq!(state.status, JobStatus::Dead);
     assert_eq!(state.last_error.as_deref(), Some("boom"));
 }
@@ -96,10 +101,12 @@ fn a_redelivered_running_attempt_counts_as_abandoned_and_the_next_attempt_starts
         .when(&start(1), now())
         .then_expect([abandoned_2.clone(), started(3)]);
     // A job that kills its worker every time ends dead instead of looping.
-    given::<JobState>([started(1), abandoned_1, started(2), abandoned_2, started(3)]).when(&start(1), now()).then_expect([
-        JobEvent::JobFailed { attempt: 3, error: abandoned(3), retryable: true, duration_ms: 0 },
-        JobEvent::JobDeadLettered { attempts: 3, error: abandoned(3) },
-    ]);
+    given::<JobState>([started(1), abandoned_1, started(2), abandoned_2, started(3)])
+        .when(&start(1), now())
+        .then_expect([
+            JobEvent::JobFailed { attempt: 3, error: abandoned(3), retryable: true, duration_ms: 0 },
+            JobEvent::JobDeadLettered { attempts: 3, error: abandoned(3) },
+        ]);
 }
 
 #[test]
@@ -118,8 +125,12 @@ fn the_late_failure_of_an_abandoned_attempt_changes_nothing_but_its_success_coun
         started(2),
     ];
     given::<JobState>(history.clone()).when(&fail(1, true), now()).then_expect([]);
-    let finish =
-        JobCommand::Finish { job: job(1), result: AttemptResult::Succeeded { output: json!(1) }, duration_ms: 9, retry_delay_ms: 0 };
+    let finish = JobCommand::Finish {
+        job: job(1),
+        result: AttemptResult::Succeeded { output: json!(1) },
+        duration_ms: 9,
+        retry_delay_ms: 0,
+    };
     given::<JobState>(history).when(&finish, now()).then_expect([JobEvent::JobSucceeded {
         attempt: 1,
         duration_ms: 9,
@@ -130,14 +141,13 @@ fn the_late_failure_of_an_abandoned_attempt_changes_nothing_but_its_success_coun
 #[test]
 fn only_failed_and_dead_jobs_are_retried_by_hand_with_the_next_attempt() {
     let dead = [started(1), failed(1, true), JobEvent::JobDeadLettered { attempts: 1, error: "boom".into() }];
-    let state = given::<JobState>(dead).when(&JobCommand::Retry, now()).then_expect([JobEvent::JobRetryRequested {
-        attempt: 2,
-        job: job(2),
-    }]);
+    let state = given::<JobState>(dead)
+        .when(&JobCommand::Retry, now())
+        .then_expect([JobEvent::JobRetryRequested { attempt: 2, job: job(2) }]);
     assert_eq!(state.status, JobStatus::Waiting { attempt: 2 });
-    given::<JobState>([started(1), failed(1, false)]).when(&JobCommand::Retry, now()).then_expect([
-        JobEvent::JobRetryRequested { attempt: 2, job: job(2) },
-    ]);
+    given::<JobState>([started(1), failed(1, false)])
+        .when(&JobCommand::Retry, now())
+        .then_expect([JobEvent::JobRetryRequested { attempt: 2, job: job(2) }]);
     given::<JobState>([started(1)])
         .when(&JobCommand::Retry, now())
         .then_reject(|r| *r == JobRejection::NotRetryable { status: "running" });

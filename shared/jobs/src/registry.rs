@@ -1,0 +1,244 @@
+//! The one registration list of job kinds: which event asks for each kind, the queue it travels on, and the
+//! limits the runtime enforces (attempts, timeout, backoff). The dispatcher, the runtime and the jobs read model
+//! all read this list, so a kind exists in one place.
+
+use std::time::Duration;
+
+use lawha_domain::{RecordedEvent, jobs::Job};
+use serde_json::{Value, json};
+
+/// The queues Lawha knows; `deployments.<host>` queues (one per host) come with the deployment issue.
+pub const QUEUES: &[&str] = &[ADMIN, DIAGNOSTICS, BACKUPS];
+
+/// Administration jobs, always served inside the API process (they need its projections).
+pub const ADMIN: &str = "admin";
+/// Probe jobs that check the pipeline end to end.
+pub const DIAGNOSTICS: &str = "diagnostics";
+/// Backups (`lawha-backup-worker`).
+pub const BACKUPS: &str = "backups";
+
+/// One kind of job.
+#[derive(Debug, Clone, Copy)]
+pub struct KindSpec {
+    /// The kind's name, a verb (`VerifyAuditChain`).
+    pub kind: &'static str,
+    /// The event type that asks for it (`AuditChainVerifyRequested`).
+    pub requested_by: &'static str,
+    /// The queue it travels on.
+    pub queue: &'static str,
+    /// Attempts before the job is dead-lettered.
+    pub max_attempts: u32,
+    /// How long one attempt may run.
+    pub timeout: Duration,
+    /// The first retry delay; it doubles with each retry.
+    pub backoff: Duration,
+    /// Whether the request may set its own limits (`limits` in its data): only probes, which exist to exercise
+    /// retries and timeouts.
+    pub own_limits: bool,
+    /// Builds the payload from the requesting event's data, refusing what the handler could not run.
+    pub payload: fn(&Value) -> Result<Value, String>,
+}
+
+/// Every kind. Add a kind here, give it a handler in the process that serves its queue, and it is dispatched,
+/// run, retried, shown and counted.
+pub const KINDS: &[KindSpec] = &[
+    KindSpec {
+        kind: "VerifyAuditChain",
+        requested_by: "AuditChainVerifyRequested",
+        queue: ADMIN,
+        max_attempts: 3,
+        timeout: Duration::from_secs(30 * 60),
+        backoff: Duration::from_secs(30),
+        own_limits: false,
+        payload: no_payload,
+    },
+    KindSpec {
+        kind: "RebuildProjection",
+        requested_by: "ProjectionRebuildRequested",
+        queue: ADMIN,
+        max_attempts: 3,
+        timeout: Duration::from_secs(60 * 60),
+        backoff: Duration::from_secs(30),
+        own_limits: false,
+        payload: projection_payload,
+    },
+    KindSpec {
+        kind: "Probe",
+        requested_by: "ProbeRequested",
+        queue: DIAGNOSTICS,
+        max_attempts: 3,
+        timeout: Duration::from_secs(10 * 60),
+        backoff: Duration::from_secs(1),
+        own_limits: true,
+        payload: probe_payload,
+    },
+];
+
+/// The kind a requesting event type asks for.
+pub fn by_request(event_type: &str) -> Option<&'static KindSpec> {
+    KINDS.iter().find(|k| k.requested_by == event_type)
+}
+
+/// A kind by name.
+pub fn by_kind(kind: &str) -> Option<&'static KindSpec> {
+    KINDS.iter().find(|k| k.kind == kind)
+}
+
+/// Whether an event type asks for work: the dispatcher looks at every `…Requested` event, and one no kind
+/// answers becomes a `JobDispatchFailed` instead of waiting silently.
+pub fn is_request(event_type: &str) -> bool {
+    event_type.ends_with("Requested") && !matches!(event_type, "JobRetryRequested")
+}
+
+/// The first message of the job a requesting event asks for, or why there is none.
+pub fn job_for(event: &RecordedEvent) -> Result<Job, String> {
+    let spec = by_request(&event.event_type)
+        .ok_or_else(|| format!("no job kind is registered for {} events", event.event_type))?;
+    let payload = (spec.payload)(&event.data).map_err(|e| format!("{} refused the request: {e}", spec.kind))?;
+    let mut job = Job {
+        id: event.event_id,
+        kind: spec.kind.to_owned(),
+        queue: spec.queue.to_owned(),
+        attempt: 1,
+        correlation_id: event.metadata.correlation_id.unwrap_or(event.event_id),
+        payload,
+        max_attempts: spec.max_attempts,
+        timeout_ms: millis(spec.timeout),
+        backoff_ms: millis(spec.backoff),
+    };
+    if spec.own_limits
+        && let Some(limits) = event.data.get("limits")
+    {
+        apply_limits(&mut job, limits)?;
+    }
+    Ok(job)
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A request's own limits, each within bounds that keep a probe from tying up a worker for long.
+fn apply_limits(job: &mut Job, limits: &Value) -> Result<(), String> {
+    let field = |name: &str, min: u64, max: u64| -> Result<Option<u64>, String> {
+        match limits.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => match v.as_u64() {
+                Some(n) if (min..=max).contains(&n) => Ok(Some(n)),
+                _ => Err(format!("limits.{name} must be a whole number from {min} to {max}")),
+            },
+        }
+    };
+    if let Some(n) = field("max_attempts", 1, 10)? {
+        job.max_attempts = u32::try_from(n).unwrap_or(10);
+    }
+    if let Some(n) = field("timeout_ms", 10, 600_000)? {
+        job.timeout_ms = n;
+    }
+    if let Some(n) = field("backoff_ms", 10, 60_000)? {
+        job.backoff_ms = n;
+    }
+    Ok(())
+}
+
+fn no_payload(_: &Value) -> Result<Value, String> {
+    Ok(json!({}))
+}
+
+fn projection_payload(data: &Value) -> Result<Value, String> {
+    match data.get("projection").and_then(Value::as_str) {
+        Some(name) if !name.is_empty() => Ok(json!({ "projection": name })),
+        _ => Err("the request names no projection".into()),
+    }
+}
+
+/// What a probe does: sleep, then succeed, fail (retryably or not) or panic.
+pub fn probe_payload(data: &Value) -> Result<Value, String> {
+    let sleep_ms = match data.get("sleep_ms") {
+        None | Some(Value::Null) => 0,
+        Some(v) => v.as_u64().filter(|n| *n <= 600_000).ok_or("sleep_ms must be a whole number from 0 to 600000")?,
+    };
+    let outcome = data.get("outcome").and_then(Value::as_str).unwrap_or("succeed");
+    if !PROBE_OUTCOMES.contains(&outcome) {
+        return Err(format!("outcome must be one of {}", PROBE_OUTCOMES.join(", ")));
+    }
+    Ok(json!({ "sleep_ms": sleep_ms, "outcome": outcome }))
+}
+
+/// The outcomes a probe can be asked for.
+pub const PROBE_OUTCOMES: &[&str] = &["succeed", "fail", "fail_permanently", "panic"];
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use lawha_domain::{Metadata, StreamId};
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn requested(event_type: &str, data: Value) -> RecordedEvent {
+        RecordedEvent {
+            position: 1,
+            event_id: Uuid::now_v7(),
+            stream: StreamId::parse("probe-1").unwrap(),
+            version: 1,
+            event_type: event_type.into(),
+            schema_version: 1,
+            data,
+            metadata: Metadata::default(),
+            recorded_at: Utc::now(),
+            chain: vec![],
+        }
+    }
+
+    #[test]
+    fn every_kind_has_a_known_queue_and_one_requesting_event() {
+        for spec in KINDS {
+            assert!(QUEUES.contains(&spec.queue), "{}", spec.kind);
+            assert!(is_request(spec.requested_by), "{}", spec.kind);
+            assert_eq!(KINDS.iter().filter(|k| k.requested_by == spec.requested_by).count(), 1);
+            assert_eq!(by_kind(spec.kind).map(|k| k.kind), Some(spec.kind));
+        }
+    }
+
+    #[test]
+    fn a_request_becomes_the_first_attempt_of_a_job_with_the_event_id() {
+        let event = requested("ProjectionRebuildRequested", json!({"projection": "audit_log"}));
+        let job = job_for(&event).unwrap();
+        assert_eq!(
+            (job.id, job.kind.as_str(), job.queue.as_str(), job.attempt),
+            (event.event_id, "RebuildProjection", "admin", 1)
+        );
+        assert_eq!(job.correlation_id, event.event_id);
+        assert_eq!(job.payload, json!({"projection": "audit_log"}));
+        assert_eq!((job.max_attempts, job.timeout_ms, job.backoff_ms), (3, 3_600_000, 30_000));
+    }
+
+    #[test]
+    fn unknown_kinds_and_bad_payloads_are_refused_with_a_reason() {
+        let err = job_for(&requested("TeleportRequested", json!({}))).unwrap_err();
+        assert!(err.contains("no job kind is registered for TeleportRequested"), "{err}");
+        let err = job_for(&requested("ProjectionRebuildRequested", json!({}))).unwrap_err();
+        assert!(err.contains("RebuildProjection refused the request: the request names no projection"), "{err}");
+        let err = job_for(&requested("ProbeRequested", json!({"outcome": "explode"}))).unwrap_err();
+        assert!(err.contains("outcome must be one of"), "{err}");
+    }
+
+    #[test]
+    fn only_probes_set_their_own_limits_within_bounds() {
+        let probe = requested("ProbeRequested", json!({"limits": {"max_attempts": 5, "backoff_ms": 50}}));
+        let job = job_for(&probe).unwrap();
+        assert_eq!((job.max_attempts, job.backoff_ms, job.timeout_ms), (5, 50, 600_000));
+        let bad = requested("ProbeRequested", json!({"limits": {"max_attempts": 0}}));
+        assert!(job_for(&bad).unwrap_err().contains("limits.max_attempts must be a whole number from 1 to 10"));
+        let audit = requested("AuditChainVerifyRequested", json!({"limits": {"max_attempts": 9}}));
+        assert_eq!(job_for(&audit).unwrap().max_attempts, 3);
+    }
+
+    #[test]
+    fn job_retry_requests_are_not_new_requests() {
+        assert!(!is_request("JobRetryRequested"));
+        assert!(is_request("BackupRequested"));
+        assert!(!is_request("BackupCompleted"));
+    }
+}
