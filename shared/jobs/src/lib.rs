@@ -8,4 +8,11 @@
 //! a job or an event (invariant 8), and never be called from a request handler: handlers append events, the
 //! dispatcher queues them (invariant 2).
 
+pub mod dispatcher;
+pub mod joblog;
+pub mod probe;
+pub mod queue;
 pub mod registry;
+pub mod runtime;
+#[cfg(feature = "testkit")]
+pub mod testkit;

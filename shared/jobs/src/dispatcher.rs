@@ -1,0 +1,247 @@
+//! The dispatcher (DESIGN.md invariant 2: the event log is the outbox). A subscriber with its own checkpoint, like
+//! a projection: it reads the events after its checkpoint, pushes every message they ask for to its queue with the
+//! asking event's id as idempotency key, and only then advances the checkpoint. A crash in between pushes again,
+//! and the queue drops the copy; two dispatchers at once push the same messages, and the queue keeps one.
+//!
+//! What it queues: each `…Requested` event a registered kind answers (the job's first attempt), and the
+//! `JobRetryScheduled` / `JobRetryRequested` facts of job streams (later attempts, due at their `run_at`). A
+//! request it cannot queue (no kind answers it, or the kind refuses its data) becomes a `JobDispatchFailed` fact
+//! on the job's stream instead of holding up everything behind it. While the queue is unreachable it retries with
+//! backoff and resumes where it stopped; requests keep being accepted meanwhile, since they only append events.
+
+use std::{collections::BTreeSet, sync::Arc, time::Duration};
+
+use lawha_domain::{
+    Aggregate as _, DomainEvent as _, ExpectedVersion, Metadata, RecordedEvent,
+    jobs::{JobEvent, JobState},
+};
+use lawha_store::{Database, EventFilter, StoreError};
+use tokio_util::sync::CancellationToken;
+
+use crate::{
+    queue::{Outgoing, QueueError, Queues},
+    registry,
+};
+
+/// The dispatcher's checkpoint name.
+pub const CHECKPOINT: &str = "job_dispatcher";
+/// Due messages a queue may hold before the dispatcher waits for workers to catch up.
+const MAX_DUE: u64 = 5000;
+
+/// Why a dispatch step did not advance.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    /// The event log or the checkpoint could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The queue could not be reached.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+    /// A queue is full; workers are behind (or none runs).
+    #[error("queue {queue} holds {due} due messages; waiting for workers before queueing more")]
+    Full {
+        /// The queue.
+        queue: String,
+        /// Its due messages.
+        due: u64,
+    },
+}
+
+impl From<sqlx::Error> for DispatchError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+impl From<lawha_store::AppendError> for DispatchError {
+    fn from(error: lawha_store::AppendError) -> Self {
+        match error {
+            lawha_store::AppendError::Store(e) => Self::Store(e),
+            other => Self::Store(StoreError::Corrupt { position: 0, reason: other.to_string() }),
+        }
+    }
+}
+
+/// Feeds the queues from the log.
+#[derive(Debug, Clone)]
+pub struct Dispatcher {
+    db: Database,
+    queues: Queues,
+    page: i64,
+    poll: Duration,
+}
+
+/// What one event asks of the dispatcher.
+enum Ask {
+    Push(Outgoing),
+    Refuse(String),
+}
+
+impl Dispatcher {
+    /// A dispatcher reading `page` events at a time, polling every `poll` when no wake-up comes.
+    pub fn new(db: Database, queues: Queues, page: u32, poll: Duration) -> Self {
+        Self { db, queues, page: i64::from(page.max(1)), poll }
+    }
+
+    /// Where the dispatcher has got to.
+    pub async fn checkpoint(&self) -> Result<i64, StoreError> {
+        let position = sqlx::query_scalar("SELECT position FROM checkpoints WHERE name = $1")
+            .bind(CHECKPOINT)
+            .fetch_optional(&self.db.read_models)
+            .await?;
+        Ok(position.unwrap_or(0))
+    }
+
+    /// Handles one page of events; returns how many events it read (0 when caught up).
+    pub async fn step(&self) -> Result<usize, DispatchError> {
+        let from = self.checkpoint().await?;
+        let events = self.db.events.read_all(from, self.page, &EventFilter::all()).await?;
+        let Some(last) = events.last().map(|e| e.position) else { return Ok(0) };
+        let mut pushes = Vec::new();
+        let mut refusals = Vec::new();
+        for event in &events {
+            match ask(event) {
+                Some(Ask::Push(outgoing)) => pushes.push(outgoing),
+                Some(Ask::Refuse(error)) => refusals.push((event, error)),
+                None => {}
+            }
+        }
+        if !pushes.is_empty() {
+            let queues: BTreeSet<&str> = pushes.iter().map(|o| o.job.queue.as_str()).collect();
+            for queue in queues {
+                let due = self.queues.depth(queue).await?.due;
+                if due > MAX_DUE {
+                    return Err(DispatchError::Full { queue: queue.to_owned(), due });
+                }
+            }
+            self.queues.push(&pushes).await?;
+            for o in &pushes {
+                metrics::counter!("lawha_jobs_dispatched_total", "queue" => o.job.queue.clone()).increment(1);
+            }
+        }
+        for (event, error) in refusals {
+            self.refuse(event, error).await?;
+        }
+        // Compare-and-set: when another dispatcher moved the checkpoint meanwhile, it pushed the same messages.
+        sqlx::query(
+            "INSERT INTO checkpoints (name, position, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at \
+             WHERE checkpoints.position = $4",
+        )
+        .bind(CHECKPOINT)
+        .bind(last)
+        .bind(chrono::Utc::now().timestamp_micros())
+        .bind(from)
+        .execute(&self.db.read_models)
+        .await?;
+        Ok(events.len())
+    }
+
+    /// Records that a request could not be queued, on the job's stream, once whoever records it.
+    async fn refuse(&self, event: &RecordedEvent, error: String) -> Result<(), DispatchError> {
+        tracing::warn!(event_type = %event.event_type, position = event.position, %error, "request not queued");
+        metrics::counter!("lawha_jobs_dispatch_failed_total").increment(1);
+        let fact = JobEvent::JobDispatchFailed { requested_by: event.event_type.clone(), error };
+        let metadata = Metadata {
+            actor: Some("system:dispatcher".into()),
+            correlation_id: event.metadata.correlation_id.or(Some(event.event_id)),
+            causation_id: Some(event.event_id),
+            ..Metadata::default()
+        };
+        let new = fact.to_new_event_with_id(fact.event_id(event.event_id), metadata);
+        self.db.events.append(&JobState::stream(event.event_id), ExpectedVersion::Any, vec![new]).await?;
+        Ok(())
+    }
+
+    /// Dispatches until `stop` is cancelled: wakes on new events (or every poll interval), backs off while the
+    /// queue or the database fails.
+    pub async fn run(self, stop: CancellationToken) {
+        let mut wake = self.db.events.wakeups();
+        let mut failures = 0u32;
+        while !stop.is_cancelled() {
+            wake.borrow_and_update();
+            let wait = match self.step().await {
+                Ok(0) => {
+                    failures = 0;
+                    self.lag().await;
+                    tokio::select! {
+                        () = stop.cancelled() => {}
+                        _ = tokio::time::timeout(self.poll, wake.changed()) => {}
+                    }
+                    continue;
+                }
+                Ok(_) => {
+                    failures = 0;
+                    continue;
+                }
+                Err(error) => {
+                    failures += 1;
+                    let wait = Duration::from_millis(100 * 2u64.pow(failures.min(7))).min(Duration::from_secs(10));
+                    // Logged when it starts failing and then every ten tries, not on every retry.
+                    if failures == 1 || failures.is_multiple_of(10) {
+                        tracing::warn!(%error, failures, retry_in_ms = wait.as_millis(), "dispatching waits");
+                    }
+                    metrics::counter!("lawha_dispatcher_retries_total").increment(1);
+                    wait
+                }
+            };
+            tokio::select! {
+                () = stop.cancelled() => {}
+                () = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    async fn lag(&self) {
+        if let (Ok(head), Ok(at)) = (self.db.events.head().await, self.checkpoint().await) {
+            #[allow(clippy::cast_precision_loss)] // positions stay far below 2^52
+            metrics::gauge!("lawha_dispatcher_lag").set((head - at).max(0) as f64);
+        }
+    }
+
+    /// The queues it pushes to, for the depth sampler.
+    pub fn queues(&self) -> &Queues {
+        &self.queues
+    }
+}
+
+/// What an event asks for: a message to push, a refusal to record, or nothing.
+fn ask(event: &RecordedEvent) -> Option<Ask> {
+    if event.stream.category() == JobState::CATEGORY {
+        let (job, run_at) = match JobEvent::from_recorded(event).ok()? {
+            JobEvent::JobRetryScheduled { job, run_at, .. } => (job, Some(run_at)),
+            JobEvent::JobRetryRequested { job, .. } => (job, None),
+            _ => return None,
+        };
+        return Some(Ask::Push(Outgoing { job, key: event.event_id, run_at }));
+    }
+    if !registry::is_request(&event.event_type) {
+        return None;
+    }
+    Some(match registry::job_for(event) {
+        Ok(job) => Ask::Push(Outgoing { job, key: event.event_id, run_at: None }),
+        Err(error) => Ask::Refuse(error),
+    })
+}
+
+/// Samples every queue's depth into the metrics every `every` (queue depth and the age of the oldest due message).
+pub async fn sample_depths(queues: Arc<Queues>, every: Duration, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        for queue in registry::QUEUES {
+            if let Ok(depth) = queues.depth(queue).await {
+                #[allow(clippy::cast_precision_loss)] // queue depths are small
+                {
+                    metrics::gauge!("lawha_queue_depth", "queue" => *queue).set(depth.due as f64);
+                    metrics::gauge!("lawha_queue_delayed", "queue" => *queue).set(depth.delayed as f64);
+                    metrics::gauge!("lawha_queue_oldest_pending_seconds", "queue" => *queue)
+                        .set(depth.oldest_due_secs as f64);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! The worker runtime: every worker binary, and `lawha serve` for its in-process queues, runs jobs on it.
+//!
+//! It owns what DESIGN.md asks of every worker: unique worker names (`queue-host-pid-run`), heartbeats and the
+//! orphan threshold set explicitly (5 s × 3, so a killed worker's job runs again within 30 s), a Redis connection
+//! that survives stalls of seconds, restart of a worker that fails, retries with exponential backoff and jitter and
+//! a maximum of attempts counted in the job's own events (apalis-redis re-queues orphans without counting), a
+//! timeout per kind, panics caught as failures, permanent errors not retried, graceful shutdown, a tracing span
+//! and Prometheus metrics per job. apalis only carries messages: every message is acknowledged, and retries are new
+//! messages the dispatcher queues from `JobRetryScheduled` events (the log is the outbox, invariant 2).
+//!
+//! A worker binary is a short `main`: load the configuration, open the database and the queues, register a
+//! handler per kind, call [`Runtime::run`] with the queues it serves and the shutdown signal.
+
+mod execute;
+
+use std::{collections::HashMap, future::Future, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+use apalis::prelude::{
+    BackendExt as _, BoxDynError, Data, Monitor, WorkerBuilder, WorkerBuilderExt as _, WorkerContext,
+};
+use async_trait::async_trait;
+use lawha_domain::jobs::Job;
+use lawha_store::{Database, EventStore};
+use serde_json::Value;
+
+use crate::{joblog::JobLog, queue::Queues, registry};
+
+/// How a job body failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JobError {
+    /// Running it again may help (a lost connection, a busy resource); retried up to the kind's maximum.
+    #[error("{0}")]
+    Retryable(String),
+    /// Running it again cannot help (the input is wrong, the target is gone); the job fails at once.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+impl From<anyhow::Error> for JobError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::Retryable(format!("{error:#}"))
+    }
+}
+
+/// What a job body receives.
+#[derive(Debug, Clone)]
+pub struct JobContext {
+    /// The message, with the attempt being run.
+    pub job: Job,
+    /// The worker's unique name.
+    pub worker: String,
+    log: JobLog,
+    shutdown: WorkerContext,
+}
+
+impl JobContext {
+    /// Appends a line to the job's log (shown live in the UI). A line that cannot be stored is logged and dropped:
+    /// output never fails a job.
+    pub async fn log(&self, line: impl AsRef<str>) {
+        if let Err(error) = self.log.write(self.job.id, self.job.attempt, line.as_ref()).await {
+            tracing::warn!(%error, "could not store a job log line");
+        }
+    }
+
+    /// True once the worker is stopping: long jobs should wind down (their attempt is then abandoned and runs
+    /// again elsewhere).
+    pub fn is_shutting_down(&self) -> bool {
+        self.shutdown.is_shutting_down()
+    }
+}
+
+/// The body of one kind of job.
+#[async_trait]
+pub trait Handler: Send + Sync + 'static {
+    /// Runs one attempt. The result (small: counts, ids) is recorded in `JobSucceeded`.
+    async fn run(&self, ctx: &JobContext) -> Result<Value, JobError>;
+}
+
+/// How a runtime runs its workers.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Jobs run at once per queue.
+    pub concurrency: usize,
+    /// How often an idle queue is polled.
+    pub poll: Duration,
+    /// How long in-flight jobs get to finish after the shutdown signal.
+    pub grace: Duration,
+}
+
+impl Settings {
+    /// The settings of `config.jobs`.
+    pub fn from_config(config: &lawha_config::Config) -> Self {
+        Self {
+            concurrency: usize::try_from(config.jobs.concurrency).unwrap_or(8),
+            poll: Duration::from_millis(config.jobs.poll_interval_ms),
+            grace: Duration::from_secs(config.jobs.shutdown_grace_secs),
+        }
+    }
+}
+
+/// Workers for some queues, with the handlers of the kinds they run.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").field("kinds", &self.inner.handlers.keys().collect::<Vec<_>>()).finish()
+    }
+}
+
+struct Inner {
+    store: Arc<dyn EventStore>,
+    queues: Queues,
+    log: JobLog,
+    handlers: HashMap<&'static str, Arc<dyn Handler>>,
+    settings: Settings,
+}
+
+impl Runtime {
+    /// A runtime over the database's log and job log, with no handlers yet.
+    pub fn new(db: &Database, queues: Queues, settings: Settings) -> Self {
+        let inner = Inner {
+            store: Arc::clone(&db.events),
+            queues,
+            log: JobLog::new(db.read_models.clone()),
+            handlers: HashMap::new(),
+            settings,
+        };
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// Registers the body of `kind`. Panics when the kind is not in the registration list: a typo there is a
+    /// programming error that the first start reveals.
+    #[must_use]
+    pub fn handle(mut self, kind: &str, handler: impl Handler) -> Self {
+        let spec = registry::by_kind(kind).unwrap_or_else(|| panic!("job kind {kind} is not in registry::KINDS"));
+        Arc::get_mut(&mut self.inner)
+            .expect("handlers are registered before the runtime runs")
+            .handlers
+            .insert(spec.kind, Arc::new(handler));
+        self
+    }
+
+    /// The queues whose every kind has a handler here.
+    pub fn servable_queues(&self) -> Vec<&'static str> {
+        registry::QUEUES
+            .iter()
+            .copied()
+            .filter(|q| {
+                let mut kinds = registry::KINDS.iter().filter(|k| k.queue == *q).peekable();
+                kinds.peek().is_some() && kinds.all(|k| self.inner.handlers.contains_key(k.kind))
+            })
+            .collect()
+    }
+
+    /// Runs workers on `queues` until `shutdown` resolves; then stops taking jobs, lets in-flight jobs finish
+    /// within the grace period and returns.
+    pub async fn run(
+        self,
+        queues: &[String],
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        if queues.is_empty() {
+            shutdown.await;
+            return Ok(());
+        }
+        let host = hostname();
+        let pid = std::process::id();
+        let mut monitor = Monitor::new();
+        for queue in queues {
+            let (inner, queue) = (Arc::clone(&self.inner), queue.clone());
+            let batch = inner.settings.concurrency;
+            let prefix = format!("{queue}-{host}-{pid}");
+            let name = move |run: usize| format!("{prefix}-{run}");
+            if let Some(storage) = inner.queues.redis_storage(&queue, batch) {
+                monitor = monitor.register(move |run| {
+                    WorkerBuilder::new(name(run))
+                        .backend(storage.clone().poll_with_interval(inner.settings.poll))
+                        .data(Arc::clone(&inner))
+                        .concurrency(inner.settings.concurrency)
+                        .catch_panic()
+                        .build(serve)
+                });
+            } else if let Some(storage) = inner.queues.sqlite_storage(&queue, batch) {
+                monitor = monitor.register(move |run| {
+                    WorkerBuilder::new(name(run))
+                        .backend(storage.clone().poll_with_interval(inner.settings.poll))
+                        .data(Arc::clone(&inner))
+                        .concurrency(inner.settings.concurrency)
+                        .catch_panic()
+                        .build(serve)
+                });
+            }
+        }
+        tracing::info!(queues = ?queues, backend = self.inner.queues.backend_name(), "workers starting");
+        monitor
+            .should_restart(|ctx, error| {
+                // A worker stops on a queue error (Redis gone, the queue file locked); a new one (with a new name,
+                // so the queue does not take it for the old one) takes over. apalis restarts it after its own
+                // pause, so a long outage does not spin.
+                tracing::warn!(worker = ctx.name(), %error, restarts = ctx.restarts(), "worker failed; restarting it");
+                metrics::counter!("lawha_worker_restarts_total").increment(1);
+                true
+            })
+            .shutdown_timeout(self.inner.settings.grace)
+            .run_with_signal(async move {
+                shutdown.await;
+                tracing::info!("workers stopping: no new jobs, in-flight ones finish");
+                Ok(())
+            })
+            .await
+            .context("running the workers")?;
+        tracing::info!("workers stopped");
+        Ok(())
+    }
+}
+
+/// apalis' handler: every message is acknowledged once its outcome is recorded. Only a failure to record it
+/// (the database is down) returns an error, so the queue delivers the message again.
+async fn serve(job: Job, inner: Data<Arc<Inner>>, worker: WorkerContext) -> Result<(), BoxDynError> {
+    execute::run(&inner, job, worker).await.map_err(|e| -> BoxDynError { e.into() })
+}
+
+/// This machine's name, for worker names.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "host".to_owned())
+}
