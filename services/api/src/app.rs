@@ -98,12 +98,18 @@ impl App {
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, "could not create the first-start setup link"),
         }
-        let runner = tokio::spawn(self.runner.run(stop.clone()));
+        let runner = tokio::spawn(self.runner.clone().run(stop.clone()));
         let purger = tokio::spawn(purge_sessions(
             crate::session::DbSessionStore::new(self.state.db.read_models.clone()),
             stop.clone(),
         ));
         let sampler = tokio::spawn(self.recorder.run(stop.clone()));
+        let jobs = tokio::spawn(crate::jobs::serve(
+            Arc::clone(&self.state.config),
+            self.state.db.clone(),
+            self.runner.clone(),
+            stop.clone(),
+        ));
         let router = http::router(self.state.clone(), self.extra_routes);
         let signal = stop.clone();
         let server = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -123,6 +129,7 @@ impl App {
         let _ = runner.await;
         let _ = purger.await;
         let _ = sampler.await;
+        let _ = jobs.await;
         self.state.db.close().await;
         tracing::info!("stopped");
         Ok(())

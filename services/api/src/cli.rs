@@ -1,4 +1,4 @@
-//! The command line: `lawha serve | migrate | config check | audit verify | projections rebuild | admin … | bench append`.
+//! The command line: `lawha serve | migrate | config check | audit verify | projections rebuild | worker | admin … | bench …`.
 
 use std::path::PathBuf;
 
@@ -39,6 +39,9 @@ pub enum Command {
     /// Read-model commands.
     #[command(subcommand)]
     Projections(ProjectionsCommand),
+    /// Run job workers for some queues as a process of their own; SIGTERM stops taking jobs, lets in-flight
+    /// ones finish (jobs.shutdown_grace_secs) and exits 0.
+    Worker(crate::jobs::worker::WorkerArgs),
     /// User and token administration.
     #[command(subcommand)]
     Admin(AdminCommand),

@@ -58,6 +58,7 @@ fn main() -> ExitCode {
             Command::Projections(ProjectionsCommand::Rebuild(args)) => {
                 commands::projections_rebuild(&config, &args).await
             }
+            Command::Worker(args) => lawha::jobs::worker::run(&config, &args).await,
             Command::Bench(BenchCommand::Append(args)) => bench::append(&config, &args).await,
             Command::Bench(BenchCommand::Http(args)) => lawha::bench_http::http(&config, &args).await,
             Command::Admin(AdminCommand::CreateUser { name, role }) => {

@@ -1,0 +1,76 @@
+//! The job pipeline inside this binary: `lawha serve` runs the dispatcher, the queue-depth sampler and workers for
+//! its in-process queues (the `admin` queue always, the others per `jobs.in_process`); `lawha worker` runs
+//! workers only, as a process of its own. Both register the same handlers ([`runtime`]).
+
+pub mod handlers;
+pub mod worker;
+
+use std::{sync::Arc, time::Duration};
+
+use lawha_config::Config;
+use lawha_jobs::{
+    dispatcher::{self, Dispatcher},
+    probe::Probe,
+    queue::Queues,
+    registry,
+    runtime::{Runtime, Settings},
+};
+use lawha_store::{ChainKey, Database, ProjectionRunner};
+use tokio_util::sync::CancellationToken;
+
+/// A runtime with every handler this binary has.
+pub fn runtime(config: &Config, db: &Database, runner: &ProjectionRunner, queues: Queues) -> Runtime {
+    let key = ChainKey::derive(config.secret_key_bytes());
+    Runtime::new(db, queues, Settings::from_config(config))
+        .handle("VerifyAuditChain", handlers::VerifyAuditChain { db: db.clone(), key })
+        .handle("RebuildProjection", handlers::RebuildProjection { runner: runner.clone() })
+        .handle("Probe", Probe)
+}
+
+/// The queues `lawha serve` works itself: `admin` always (its jobs need this process's projections), plus those
+/// `jobs.in_process` names that this binary has handlers for.
+pub fn in_process_queues(config: &Config, runtime: &Runtime) -> Vec<String> {
+    runtime
+        .servable_queues()
+        .into_iter()
+        .filter(|q| *q == registry::ADMIN || config.jobs.in_process.serves(q))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Connects to the queues, retrying with backoff until they answer or `stop` is cancelled: a panel whose Redis is
+/// down still starts and accepts commands (their jobs wait in the log).
+pub async fn connect(config: &Config, stop: &CancellationToken) -> Option<Queues> {
+    let mut wait = Duration::from_millis(500);
+    loop {
+        match Queues::connect(config).await {
+            Ok(queues) => return Some(queues),
+            Err(error) => {
+                tracing::warn!(%error, retry_in_ms = wait.as_millis(), "the job queue is unreachable; jobs wait in the log");
+                tokio::select! {
+                    () = stop.cancelled() => return None,
+                    () = tokio::time::sleep(wait) => {}
+                }
+                wait = (wait * 2).min(Duration::from_secs(15));
+            }
+        }
+    }
+}
+
+/// `lawha serve`'s part of the pipeline, until `stop` is cancelled.
+pub async fn serve(config: Arc<Config>, db: Database, runner: ProjectionRunner, stop: CancellationToken) {
+    let Some(queues) = connect(&config, &stop).await else { return };
+    let poll = Duration::from_millis(config.projections.poll_interval_ms.min(250));
+    let dispatcher = Dispatcher::new(db.clone(), queues.clone(), 500, poll);
+    let sampler =
+        tokio::spawn(dispatcher::sample_depths(Arc::new(queues.clone()), Duration::from_secs(5), stop.clone()));
+    let dispatching = tokio::spawn(dispatcher.run(stop.clone()));
+    let runtime = runtime(&config, &db, &runner, queues);
+    let served = in_process_queues(&config, &runtime);
+    let signal = stop.clone();
+    if let Err(error) = runtime.run(&served, async move { signal.cancelled().await }).await {
+        tracing::error!(error = %format!("{error:#}"), "in-process workers stopped");
+    }
+    let _ = dispatching.await;
+    let _ = sampler.await;
+}
