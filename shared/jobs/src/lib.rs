@@ -9,3 +9,4 @@
 //! dispatcher queues them (invariant 2).
 
 pub mod registry;
+pub mod schedule;
