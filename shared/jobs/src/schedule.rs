@@ -14,6 +14,7 @@
 //! Redis), and never lose a slot to a failed append: the slot is retried on the next tick.
 
 mod cron;
+mod scheduler;
 
 use std::{
     fmt,
@@ -26,7 +27,10 @@ use lawha_domain::{Metadata, NewEvent, StreamId, event_id_for};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-pub use self::cron::{CronSchedule, ScheduleError};
+pub use self::{
+    cron::{CronSchedule, ScheduleError},
+    scheduler::{Fired, Pass, Scheduler, Totals, run},
+};
 
 /// The actor recorded in the metadata of every event the scheduler appends.
 pub const ACTOR: &str = "system:scheduler";
