@@ -16,3 +16,4 @@ pub mod registry;
 pub mod runtime;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod schedule;
