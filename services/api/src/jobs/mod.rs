@@ -1,8 +1,9 @@
-//! The job pipeline inside this binary: `lawha serve` runs the dispatcher, the queue-depth sampler and workers for
-//! its in-process queues (the `admin` queue always, the others per `jobs.in_process`); `lawha worker` runs
-//! workers only, as a process of its own. Both register the same handlers ([`runtime`]).
+//! The job pipeline inside this binary: `lawha serve` runs the scheduler, the dispatcher, the queue-depth sampler
+//! and workers for its in-process queues (the `admin` queue always, the others per `jobs.in_process`); `lawha
+//! worker` runs workers only, as a process of its own. Both register the same handlers ([`runtime`]).
 
 pub mod handlers;
+pub mod schedules;
 pub mod worker;
 
 use std::{sync::Arc, time::Duration};
@@ -59,7 +60,13 @@ pub async fn connect(config: &Config, stop: &CancellationToken) -> Option<Queues
 
 /// `lawha serve`'s part of the pipeline, until `stop` is cancelled.
 pub async fn serve(config: Arc<Config>, db: Database, runner: ProjectionRunner, stop: CancellationToken) {
-    let Some(queues) = connect(&config, &stop).await else { return };
+    // The scheduler only appends requests, so it runs whether or not the queue answers.
+    let source = Arc::new(lawha_jobs::schedule::Sources(vec![Arc::new(schedules::builtin())]));
+    let scheduler = tokio::spawn(lawha_jobs::schedule::run(Arc::clone(&db.events), source, stop.clone(), Duration::from_secs(30)));
+    let Some(queues) = connect(&config, &stop).await else {
+        let _ = scheduler.await;
+        return;
+    };
     let poll = Duration::from_millis(config.projections.poll_interval_ms.min(250));
     let dispatcher = Dispatcher::new(db.clone(), queues.clone(), 500, poll);
     let sampler =
@@ -73,4 +80,5 @@ pub async fn serve(config: Arc<Config>, db: Database, runner: ProjectionRunner, 
     }
     let _ = dispatching.await;
     let _ = sampler.await;
+    let _ = scheduler.await;
 }

@@ -1,0 +1,62 @@
+//! The pipeline inside `lawha serve`, on both backends (SQLite with the embedded queue; PostgreSQL with Redis):
+//! the built-in daily schedule asks for an audit-chain verification at the first start, the dispatcher queues it,
+//! the in-process admin worker runs it and records the verdict.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use lawha_config::Secret;
+use lawha_domain::{
+    Aggregate as _, DomainEvent as _, StreamId,
+    jobs::{JobEvent, JobState},
+};
+use lawha_store::EventFilter;
+
+async fn verified_at_first_start(app: &common::TestApp) {
+    let events = &app.state.db.events;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let verdict = loop {
+        let found = events.read_all(0, 1000, &EventFilter::types(["AuditChainVerified"])).await.expect("read_all");
+        if let Some(v) = found.into_iter().next() {
+            break v;
+        }
+        assert!(Instant::now() < deadline, "no AuditChainVerified within 30 s of the first start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(verdict.data["ok"], true, "{verdict:?}");
+    assert!(verdict.metadata.actor.as_deref().is_some_and(|a| a.starts_with("worker:admin-")), "{verdict:?}");
+    let job = verdict.metadata.causation_id.expect("the verdict names its job");
+    let request = events.read_stream(&StreamId::parse("audit_chain-main").unwrap(), 0, 10).await.expect("read");
+    assert_eq!(request[0].event_type, "AuditChainVerifyRequested");
+    assert_eq!(request[0].event_id, job, "the job id is the id of the request");
+    assert_eq!(request[0].metadata.actor.as_deref(), Some("system:scheduler"));
+    let facts: Vec<JobEvent> = events
+        .read_stream(&JobState::stream(job), 0, 100)
+        .await
+        .expect("read")
+        .iter()
+        .map(|e| JobEvent::from_recorded(e).expect("a job event"))
+        .collect();
+    assert!(matches!(&facts[..], [JobEvent::JobStarted { attempt: 1, .. }, JobEvent::JobSucceeded { .. }]), "{facts:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_verification_runs_at_first_start_on_sqlite_with_the_embedded_queue() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/events.db", dir.path().display());
+    let app = common::spawn_app(&url).await;
+    verified_at_first_start(&app).await;
+    app.stop().await.expect("stops");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_verification_runs_at_first_start_on_postgres_with_redis() {
+    let db = common::postgres().await;
+    let (mut config, dir) = common::config(&db.url);
+    config.redis_url = Some(Secret::new(lawha_jobs::testkit::redis_url()));
+    config.jobs.namespace = lawha_jobs::testkit::namespace();
+    let app = common::spawn_with(config, dir, axum::Router::new()).await;
+    verified_at_first_start(&app).await;
+    app.stop().await.expect("stops");
+}
