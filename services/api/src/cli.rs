@@ -119,4 +119,7 @@ pub enum BenchCommand {
     /// Load the API and pages with wrk (a real server on a throwaway PostgreSQL database) and print requests/s,
     /// p99 and the server's RSS beside `GET /health/live` measured in the same run.
     Http(crate::bench_http::HttpArgs),
+    /// Run no-op jobs end to end (API, dispatcher, Redis, worker processes) and print jobs/s and request→start
+    /// latency, beside Celery 5 with 2 prefork workers on the same Redis measured in the same run.
+    Jobs(crate::bench_jobs::JobsArgs),
 }

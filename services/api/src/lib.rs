@@ -7,6 +7,7 @@
 pub mod app;
 pub mod bench;
 pub mod bench_http;
+pub mod bench_jobs;
 pub mod cli;
 pub mod commands;
 pub mod http;

@@ -61,6 +61,7 @@ fn main() -> ExitCode {
             Command::Worker(args) => lawha::jobs::worker::run(&config, &args).await,
             Command::Bench(BenchCommand::Append(args)) => bench::append(&config, &args).await,
             Command::Bench(BenchCommand::Http(args)) => lawha::bench_http::http(&config, &args).await,
+            Command::Bench(BenchCommand::Jobs(args)) => lawha::bench_jobs::jobs(&config, &args).await,
             Command::Admin(AdminCommand::CreateUser { name, role }) => {
                 commands::create_user(&config, &name, role).await
             }

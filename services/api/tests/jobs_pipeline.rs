@@ -38,7 +38,10 @@ async fn verified_at_first_start(app: &common::TestApp) {
         .iter()
         .map(|e| JobEvent::from_recorded(e).expect("a job event"))
         .collect();
-    assert!(matches!(&facts[..], [JobEvent::JobStarted { attempt: 1, .. }, JobEvent::JobSucceeded { .. }]), "{facts:#?}");
+    assert!(
+        matches!(&facts[..], [JobEvent::JobStarted { attempt: 1, .. }, JobEvent::JobSucceeded { .. }]),
+        "{facts:#?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,6 +14,6 @@ pub mod probe;
 pub mod queue;
 pub mod registry;
 pub mod runtime;
+pub mod schedule;
 #[cfg(feature = "testkit")]
 pub mod testkit;
-pub mod schedule;

@@ -62,7 +62,8 @@ pub async fn connect(config: &Config, stop: &CancellationToken) -> Option<Queues
 pub async fn serve(config: Arc<Config>, db: Database, runner: ProjectionRunner, stop: CancellationToken) {
     // The scheduler only appends requests, so it runs whether or not the queue answers.
     let source = Arc::new(lawha_jobs::schedule::Sources(vec![Arc::new(schedules::builtin())]));
-    let scheduler = tokio::spawn(lawha_jobs::schedule::run(Arc::clone(&db.events), source, stop.clone(), Duration::from_secs(30)));
+    let scheduler =
+        tokio::spawn(lawha_jobs::schedule::run(Arc::clone(&db.events), source, stop.clone(), Duration::from_secs(30)));
     let Some(queues) = connect(&config, &stop).await else {
         let _ = scheduler.await;
         return;
