@@ -10,6 +10,7 @@ pub mod bench_http;
 pub mod cli;
 pub mod commands;
 pub mod http;
+pub mod jobs;
 pub mod projections;
 pub mod session;
 pub mod state;
