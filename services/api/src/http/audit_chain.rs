@@ -1,6 +1,7 @@
 //! The audit chain's status on the audit page: the last verification (when, by whom, the result) and, for
-//! admins, "verify now". The check itself is `lawha_store::verify_chain`; its result is an event in the log
-//! (`AuditChainVerified` on the stream `audit_chain-main`, beside the requests for a verification), so the audit
+//! admins, "verify now", which queues the `VerifyAuditChain` job (`AuditChainVerifyRequested`) rather than
+//! reading the whole log inside the request. The check itself is `lawha_store::verify_chain`; its result is an
+//! event in the log (`AuditChainVerified` on the stream `audit_chain-main`, beside the requests), so the audit
 //! view shows who checked and what was found.
 
 use axum::{
@@ -75,12 +76,13 @@ pub async fn verify_and_record(state: &AppState, metadata: lawha_domain::Metadat
     Ok(verdict)
 }
 
-/// `POST /audit/verify` (admin, from the audit page's form): verifies now, then shows the audit page again.
+/// `POST /audit/verify` (admin, from the audit page's form): queues a verification, then shows the audit page
+/// again with a notice; the result shows there once the job has recorded it.
 pub async fn verify_now(
     State(state): State<AppState>,
     context: RequestContext,
     prefix: super::entrance::UiPrefix,
 ) -> Result<Response, ApiError> {
-    verify_and_record(&state, context.metadata()).await?;
-    Ok(prefix.redirect("/audit").into_response())
+    crate::jobs::commands::verify_audit_chain(&state.db, &context.metadata()).await?;
+    Ok(prefix.redirect("/audit?done=verify-queued").into_response())
 }

@@ -22,6 +22,7 @@ pub mod events;
 pub mod headers;
 pub mod health;
 pub mod jobs;
+pub mod jobs_pages;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;

@@ -13,7 +13,7 @@ use lawha_domain::users::Role;
 use super::{
     account, account_pages, admin, audit, audit_chain,
     auth::{self, Need},
-    dashboard, events, health, jobs, openapi, pages, setup, signin, system, users, users_pages,
+    dashboard, events, health, jobs, jobs_pages, openapi, pages, setup, signin, system, users, users_pages,
 };
 use crate::state::AppState;
 
@@ -50,6 +50,12 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(Method::POST, "/audit/verify", Need::AtLeast(Role::Admin), "/audit/verify"),
             post(audit_chain::verify_now),
+        ),
+        (spec(Method::GET, "/jobs", Need::AtLeast(Role::Viewer), "/jobs"), get(jobs_pages::list)),
+        (spec(Method::GET, "/jobs/{id}", Need::AtLeast(Role::Viewer), "/jobs/x"), get(jobs_pages::show)),
+        (
+            spec(Method::POST, "/jobs/{id}/retry", Need::AtLeast(Role::Operator), "/jobs/x/retry"),
+            post(jobs_pages::retry),
         ),
         (spec(Method::GET, "/settings", Need::AtLeast(Role::Viewer), "/settings"), get(pages::settings_page)),
         (spec(Method::GET, "/users", Need::AtLeast(Role::Admin), "/users"), get(users_pages::show)),
