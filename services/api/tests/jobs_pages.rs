@@ -104,6 +104,7 @@ async fn the_job_page_shows_attempts_and_log_and_operators_retry_it_with_a_notic
     let page = retried.text().await.unwrap();
     assert!(page.contains(&t(Lang::En, "job-done-retry")), "{page}");
     assert!(page.contains(r#"data-state="retrying""#), "the page shows the retry at once: {page}");
+    assert!(page.contains(&t(Lang::En, "job-next-run-now")), "a retry by hand is due at once: {page}");
     assert!(!page.contains("/retry\""), "no Retry for a job that is waiting to run: {page}");
     let again = operator.post_form(&format!("{path}/retry"), &[("csrf", csrf)]).await;
     assert_eq!(again.url().query(), Some("refused=not_retryable"));

@@ -358,6 +358,7 @@ job-status = الحالة
 job-started = البدء
 job-finished = الانتهاء
 job-next-run = المحاولة التالية
+job-next-run-now = حالما يتفرغ عامل
 job-duration = المدة
 job-duration-ms = { $ms } ملّي ثانية
 job-id = معرّف المهمة

@@ -334,6 +334,7 @@ job-status = Status
 job-started = Started
 job-finished = Finished
 job-next-run = Next attempt
+job-next-run-now = As soon as a worker is free
 job-duration = Duration
 job-duration-ms = { $ms } ms
 job-id = Job id

@@ -85,7 +85,11 @@ impl JobView {
             requested: when(page.lang, Some(&job.requested_at)),
             started: when(page.lang, job.started_at.as_deref()),
             finished: when(page.lang, job.finished_at.as_deref()),
-            next_run: when(page.lang, job.next_run_at.as_deref()),
+            // A retry by hand has no delay: the attempt is due as soon as a worker takes it.
+            next_run: match job.next_run_at.as_deref() {
+                None if job.state == "retrying" => page.t("job-next-run-now"),
+                at => when(page.lang, at),
+            },
             id: job.job_id,
             kind: dash(job.kind),
             queue: dash(job.queue),
