@@ -1,5 +1,5 @@
 // Lawha's script: progressive enhancement only. Every page works without it; it adds
-//  - live rows on the audit log (Server-Sent Events),
+//  - live rows on the audit log and live lines on a job's log (Server-Sent Events),
 //  - a refresh of the dashboard's host figures every 10 s, and
 //  - a confirmation before buttons marked data-confirm submit their form.
 // No framework, no third-party code, nothing inline (the CSP allows scripts from 'self' only).
@@ -41,44 +41,24 @@
     return url + (url.indexOf("?") === -1 ? "?" : "&") + "after=" + encodeURIComponent(String(position));
   }
 
-  function startLiveAudit(root) {
-    var table = root.tagName === "TABLE" ? root : root.querySelector("table");
-    var body = table ? table.tBodies[0] || table.createTBody() : null;
-    if (!body || typeof window.EventSource !== "function") {
-      return;
-    }
-    var url = root.getAttribute("data-live-src") || uiPrefix() + DEFAULT_STREAM;
-    var maxRows = parseInt(root.getAttribute("data-live-max") || "200", 10) || 200;
-    var lang = document.documentElement.getAttribute("lang") || "en";
-    var lastPosition = highestPosition(body);
+  // Keeps an EventSource open: makeUrl() names the URL to (re)connect to, listen(source) adds the page's
+  // listeners. While the browser retries by itself it sends Last-Event-ID, so the server resumes without a gap:
+  // short interruptions are left to it. When it gives up (an HTTP error, a proxy's error page) or keeps
+  // failing, this reconnects on its own schedule with a growing, jittered delay.
+  function keepOpen(makeUrl, listen) {
     var failures = 0;
     var source = null;
     var timer = null;
 
     function connect() {
       timer = null;
-      source = new window.EventSource(withAfter(url, lastPosition));
+      source = new window.EventSource(makeUrl());
       source.addEventListener("open", function () {
         failures = 0;
       });
-      source.addEventListener("message", function (message) {
-        var event;
-        try {
-          event = JSON.parse(message.data);
-        } catch (ignored) {
-          return;
-        }
-        if (!event || typeof event.position !== "number" || event.position <= lastPosition) {
-          return;
-        }
-        lastPosition = event.position;
-        prependRow(body, event, lang, maxRows);
-      });
+      listen(source);
       source.addEventListener("error", function () {
         failures += 1;
-        // While the browser retries by itself it sends Last-Event-ID, so the server resumes without a gap:
-        // leave short interruptions to it. When it gives up (an HTTP error, a proxy's error page) or keeps
-        // failing, reconnect on our own schedule with a growing, jittered delay.
         if (source.readyState !== window.EventSource.CLOSED && failures < NATIVE_RETRIES) {
           return;
         }
@@ -98,6 +78,100 @@
       }
     });
     connect();
+  }
+
+  function startLiveAudit(root) {
+    var table = root.tagName === "TABLE" ? root : root.querySelector("table");
+    var body = table ? table.tBodies[0] || table.createTBody() : null;
+    if (!body || typeof window.EventSource !== "function") {
+      return;
+    }
+    var url = root.getAttribute("data-live-src") || uiPrefix() + DEFAULT_STREAM;
+    var maxRows = parseInt(root.getAttribute("data-live-max") || "200", 10) || 200;
+    var lang = document.documentElement.getAttribute("lang") || "en";
+    var lastPosition = highestPosition(body);
+
+    keepOpen(function () {
+      return withAfter(url, lastPosition);
+    }, function (source) {
+      source.addEventListener("message", function (message) {
+        var event;
+        try {
+          event = JSON.parse(message.data);
+        } catch (ignored) {
+          return;
+        }
+        if (!event || typeof event.position !== "number" || event.position <= lastPosition) {
+          return;
+        }
+        lastPosition = event.position;
+        prependRow(body, event, lang, maxRows);
+      });
+    });
+  }
+
+  // Live job log. The job page's list carries data-live="job-log", data-job (the job's id) and
+  // data-log-after (the id of the last line it shows). The event stream with ?job= sends each new line of that
+  // job as a "job_log" event; lines carry their id, so none is shown twice, and a reconnection asks for the
+  // lines after the last one shown. The list keeps at most MAX_LOG_LINES lines.
+  var MAX_LOG_LINES = 2000;
+
+  function startLiveJobLog(list) {
+    var job = list.getAttribute("data-job") || "";
+    if (!/^[0-9a-fA-F-]{36}$/.test(job) || typeof window.EventSource !== "function") {
+      return;
+    }
+    var lang = document.documentElement.getAttribute("lang") || "en";
+    var lastId = parseInt(list.getAttribute("data-log-after") || "0", 10) || 0;
+    var attemptWord = list.getAttribute("data-attempt-label") || "";
+
+    keepOpen(function () {
+      return uiPrefix() + DEFAULT_STREAM + "?job=" + encodeURIComponent(job) + "&log_after=" + String(lastId);
+    }, function (source) {
+      source.addEventListener("job_log", function (message) {
+        var line;
+        try {
+          line = JSON.parse(message.data);
+        } catch (ignored) {
+          return;
+        }
+        if (!line || typeof line.id !== "number" || line.id <= lastId) {
+          return;
+        }
+        lastId = line.id;
+        appendLogLine(list, line, lang, attemptWord);
+      });
+    });
+  }
+
+  function appendLogLine(list, line, lang, attemptWord) {
+    var empty = document.querySelector("[data-log-empty]");
+    if (empty) {
+      empty.parentNode.removeChild(empty);
+    }
+    var item = document.createElement("li");
+    item.setAttribute("data-log-id", String(line.id));
+    item.className = "is-new";
+    var attempt = document.createElement("span");
+    attempt.className = "job-log__attempt";
+    var number = formatNumber(line.attempt, lang);
+    attempt.textContent = attemptWord ? attemptWord.replace("{attempt}", number) : number;
+    var time = document.createElement("time");
+    var when = new Date(line.at);
+    time.setAttribute("datetime", String(line.at || ""));
+    time.textContent = isNaN(when.getTime()) ? String(line.at || "") : formatTime(when, lang);
+    var text = document.createElement("span");
+    text.className = "job-log__line";
+    text.textContent = String(line.line === undefined ? "" : line.line);
+    item.appendChild(attempt);
+    item.appendChild(document.createTextNode(" "));
+    item.appendChild(time);
+    item.appendChild(document.createTextNode(" "));
+    item.appendChild(text);
+    list.appendChild(item);
+    while (list.children.length > MAX_LOG_LINES) {
+      list.removeChild(list.firstElementChild);
+    }
   }
 
   // The path prefix the UI lives under (the security entrance, such as "/k8Jd02xQ"), or "" at the root.
@@ -153,6 +227,14 @@
       }).format(when) + " UTC";
     } catch (ignored) {
       return when.toISOString();
+    }
+  }
+
+  function formatNumber(value, lang) {
+    try {
+      return new Intl.NumberFormat(INTL_LOCALES[lang] || lang).format(value);
+    } catch (ignored) {
+      return String(value);
     }
   }
 
@@ -238,6 +320,10 @@
     var live = document.querySelectorAll('[data-live="audit"]');
     for (var i = 0; i < live.length; i += 1) {
       startLiveAudit(live[i]);
+    }
+    var logs = document.querySelectorAll('[data-live="job-log"]');
+    for (var j = 0; j < logs.length; j += 1) {
+      startLiveJobLog(logs[j]);
     }
     if (document.querySelector('[data-live="system"]')) {
       startLiveSystem();

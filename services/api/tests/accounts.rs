@@ -135,7 +135,7 @@ async fn the_account_page_issues_a_token_once_and_revokes_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn admins_verify_the_chain_from_the_audit_page_and_everyone_sees_the_result() {
+async fn admins_queue_a_chain_verification_from_the_audit_page_and_everyone_sees_the_result() {
     let db = postgres().await;
     let app = spawn_app(&db.url).await;
     create_user(&app, "amira", Role::Admin, PASSWORD).await;
@@ -146,6 +146,16 @@ async fn admins_verify_the_chain_from_the_audit_page_and_everyone_sees_the_resul
     let csrf = admin.csrf.clone();
     let response = admin.post_form("/audit/verify", &[("csrf", csrf)]).await;
     assert_eq!(response.url().path(), "/audit", "back to the audit page");
+    assert_eq!(response.url().query(), Some("done=verify-queued"));
+    let html = response.text().await.unwrap();
+    assert!(html.contains("data-chain-queued") && html.contains("data-chain=\"never\""), "queued, not run: {html}");
+    // The request is in the log, asked by the admin; the job (a worker's) records the verdict beside it.
+    let stream = lawha_domain::StreamId::parse("audit_chain-main").unwrap();
+    let requests = app.state.db.events.read_stream(&stream, 0, i64::MAX).await.unwrap();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].event_type, "AuditChainVerifyRequested");
+    assert_eq!(requests[0].metadata.actor.as_deref(), Some("user:amira"));
+    lawha::http::audit_chain::verify_and_record(&app.state, requests[0].metadata.clone()).await.unwrap();
     let mut viewer = Browser::open(&app).await;
     viewer.sign_in("bilal", PASSWORD).await;
     let html = viewer.page("/audit").await.text().await.unwrap();
@@ -153,5 +163,9 @@ async fn admins_verify_the_chain_from_the_audit_page_and_everyone_sees_the_resul
     assert!(!html.contains("/audit/verify"), "viewers get no button");
     let csrf = viewer.csrf.clone();
     assert_eq!(viewer.post_form("/audit/verify", &[("csrf", csrf)]).await.status(), StatusCode::FORBIDDEN);
+    // A later request does not hide the last result.
+    let csrf = admin.csrf.clone();
+    let html = admin.post_form("/audit/verify", &[("csrf", csrf)]).await.text().await.unwrap();
+    assert!(html.contains("data-chain=\"ok\""), "{html}");
     app.stop().await.unwrap();
 }

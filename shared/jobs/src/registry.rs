@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use lawha_domain::{RecordedEvent, jobs::Job};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 /// The queues Lawha knows; `deployments.<host>` queues (one per host) come with the deployment issue.
 pub const QUEUES: &[&str] = &[ADMIN, DIAGNOSTICS, BACKUPS];
@@ -92,22 +93,32 @@ pub fn is_request(event_type: &str) -> bool {
 
 /// The first message of the job a requesting event asks for, or why there is none.
 pub fn job_for(event: &RecordedEvent) -> Result<Job, String> {
-    let spec = by_request(&event.event_type)
-        .ok_or_else(|| format!("no job kind is registered for {} events", event.event_type))?;
-    let payload = (spec.payload)(&event.data).map_err(|e| format!("{} refused the request: {e}", spec.kind))?;
+    let correlation_id = event.metadata.correlation_id.unwrap_or(event.event_id);
+    build(&event.event_type, event.event_id, correlation_id, &event.data)
+}
+
+/// Checks the data of a request the way the dispatcher will, so a command can refuse up front (422) what would
+/// otherwise only become a `JobDispatchFailed` once appended.
+pub fn check_request(event_type: &str, data: &Value) -> Result<(), String> {
+    build(event_type, Uuid::nil(), Uuid::nil(), data).map(|_| ())
+}
+
+fn build(event_type: &str, id: Uuid, correlation_id: Uuid, data: &Value) -> Result<Job, String> {
+    let spec = by_request(event_type).ok_or_else(|| format!("no job kind is registered for {event_type} events"))?;
+    let payload = (spec.payload)(data).map_err(|e| format!("{} refused the request: {e}", spec.kind))?;
     let mut job = Job {
-        id: event.event_id,
+        id,
         kind: spec.kind.to_owned(),
         queue: spec.queue.to_owned(),
         attempt: 1,
-        correlation_id: event.metadata.correlation_id.unwrap_or(event.event_id),
+        correlation_id,
         payload,
         max_attempts: spec.max_attempts,
         timeout_ms: millis(spec.timeout),
         backoff_ms: millis(spec.backoff),
     };
     if spec.own_limits
-        && let Some(limits) = event.data.get("limits")
+        && let Some(limits) = data.get("limits")
     {
         apply_limits(&mut job, limits)?;
     }
@@ -233,6 +244,15 @@ mod tests {
         assert!(job_for(&bad).unwrap_err().contains("limits.max_attempts must be a whole number from 1 to 10"));
         let audit = requested("AuditChainVerifyRequested", json!({"limits": {"max_attempts": 9}}));
         assert_eq!(job_for(&audit).unwrap().max_attempts, 3);
+    }
+
+    #[test]
+    fn a_request_is_checked_up_front_as_the_dispatcher_will() {
+        assert_eq!(check_request("ProbeRequested", &json!({"sleep_ms": 10, "outcome": "fail"})), Ok(()));
+        let err = check_request("ProbeRequested", &json!({"limits": {"timeout_ms": 1}})).unwrap_err();
+        assert!(err.contains("limits.timeout_ms must be a whole number from 10 to 600000"), "{err}");
+        assert!(check_request("ProbeRequested", &json!({"sleep_ms": -1})).is_err());
+        assert!(check_request("TeleportRequested", &json!({})).is_err());
     }
 
     #[test]

@@ -137,6 +137,27 @@ impl From<crate::users::UserError> for ApiError {
     }
 }
 
+impl From<crate::jobs::JobError> for ApiError {
+    fn from(e: crate::jobs::JobError) -> Self {
+        use crate::jobs::JobError as E;
+        use lawha_domain::jobs::JobRejection as R;
+        let message = e.to_string();
+        let (status, code) = match e {
+            E::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            E::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+            E::UnknownProjection { known, .. } => {
+                return Self::new(StatusCode::NOT_FOUND, "not_found", message).with_details(json!({ "known": known }));
+            }
+            E::Rejected(R::NotRetryable { .. }) => (StatusCode::CONFLICT, "not_retryable"),
+            E::Rejected(R::NeverQueued { .. }) => (StatusCode::CONFLICT, "never_queued"),
+            E::Rejected(R::Ended { .. } | R::Stale { .. }) => (StatusCode::CONFLICT, "conflict"),
+            E::Append(append) => return append.into(),
+            E::Store(store) => return store.into(),
+        };
+        Self::new(status, code, message)
+    }
+}
+
 /// The code for a status that a layer or extractor produced without our shape.
 fn code_for(status: StatusCode) -> &'static str {
     match status {

@@ -8,6 +8,7 @@
 
 pub mod account;
 pub mod account_pages;
+pub mod admin;
 pub mod allow;
 pub mod audit;
 pub mod audit_chain;
@@ -20,6 +21,8 @@ pub mod error;
 pub mod events;
 pub mod headers;
 pub mod health;
+pub mod jobs;
+pub mod jobs_pages;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;

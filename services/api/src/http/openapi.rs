@@ -7,7 +7,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{account, audit, error, events, health, signin, system, users};
+use super::{account, admin, audit, error, events, health, jobs, signin, system, users};
 
 /// The document.
 #[derive(Debug, OpenApi)]
@@ -16,17 +16,22 @@ use super::{account, audit, error, events, health, signin, system, users};
     paths(health::live, health::ready, health::metrics, audit::list, audit::event, audit::export,
         events::stream, system::report, signin::current, signin::login, signin::second_factor, signin::logout,
         signin::sign_out_everywhere, account::show, account::change_password, account::enroll, account::confirm,
-        account::disable, account::create_token, account::revoke_token, users::list, users::create, users::change_role),
+        account::disable, account::create_token, account::revoke_token, users::list, users::create, users::change_role,
+        jobs::list, jobs::show, jobs::retry, jobs::log, admin::audit_verify, admin::rebuild, admin::probe),
     components(schemas(error::ErrorBody, error::ErrorDetail, audit::AuditPage, audit::AuditItem, account::AccountView,
         account::TokenInfo, account::PasswordChange, account::CodeBody, account::NewToken,
         crate::users::two_factor::Enrollment, users::UserRow, users::NewUser, users::RoleChange,
-        system::SystemReport, crate::system::Sample)),
+        system::SystemReport, crate::system::Sample, jobs::JobPage, jobs::LogPage, jobs::RetryAccepted,
+        crate::jobs::read::JobSummary, crate::jobs::read::JobDetail, crate::jobs::read::AttemptView,
+        crate::jobs::read::LogLine, admin::JobRequested, admin::ProbeBody)),
     modifiers(&BearerAuth),
     tags((name = "health", description = "Liveness, readiness and metrics"), (name = "audit", description = "The audit log"),
         (name = "system", description = "This host's CPU, memory, disk and load"),
         (name = "session", description = "Sign-in, sign-out and the CSRF token"),
         (name = "account", description = "The acting user's password, two-factor sign-in and API tokens"),
-        (name = "users", description = "Accounts and roles (admin)"))
+        (name = "users", description = "Accounts and roles (admin)"),
+        (name = "jobs", description = "Background jobs: their state, attempts, output and retry by hand"),
+        (name = "admin", description = "Requests for administrative work, run as jobs (admin)"))
 )]
 pub struct ApiDoc;
 

@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::{
     Extension, Form,
-    extract::{FromRequestParts, Path, Query, State, rejection::QueryRejection},
+    extract::{FromRequestParts, Path, Query, State},
     http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
     response::{IntoResponse, Redirect, Response},
 };
@@ -217,6 +217,8 @@ pub struct AuditLogPage {
     pub chain: Option<ChainStatusView>,
     /// Whether the viewer may ask for a verification now (admins).
     pub can_verify: bool,
+    /// What the page's form just did ("verification queued").
+    pub notice: Option<String>,
 }
 
 /// The chain status as the page shows it.
@@ -239,8 +241,7 @@ pub async fn audit_page(
     State(state): State<AppState>,
     request: PageRequest,
     Extension(principal): Extension<Principal>,
-    raw: Query<Vec<(String, String)>>,
-    query: Result<Query<AuditQuery>, QueryRejection>,
+    Query(raw): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let (page, user) = request.page("audit-title").await?;
     let lang = page.lang;
@@ -254,18 +255,21 @@ pub async fn audit_page(
         actor: c.actor,
     });
     let can_verify = principal.level >= Role::Admin;
-    let pairs: Vec<(String, String)> = raw.0.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+    // `done` says what the page's own form just did; it is not a filter.
+    let notice = raw.iter().any(|(k, v)| k == "done" && v == "verify-queued").then(|| page.t("audit-chain-queued"));
+    let raw: Vec<(String, String)> = raw.into_iter().filter(|(k, _)| k != "done").collect();
+    let pairs: Vec<(String, String)> = raw.iter().filter(|(_, v)| !v.is_empty()).cloned().collect();
     let filters = TypedFilters::from_pairs(&pairs);
     let export_query =
         serde_urlencoded::to_string(pairs.iter().filter(|(k, _)| k != "before" && k != "limit").collect::<Vec<_>>())
             .unwrap_or_default();
-    let (rows, next, error) = match query.map_err(|r| audit::rejected(&r)) {
-        Ok(Query(query)) => match audit::page(&state, &query).await {
+    let (rows, next, error) = match AuditQuery::try_from(raw) {
+        Ok(query) => match audit::page(&state, &query).await {
             Ok(result) => (result.items, result.next_before, None),
             Err(e) if e.status().is_client_error() => (vec![], None, Some(e.message().to_owned())),
             Err(e) => return Err(e),
         },
-        Err(e) => (vec![], None, Some(e.message().to_owned())),
+        Err(e) => (vec![], None, Some(e.to_string())),
     };
     let rows = audit_rows(lang, rows);
     let live = pairs.is_empty();
@@ -274,7 +278,9 @@ pub async fn audit_page(
         next_pairs.push(("before".into(), before.to_string()));
         request.prefix.join(&format!("/audit?{}", serde_urlencoded::to_string(next_pairs).unwrap_or_default()))
     });
-    Ok(AuditLogPage { page, filters, error, rows, next_href, export_query, live, chain, can_verify }.into_response())
+    let page_data =
+        AuditLogPage { page, filters, error, rows, next_href, export_query, live, chain, can_verify, notice };
+    Ok(page_data.into_response())
 }
 
 /// The language form.

@@ -11,9 +11,9 @@ use axum::{
 use lawha_domain::users::Role;
 
 use super::{
-    account, account_pages, audit, audit_chain,
+    account, account_pages, admin, audit, audit_chain,
     auth::{self, Need},
-    dashboard, events, health, openapi, pages, setup, signin, system, users, users_pages,
+    dashboard, events, health, jobs, jobs_pages, openapi, pages, setup, signin, system, users, users_pages,
 };
 use crate::state::AppState;
 
@@ -50,6 +50,12 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(Method::POST, "/audit/verify", Need::AtLeast(Role::Admin), "/audit/verify"),
             post(audit_chain::verify_now),
+        ),
+        (spec(Method::GET, "/jobs", Need::AtLeast(Role::Viewer), "/jobs"), get(jobs_pages::list)),
+        (spec(Method::GET, "/jobs/{id}", Need::AtLeast(Role::Viewer), "/jobs/x"), get(jobs_pages::show)),
+        (
+            spec(Method::POST, "/jobs/{id}/retry", Need::AtLeast(Role::Operator), "/jobs/x/retry"),
+            post(jobs_pages::retry),
         ),
         (spec(Method::GET, "/settings", Need::AtLeast(Role::Viewer), "/settings"), get(pages::settings_page)),
         (spec(Method::GET, "/users", Need::AtLeast(Role::Admin), "/users"), get(users_pages::show)),
@@ -169,6 +175,30 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(Method::GET, "/api/v1/audit/{position}", Need::AtLeast(Role::Viewer), "/api/v1/audit/1"),
             get(audit::event),
+        ),
+        (spec(Method::GET, "/api/v1/jobs", Need::AtLeast(Role::Viewer), "/api/v1/jobs"), get(jobs::list)),
+        (spec(Method::GET, "/api/v1/jobs/{id}", Need::AtLeast(Role::Viewer), "/api/v1/jobs/x"), get(jobs::show)),
+        (
+            spec(Method::POST, "/api/v1/jobs/{id}/retry", Need::AtLeast(Role::Operator), "/api/v1/jobs/x/retry"),
+            post(jobs::retry),
+        ),
+        (spec(Method::GET, "/api/v1/jobs/{id}/log", Need::AtLeast(Role::Viewer), "/api/v1/jobs/x/log"), get(jobs::log)),
+        (
+            spec(Method::POST, "/api/v1/admin/audit-verify", Need::AtLeast(Role::Admin), "/api/v1/admin/audit-verify"),
+            post(admin::audit_verify),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/admin/projections/{name}/rebuild",
+                Need::AtLeast(Role::Admin),
+                "/api/v1/admin/projections/nope/rebuild",
+            ),
+            post(admin::rebuild),
+        ),
+        (
+            spec(Method::POST, "/api/v1/admin/probe", Need::AtLeast(Role::Admin), "/api/v1/admin/probe"),
+            post(admin::probe),
         ),
     ]
 }

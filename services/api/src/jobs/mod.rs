@@ -1,10 +1,17 @@
-//! The job pipeline inside this binary: `lawha serve` runs the scheduler, the dispatcher, the queue-depth sampler
-//! and workers for its in-process queues (the `admin` queue always, the others per `jobs.in_process`); `lawha
-//! worker` runs workers only, as a process of its own. Both register the same handlers ([`runtime`]).
+//! Jobs in this binary. As people and programs see them: the reads of the `jobs` read model and the job log
+//! (`read`), and the commands that ask for work (`commands`: retry by hand, and the admin requests that the
+//! dispatcher turns into jobs); commands only append events (invariant 2), nothing there talks to a queue. And the
+//! pipeline: `lawha serve` runs the scheduler, the dispatcher, the queue-depth sampler and workers for its
+//! in-process queues (the `admin` queue always, the others per `jobs.in_process`); `lawha worker` runs workers
+//! only, as a process of its own. Both register the same handlers ([`runtime`]).
 
+pub mod commands;
 pub mod handlers;
+pub mod read;
 pub mod schedules;
 pub mod worker;
+
+pub use commands::{JobError, Retried};
 
 use std::{sync::Arc, time::Duration};
 

@@ -1,6 +1,7 @@
 //! The read models the API serves, each a [`Projection`] fed by the runner in `lawha-store`.
 
 pub mod audit_log;
+pub mod jobs;
 
 use std::sync::Arc;
 
@@ -9,7 +10,7 @@ use lawha_store::Projection;
 /// Every projection of the panel, in one list: the runner, `lawha projections rebuild` and the metrics all
 /// read it.
 pub fn all() -> Vec<Arc<dyn Projection>> {
-    vec![Arc::new(audit_log::AuditLog), Arc::new(crate::users::projection::Users)]
+    vec![Arc::new(audit_log::AuditLog), Arc::new(crate::users::projection::Users), Arc::new(jobs::Jobs)]
 }
 
 /// Waits up to a second for `check` to hold: after a change, a page that redirects waits for its read model to

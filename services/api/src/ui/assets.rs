@@ -69,6 +69,37 @@ mod tests {
         assert!(physical.is_empty(), "physical properties in app.css: {physical:?}");
     }
 
+    /// Every rule's block is closed. Browsers nest what follows an unclosed block inside it (CSS nesting), so
+    /// one missing `}` silently turns off every later rule of the file.
+    #[test]
+    fn every_block_of_the_stylesheet_is_closed() {
+        let (_, body) = get("app.css").expect("app.css is embedded");
+        let css = std::str::from_utf8(body).expect("the stylesheet is UTF-8");
+        let mut open: Vec<(usize, &str)> = Vec::new();
+        let mut in_comment = false;
+        for (number, line) in css.lines().enumerate() {
+            let mut rest = line;
+            while !rest.is_empty() {
+                if in_comment {
+                    let Some(end) = rest.find("*/") else { break };
+                    rest = &rest[end + 2..];
+                    in_comment = false;
+                } else if rest.starts_with("/*") {
+                    in_comment = true;
+                    rest = &rest[2..];
+                } else {
+                    match rest.as_bytes()[0] {
+                        b'{' => open.push((number + 1, line.trim())),
+                        b'}' => assert!(open.pop().is_some(), "line {}: `}}` closes nothing", number + 1),
+                        _ => {}
+                    }
+                    rest = &rest[rest.chars().next().map_or(1, char::len_utf8)..];
+                }
+            }
+        }
+        assert!(open.is_empty(), "blocks never closed in app.css (line, selector): {open:?}");
+    }
+
     /// Matches `(margin|padding|border)-(left|right)|\bleft:|\bright:|text-align:\s*(left|right)` without a
     /// regex dependency: the lines of `css` that contain a physical left/right property.
     fn physical_properties(css: &str) -> Vec<&str> {

@@ -40,6 +40,7 @@ pub struct NavItem {
 pub enum Section {
     Dashboard,
     Audit,
+    Jobs,
     Users,
     Account,
     Settings,
@@ -53,6 +54,7 @@ impl Section {
         match self {
             Section::Dashboard => Some(("/", "nav-dashboard")),
             Section::Audit => Some(("/audit", "nav-audit")),
+            Section::Jobs => Some(("/jobs", "nav-jobs")),
             Section::Users => Some(("/users", "nav-users")),
             Section::Account => Some(("/account", "nav-account")),
             Section::Settings => Some(("/settings", "nav-settings")),
@@ -61,10 +63,10 @@ impl Section {
     }
 }
 
-/// The signed-in navigation: dashboard, audit log, users (only when `show_users`, i.e. for admins), account
-/// and settings, with `current` marked.
+/// The signed-in navigation: dashboard, audit log, jobs, users (only when `show_users`, i.e. for admins),
+/// account and settings, with `current` marked.
 pub fn main_nav(lang: Lang, prefix: &str, current: Section, show_users: bool) -> Vec<NavItem> {
-    [Section::Dashboard, Section::Audit, Section::Users, Section::Account, Section::Settings]
+    [Section::Dashboard, Section::Audit, Section::Jobs, Section::Users, Section::Account, Section::Settings]
         .into_iter()
         .filter(|section| show_users || *section != Section::Users)
         .filter_map(|section| {
@@ -151,10 +153,13 @@ mod tests {
     fn main_nav_marks_the_current_section_and_hides_users_from_non_admins() {
         let nav = main_nav(Lang::En, "/entrance", Section::Audit, false);
         let hrefs: Vec<_> = nav.iter().map(|item| item.href.as_str()).collect();
-        assert_eq!(hrefs, ["/entrance/", "/entrance/audit", "/entrance/account", "/entrance/settings"]);
+        assert_eq!(
+            hrefs,
+            ["/entrance/", "/entrance/audit", "/entrance/jobs", "/entrance/account", "/entrance/settings"]
+        );
         let current: Vec<_> = nav.iter().filter(|item| item.current).map(|item| item.label.as_str()).collect();
         assert_eq!(current, ["Audit log"]);
-        assert_eq!(main_nav(Lang::Ar, "", Section::Other, true).len(), 5);
+        assert_eq!(main_nav(Lang::Ar, "", Section::Other, true).len(), 6);
     }
 
     #[test]

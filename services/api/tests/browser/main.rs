@@ -10,5 +10,6 @@ mod harness;
 mod panel;
 
 mod audit;
+mod jobs;
 mod sign_in;
 mod two_factor;

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod jobs;
+
 use std::{
     net::SocketAddr,
     sync::{
@@ -309,4 +311,21 @@ pub async fn wait_for_users(app: &TestApp, count: i64) {
             .is_ok_and(|n| n == count)
     })
     .await;
+}
+
+/// Creates `user` with `role` and an API token of `scope`, and waits until the token authenticates.
+pub async fn token(
+    app: &TestApp,
+    user: &str,
+    role: lawha_domain::users::Role,
+    scope: lawha_domain::users::Scope,
+) -> String {
+    create_user(app, user, role, "a long enough password").await;
+    let meta = lawha_domain::Metadata::default();
+    let issued = lawha::users::create_token(&app.state.db, user, "tests", vec![scope], &meta).await.unwrap();
+    eventually(Duration::from_secs(15), "the new token to authenticate", || async {
+        app.client.get(app.url("/health/live")).bearer_auth(&issued.token).send().await.unwrap().status() == 200
+    })
+    .await;
+    issued.token
 }

@@ -1,0 +1,157 @@
+//! The job commands: retry by hand (load the job's stream, decide, append at the version read), and the
+//! requests for work an admin makes (verify the audit chain, rebuild a projection, run a probe), each one
+//! `…Requested` event whose id becomes the job's id. Shared by the API and the pages.
+
+use chrono::Utc;
+use lawha_domain::{
+    Aggregate as _, DomainEvent as _, ExpectedVersion, Metadata, NewEvent, StreamId,
+    jobs::{JobCommand, JobEvent, JobRejection, JobState},
+    load,
+};
+use lawha_jobs::registry;
+use lawha_store::{AppendError, Database, StoreError};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// The stream that holds the audit chain's verification requests and results.
+pub const AUDIT_CHAIN_STREAM: &str = "audit_chain-main";
+
+/// Why a job command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// No job has this id.
+    #[error("no job {0}")]
+    NotFound(String),
+    /// The job's rules refused it (not failed or dead, never queued…).
+    #[error(transparent)]
+    Rejected(#[from] JobRejection),
+    /// The request's data would not make a job; the message says why.
+    #[error("{0}")]
+    Invalid(String),
+    /// A rebuild was asked for a projection that does not exist.
+    #[error("no projection named {name:?}; known: {}", known.join(", "))]
+    UnknownProjection {
+        /// The name asked for.
+        name: String,
+        /// The names that exist.
+        known: Vec<&'static str>,
+    },
+    /// The append failed (a concurrent change is a `Conflict`).
+    #[error(transparent)]
+    Append(#[from] AppendError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for JobError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+/// A retry that was recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retried {
+    /// The job.
+    pub job_id: Uuid,
+    /// The attempt that will run.
+    pub attempt: u32,
+    /// The job stream's version after the retry, for waiting on the read model.
+    pub stream_version: i64,
+}
+
+/// Runs a failed or dead job again: decides `JobCommand::Retry` on the job's stream and appends
+/// `JobRetryRequested` at the version read, so two people retrying at once get one retry and one conflict.
+pub async fn retry(db: &Database, job_id: Uuid, metadata: &Metadata) -> Result<Retried, JobError> {
+    let stream = JobState::stream(job_id);
+    let history = db.events.read_stream(&stream, 0, i64::MAX).await?;
+    // A queued job has no stream yet; the read model knows it, and the rules then say why it cannot be retried.
+    if history.is_empty() && !super::read::exists(&db.read_models, job_id).await? {
+        return Err(JobError::NotFound(job_id.to_string()));
+    }
+    let (state, version) = load::<JobState>(&history).map_err(|e| {
+        JobError::Store(StoreError::Corrupt {
+            position: history.last().map_or(0, |e| e.position),
+            reason: e.to_string(),
+        })
+    })?;
+    let decided = state.decide(&JobCommand::Retry, Utc::now())?;
+    let attempt = decided
+        .iter()
+        .find_map(|e| match e {
+            JobEvent::JobRetryRequested { attempt, .. } => Some(*attempt),
+            _ => None,
+        })
+        .unwrap_or_default();
+    let metadata = Metadata { correlation_id: state.job.as_ref().map(|j| j.correlation_id), ..metadata.clone() };
+    let events = decided.iter().map(|e| e.to_new_event_with_id(e.event_id(job_id), metadata.clone())).collect();
+    let appended = db.events.append(&stream, ExpectedVersion::Exact(version), events).await?;
+    Ok(Retried { job_id, attempt, stream_version: appended.stream_version })
+}
+
+/// Appends one request for work after checking it as the dispatcher will; returns its id, the job's id.
+async fn request(
+    db: &Database,
+    event_type: &str,
+    stream: &StreamId,
+    expected: ExpectedVersion,
+    data: Value,
+    metadata: &Metadata,
+) -> Result<Uuid, JobError> {
+    registry::check_request(event_type, &data).map_err(JobError::Invalid)?;
+    let event = NewEvent::new(event_type, data, metadata.clone());
+    let job_id = event.event_id;
+    db.events.append(stream, expected, vec![event]).await?;
+    Ok(job_id)
+}
+
+fn stream(name: String) -> Result<StreamId, JobError> {
+    StreamId::parse(name).map_err(|e| JobError::Invalid(e.to_string()))
+}
+
+/// Asks for a verification of the audit chain (the `VerifyAuditChain` job appends `AuditChainVerified`).
+pub async fn verify_audit_chain(db: &Database, metadata: &Metadata) -> Result<Uuid, JobError> {
+    let stream = stream(AUDIT_CHAIN_STREAM.to_owned())?;
+    request(db, "AuditChainVerifyRequested", &stream, ExpectedVersion::Any, json!({}), metadata).await
+}
+
+/// Asks for a rebuild of the projection `name`, refusing names that are not projections of this panel.
+pub async fn rebuild_projection(db: &Database, name: &str, metadata: &Metadata) -> Result<Uuid, JobError> {
+    let known: Vec<&'static str> = crate::projections::all().iter().map(|p| p.name()).collect();
+    if !known.contains(&name) {
+        return Err(JobError::UnknownProjection { name: name.to_owned(), known });
+    }
+    let stream = stream(format!("projection-{name}"))?;
+    let data = json!({ "projection": name });
+    request(db, "ProjectionRebuildRequested", &stream, ExpectedVersion::Any, data, metadata).await
+}
+
+/// The fields a probe request may carry.
+const PROBE_FIELDS: [&str; 3] = ["sleep_ms", "outcome", "limits"];
+const LIMIT_FIELDS: [&str; 3] = ["max_attempts", "timeout_ms", "backoff_ms"];
+
+/// Asks for a probe job (sleep, then succeed, fail or panic) on a stream of its own.
+pub async fn probe(db: &Database, data: Value, metadata: &Metadata) -> Result<Uuid, JobError> {
+    let Value::Object(fields) = &data else {
+        return Err(JobError::Invalid("the body must be a JSON object".into()));
+    };
+    if let Some(unknown) = fields.keys().find(|k| !PROBE_FIELDS.contains(&k.as_str())) {
+        return Err(JobError::Invalid(format!("unknown field {unknown:?}; known: {}", PROBE_FIELDS.join(", "))));
+    }
+    match fields.get("limits") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(limits)) => {
+            if let Some(unknown) = limits.keys().find(|k| !LIMIT_FIELDS.contains(&k.as_str())) {
+                let known = LIMIT_FIELDS.join(", ");
+                return Err(JobError::Invalid(format!("unknown field limits.{unknown}; known: {known}")));
+            }
+        }
+        Some(_) => return Err(JobError::Invalid("limits must be an object".into())),
+    }
+    if fields.get("outcome").is_some_and(|o| !o.is_string() && !o.is_null()) {
+        return Err(JobError::Invalid(format!("outcome must be one of {}", registry::PROBE_OUTCOMES.join(", "))));
+    }
+    let stream = stream(format!("probe-{}", Uuid::now_v7()))?;
+    request(db, "ProbeRequested", &stream, ExpectedVersion::Exact(0), data, metadata).await
+}
