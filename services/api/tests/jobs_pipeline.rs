@@ -48,7 +48,9 @@ async fn verified_at_first_start(app: &common::TestApp) {
 async fn the_daily_verification_runs_at_first_start_on_sqlite_with_the_embedded_queue() {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}/events.db", dir.path().display());
-    let app = common::spawn_app(&url).await;
+    let (mut config, data) = common::config(&url);
+    config.jobs.audit_verify_cron = Some("17 3 * * *".into());
+    let app = common::spawn_with(common::with_workers(config), data, axum::Router::new()).await;
     verified_at_first_start(&app).await;
     app.stop().await.expect("stops");
 }
@@ -59,7 +61,8 @@ async fn the_daily_verification_runs_at_first_start_on_postgres_with_redis() {
     let (mut config, dir) = common::config(&db.url);
     config.redis_url = Some(Secret::new(lawha_jobs::testkit::redis_url()));
     config.jobs.namespace = lawha_jobs::testkit::namespace();
-    let app = common::spawn_with(config, dir, axum::Router::new()).await;
+    config.jobs.audit_verify_cron = Some("17 3 * * *".into());
+    let app = common::spawn_with(common::with_workers(config), dir, axum::Router::new()).await;
     verified_at_first_start(&app).await;
     app.stop().await.expect("stops");
 }

@@ -183,6 +183,14 @@ pub const KEYS: &[KeyDoc] = &[
         meaning: "Seconds after which a job still waiting on its queue is queued again, in case the queue lost \
                   it (Redis restarted without persistence), 5 to 86400; the queue drops the copy when it did not.",
     },
+    KeyDoc {
+        key: "jobs.audit_verify_cron",
+        env: "LAWHA_JOBS__AUDIT_VERIFY_CRON",
+        default: "17 3 * * *",
+        meaning: "When the panel verifies its audit chain by itself, as a cron expression in UTC (5 fields, or 6 \
+                  with seconds first); `off` turns the daily check off. A check missed while the panel was down \
+                  runs once when it starts.",
+    },
 ];
 
 /// The keys whose values are credentials; each also accepts `LAWHA_<KEY>_FILE`.

@@ -89,6 +89,7 @@ impl Config {
                 }
             }),
             "jobs.redispatch_after_secs" => number(self.jobs.redispatch_after_secs),
+            "jobs.audit_verify_cron" => Some(quote(self.jobs.audit_verify_cron.as_deref().unwrap_or("off"))),
             // A key added to KEYS without a case here shows up as unset, and
             // the test that renders every key catches it.
             _ => None,

@@ -194,6 +194,8 @@ pub struct JobsConfig {
     /// Seconds after which a job still waiting on its queue is queued again, in case the queue lost it (a Redis
     /// restart without persistence); the queue's own deduplication makes this harmless when it did not.
     pub redispatch_after_secs: u64,
+    /// When the audit chain is verified by itself (a cron expression in UTC); None turns the daily check off.
+    pub audit_verify_cron: Option<String>,
 }
 
 impl JobsConfig {
@@ -211,6 +213,7 @@ impl JobsConfig {
                 InProcess::All
             },
             redispatch_after_secs: 300,
+            audit_verify_cron: Some("17 3 * * *".to_owned()),
         }
     }
 }

@@ -377,7 +377,23 @@ impl Builder {
                 InProcess::Only(queues)
             }
         };
+        let audit_verify_cron = match self.text("jobs.audit_verify_cron") {
+            None => defaults.audit_verify_cron.clone(),
+            Some(text) if text.trim().eq_ignore_ascii_case("off") => None,
+            Some(text) => match cron_problem(text.trim()) {
+                None => Some(text.trim().to_owned()),
+                Some(reason) => {
+                    self.report(
+                        "jobs.audit_verify_cron",
+                        format!("{text:?} is not a cron expression: {reason}"),
+                        "use 5 fields such as \"17 3 * * *\" (minute hour day month weekday, in UTC), or `off`",
+                    );
+                    defaults.audit_verify_cron.clone()
+                }
+            },
+        };
         JobsConfig {
+            audit_verify_cron,
             queue_path,
             namespace,
             concurrency: self.number("jobs.concurrency", defaults.concurrency, 1, Some(1000)),
@@ -415,6 +431,15 @@ impl Builder {
 /// The fix offered when `ui.allow_ips` has the wrong type.
 const QUEUES_FIX: &str = "write `all`, `none`, or queue names such as [\"admin\", \"backups\"] (in the environment: \
                           admin,backups); a queue name is lowercase letters, digits, . _ and -";
+
+/// Why croner refuses a cron expression (with the parser settings the scheduler uses), or None when it is valid.
+fn cron_problem(expression: &str) -> Option<String> {
+    let parser = croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Optional)
+        .year(croner::parser::Year::Disallowed)
+        .build();
+    parser.parse(expression).err().map(|e| e.to_string())
+}
 
 /// Whether `text` is 1 to `max` ASCII letters, digits, `_` or `-` (and `.` when `dots`), lowercase only for queue
 /// names (`dots`).

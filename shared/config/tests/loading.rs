@@ -222,6 +222,7 @@ fn sample(key: &str) -> &'static str {
         "jobs.queue_path" => "\"/tmp/lawha-sample/queue.db\"",
         "jobs.namespace" => "\"lawha-test_1\"",
         "jobs.in_process" => "[\"admin\", \"deployments.web-1\"]",
+        "jobs.audit_verify_cron" => "\"0 4 * * 1\"",
         other => panic!("no sample value for new key {other}: add one here and to the README"),
     }
 }
@@ -336,6 +337,10 @@ fn jobs_keys_default_by_profile_and_load_from_the_environment() {
     assert_eq!((config.jobs.namespace.as_str(), config.jobs.poll_interval_ms), ("panel-2", 50));
     let config = Config::load(&options(&[("LAWHA_JOBS__IN_PROCESS", "none")], None)).unwrap_or_else(|p| panic!("{p}"));
     assert_eq!(config.jobs.in_process, InProcess::Only(vec![]), "`none` serves no queue in-process");
+    assert_eq!(config.jobs.audit_verify_cron.as_deref(), Some("17 3 * * *"));
+    let config =
+        Config::load(&options(&[("LAWHA_JOBS__AUDIT_VERIFY_CRON", "off")], None)).unwrap_or_else(|p| panic!("{p}"));
+    assert_eq!(config.jobs.audit_verify_cron, None);
 }
 
 #[test]
@@ -345,9 +350,16 @@ fn bad_jobs_values_are_each_reported_precisely() {
         ("LAWHA_JOBS__NAMESPACE", "a b"),
         ("LAWHA_JOBS__POLL_INTERVAL_MS", "1"),
         ("LAWHA_JOBS__CONCURRENCY", "0"),
+        ("LAWHA_JOBS__AUDIT_VERIFY_CRON", "61 3 * * *"),
     ]);
     let text = found.to_string();
-    assert_eq!(found.len(), 4, "{text}");
+    assert_eq!(found.len(), 5, "{text}");
+    assert!(
+        text.contains(
+            "jobs.audit_verify_cron (LAWHA_JOBS__AUDIT_VERIFY_CRON): \"61 3 * * *\" is not a cron expression"
+        ),
+        "{text}"
+    );
     assert!(
         text.contains("jobs.in_process (LAWHA_JOBS__IN_PROCESS): entry 2: \"Back Ups\" is not a queue name"),
         "{text}"

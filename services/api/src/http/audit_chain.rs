@@ -8,9 +8,7 @@ use axum::{
     extract::State,
     response::{IntoResponse, Response},
 };
-use lawha_domain::{ExpectedVersion, NewEvent, StreamId};
-use lawha_store::{ChainKey, ChainVerdict, verify_chain};
-use serde_json::json;
+use lawha_domain::StreamId;
 
 use super::{context::RequestContext, error::ApiError};
 use crate::state::AppState;
@@ -31,7 +29,7 @@ pub struct ChainStatus {
     pub events: i64,
     /// The first failing position (when broken).
     pub position: i64,
-    /// Who asked.
+    /// Who asked (the actor of the request; the scheduler's for the daily check).
     pub actor: String,
 }
 
@@ -47,12 +45,18 @@ pub async fn last_status(state: &AppState) -> Result<Option<ChainStatus>, ApiErr
         let from = (upto - WINDOW).max(0);
         let events = state.db.events.read_stream(&stream(), from, upto - from).await?;
         if let Some(e) = events.iter().rev().find(|e| e.event_type == "AuditChainVerified") {
+            // The verdict is the worker's; who asked is the actor of the request it answers (its causation),
+            // which comes before it in the same stream, usually in the same window.
+            let request = match events.iter().find(|r| Some(r.event_id) == e.metadata.causation_id) {
+                Some(r) => r.metadata.actor.clone(),
+                None => asker(state, e.metadata.causation_id, from).await?,
+            };
             return Ok(Some(ChainStatus {
                 at: e.recorded_at,
                 ok: e.data["ok"].as_bool().unwrap_or(false),
                 events: e.data["events"].as_i64().unwrap_or(0),
                 position: e.data["position"].as_i64().unwrap_or(0),
-                actor: e.metadata.actor.clone().unwrap_or_default(),
+                actor: request.or_else(|| e.metadata.actor.clone()).unwrap_or_default(),
             }));
         }
         upto = from;
@@ -60,20 +64,19 @@ pub async fn last_status(state: &AppState) -> Result<Option<ChainStatus>, ApiErr
     Ok(None)
 }
 
-/// Recomputes the chain and records the verdict as an event; returns it.
-pub async fn verify_and_record(state: &AppState, metadata: lawha_domain::Metadata) -> Result<ChainVerdict, ApiError> {
-    let key = ChainKey::derive(state.config.secret_key_bytes());
-    let verdict = verify_chain(state.db.events.as_ref(), &key).await?;
-    let data = match &verdict {
-        ChainVerdict::Intact { events, head } => json!({ "ok": true, "events": events, "head": hex::encode(head) }),
-        ChainVerdict::Broken { position, reason } => json!({ "ok": false, "position": position, "reason": reason }),
-    };
-    if let ChainVerdict::Broken { position, reason } = &verdict {
-        tracing::error!(position, reason, "the audit chain is broken");
+/// The actor of the request `id` in the stream before version `before` (older windows than the verdict's).
+async fn asker(state: &AppState, id: Option<uuid::Uuid>, before: i64) -> Result<Option<String>, ApiError> {
+    let Some(id) = id else { return Ok(None) };
+    let mut upto = before;
+    while upto > 0 {
+        let from = (upto - WINDOW).max(0);
+        let events = state.db.events.read_stream(&stream(), from, upto - from).await?;
+        if let Some(r) = events.iter().find(|r| r.event_id == id) {
+            return Ok(r.metadata.actor.clone());
+        }
+        upto = from;
     }
-    let event = NewEvent::new("AuditChainVerified", data, metadata);
-    state.db.events.append(&stream(), ExpectedVersion::Any, vec![event]).await?;
-    Ok(verdict)
+    Ok(None)
 }
 
 /// `POST /audit/verify` (admin, from the audit page's form): queues a verification, then shows the audit page

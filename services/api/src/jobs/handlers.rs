@@ -7,8 +7,7 @@ use lawha_jobs::runtime::{Handler, JobContext, JobError};
 use lawha_store::{ChainKey, ChainVerdict, Database, ProjectionRunner, verify_chain};
 use serde_json::{Value, json};
 
-/// The stream that holds verification results (the audit page reads its last event).
-pub const AUDIT_CHAIN_STREAM: &str = "audit_chain-main";
+use super::commands::AUDIT_CHAIN_STREAM;
 
 /// Recomputes the audit chain and records the verdict as `AuditChainVerified`, whose id derives from the job, so a
 /// re-run attempt records one verdict. A broken chain is a verdict, not a failure of the job.

@@ -1,13 +1,14 @@
 //! Jobs in this binary. As people and programs see them: the reads of the `jobs` read model and the job log
 //! (`read`), and the commands that ask for work (`commands`: retry by hand, and the admin requests that the
 //! dispatcher turns into jobs); commands only append events (invariant 2), nothing there talks to a queue. And the
-//! pipeline: `lawha serve` runs the scheduler, the dispatcher, the queue-depth sampler and workers for its
-//! in-process queues (the `admin` queue always, the others per `jobs.in_process`); `lawha worker` runs workers
+//! pipeline: `lawha serve` runs the scheduler, the dispatcher, the queue-depth sampler, the redispatch sweep and
+//! workers for its in-process queues (`jobs.in_process`, which includes `admin` in every profile's default); `lawha worker` runs workers
 //! only, as a process of its own. Both register the same handlers ([`runtime`]).
 
 pub mod commands;
 pub mod handlers;
 pub mod read;
+pub mod redispatch;
 pub mod schedules;
 pub mod worker;
 
@@ -20,7 +21,6 @@ use lawha_jobs::{
     dispatcher::{self, Dispatcher},
     probe::Probe,
     queue::Queues,
-    registry,
     runtime::{Runtime, Settings},
 };
 use lawha_store::{ChainKey, Database, ProjectionRunner};
@@ -35,15 +35,10 @@ pub fn runtime(config: &Config, db: &Database, runner: &ProjectionRunner, queues
         .handle("Probe", Probe)
 }
 
-/// The queues `lawha serve` works itself: `admin` always (its jobs need this process's projections), plus those
-/// `jobs.in_process` names that this binary has handlers for.
+/// The queues `lawha serve` works itself: those of `jobs.in_process` that this binary has handlers for. Every
+/// profile's default includes `admin`, whose jobs (verify the chain, rebuild a projection) belong with the API.
 pub fn in_process_queues(config: &Config, runtime: &Runtime) -> Vec<String> {
-    runtime
-        .servable_queues()
-        .into_iter()
-        .filter(|q| *q == registry::ADMIN || config.jobs.in_process.serves(q))
-        .map(str::to_owned)
-        .collect()
+    runtime.servable_queues().into_iter().filter(|q| config.jobs.in_process.serves(q)).map(str::to_owned).collect()
 }
 
 /// Connects to the queues, retrying with backoff until they answer or `stop` is cancelled: a panel whose Redis is
@@ -68,7 +63,7 @@ pub async fn connect(config: &Config, stop: &CancellationToken) -> Option<Queues
 /// `lawha serve`'s part of the pipeline, until `stop` is cancelled.
 pub async fn serve(config: Arc<Config>, db: Database, runner: ProjectionRunner, stop: CancellationToken) {
     // The scheduler only appends requests, so it runs whether or not the queue answers.
-    let source = Arc::new(lawha_jobs::schedule::Sources(vec![Arc::new(schedules::builtin())]));
+    let source = Arc::new(lawha_jobs::schedule::Sources(vec![Arc::new(schedules::builtin(&config))]));
     let scheduler =
         tokio::spawn(lawha_jobs::schedule::run(Arc::clone(&db.events), source, stop.clone(), Duration::from_secs(30)));
     let Some(queues) = connect(&config, &stop).await else {
@@ -80,6 +75,8 @@ pub async fn serve(config: Arc<Config>, db: Database, runner: ProjectionRunner, 
     let sampler =
         tokio::spawn(dispatcher::sample_depths(Arc::new(queues.clone()), Duration::from_secs(5), stop.clone()));
     let dispatching = tokio::spawn(dispatcher.run(stop.clone()));
+    let after = Duration::from_secs(config.jobs.redispatch_after_secs);
+    let sweeping = tokio::spawn(redispatch::run(db.clone(), queues.clone(), after, stop.clone()));
     let runtime = runtime(&config, &db, &runner, queues);
     let served = in_process_queues(&config, &runtime);
     let signal = stop.clone();
@@ -87,6 +84,7 @@ pub async fn serve(config: Arc<Config>, db: Database, runner: ProjectionRunner, 
         tracing::error!(error = %format!("{error:#}"), "in-process workers stopped");
     }
     let _ = dispatching.await;
+    let _ = sweeping.await;
     let _ = sampler.await;
     let _ = scheduler.await;
 }

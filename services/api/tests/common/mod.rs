@@ -61,12 +61,22 @@ impl TestApp {
     }
 }
 
-/// A test configuration on `database_url`, with its data directory.
+/// A test configuration on `database_url`, with its data directory. The daily audit verification is off and no
+/// queue is worked in-process, so a test's log holds only the events it makes and its jobs move only when it
+/// drives them; the tests of the pipeline turn both on ([`with_workers`]).
 pub fn config(database_url: &str) -> (Config, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("creating a temporary data directory");
     let mut config = Config::test(dir.path());
     config.database_url = Secret::new(database_url.to_owned());
+    config.jobs.audit_verify_cron = None;
+    config.jobs.in_process = lawha_config::InProcess::Only(vec![]);
     (config, dir)
+}
+
+/// `config` with every queue worked in-process, as `lawha serve` works them in development.
+pub fn with_workers(mut config: Config) -> Config {
+    config.jobs.in_process = lawha_config::InProcess::All;
+    config
 }
 
 /// Starts the app on `database_url`.
