@@ -37,8 +37,13 @@ impl Setup {
 
     /// A `lawha worker --queues diagnostics` process on this setup's database and Redis namespace.
     fn worker(&self) -> Child {
+        self.worker_with(&[])
+    }
+
+    fn worker_with(&self, extra: &[&str]) -> Child {
         Command::new(env!("CARGO_BIN_EXE_lawha"))
             .args(["worker", "--queues", "diagnostics"])
+            .args(extra)
             .env_clear()
             .env("PATH", "/usr/bin:/bin")
             .env("LAWHA_ENV", "test")
@@ -129,9 +134,13 @@ async fn a_worker_killed_mid_job_has_its_job_run_again_elsewhere_within_30_s_and
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_the_running_job_finish_takes_no_new_one_and_exits_0() {
     let setup = Setup::start().await;
-    let mut worker = setup.worker();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let metrics = format!("127.0.0.1:{port}");
+    let mut worker = setup.worker_with(&["--metrics-listen", &metrics]);
     let running = setup.request(3000).await;
     setup.wait(running, Duration::from_secs(30), "the worker taking the job", started).await;
+    let text = reqwest::get(format!("http://{metrics}/metrics")).await.expect("metrics").text().await.expect("text");
+    assert!(text.contains("lawha_jobs_started_total{kind=\"Probe\"} 1"), "the worker's own metrics: {text}");
     signal(&worker, "TERM");
     // Asked for after the signal: this worker must leave it alone.
     let later = setup.request(0).await;

@@ -171,7 +171,7 @@ pub const KEYS: &[KeyDoc] = &[
     KeyDoc {
         key: "jobs.in_process",
         env: "LAWHA_JOBS__IN_PROCESS",
-        default: "all (development, test); admin (production)",
+        default: "all (development, test); admin,diagnostics (production)",
         meaning: "Queues that `lawha serve` runs workers for itself: `all`, `none`, or a list of queue names (admin, \
                   diagnostics, backups…); the others need worker processes (`lawha worker`). A TOML array or a \
                   comma-separated list.",

@@ -199,7 +199,8 @@ pub struct JobsConfig {
 }
 
 impl JobsConfig {
-    /// The defaults for a profile: every queue in-process outside production, only `admin` in production.
+    /// The defaults for a profile: every queue in-process outside production; in production `admin` (its jobs need
+    /// the API's projections) and `diagnostics` (probes, so checking the pipeline works without extra processes).
     pub fn defaults(profile: Profile, data_dir: &std::path::Path) -> Self {
         Self {
             queue_path: data_dir.join("queue.db"),
@@ -208,7 +209,7 @@ impl JobsConfig {
             poll_interval_ms: 20,
             shutdown_grace_secs: 30,
             in_process: if profile.is_production() {
-                InProcess::Only(vec!["admin".to_owned()])
+                InProcess::Only(vec!["admin".to_owned(), "diagnostics".to_owned()])
             } else {
                 InProcess::All
             },

@@ -19,6 +19,10 @@ pub struct WorkerArgs {
     /// for except admin, which `lawha serve` runs.
     #[arg(long, value_delimiter = ',')]
     pub queues: Vec<String>,
+    /// Serve this process's Prometheus metrics (jobs by kind, durations, restarts) at `http://ADDR/metrics`, for
+    /// Prometheus to scrape (e.g. 127.0.0.1:9465); off by default.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 /// Runs workers until SIGTERM/SIGINT.
@@ -29,7 +33,20 @@ pub async fn run(config: &Config, args: &WorkerArgs) -> anyhow::Result<ExitCode>
         anyhow::bail!("the database schema is not current (pending {:?}): run `lawha migrate` first", status.pending);
     }
     let runner = projection_runner(config, &db);
+    lawha_telemetry::metrics();
     let stop = CancellationToken::new();
+    if let Some(addr) = args.metrics_listen {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr} (--metrics-listen)"))?;
+        let router =
+            axum::Router::new().route("/metrics", axum::routing::get(|| async { lawha_telemetry::render_metrics() }));
+        let stopped = stop.clone();
+        tokio::spawn(async move {
+            let _ =
+                axum::serve(listener, router).with_graceful_shutdown(async move { stopped.cancelled().await }).await;
+        });
+    }
     let signal = stop.clone();
     tokio::spawn(async move {
         shutdown_signal().await;
