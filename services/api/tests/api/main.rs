@@ -1,0 +1,29 @@
+//! The panel's integration tests, in one binary: one link of the whole panel instead of one per file keeps the
+//! build small (CI once ran out of disk linking two dozen copies). Each module is one area; `common` holds the
+//! helpers they share, `browser` the scenarios in headless Chromium.
+
+mod common;
+
+mod accounts;
+mod allow;
+mod audit;
+mod audit_api;
+mod auth;
+mod browser;
+mod cli;
+mod dashboard;
+mod docs;
+mod entrance;
+mod events;
+mod http;
+mod jobs_admin;
+mod jobs_api;
+mod jobs_pages;
+mod jobs_pipeline;
+mod openapi;
+mod pages;
+mod redis_outage;
+mod sessions;
+mod setup;
+mod two_factor;
+mod workers;
