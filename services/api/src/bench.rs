@@ -43,6 +43,10 @@ pub struct AppendArgs {
     /// Skip the pgbench reference (the ratio columns then show "-").
     #[arg(long)]
     pub no_reference: bool,
+    /// Independent stores (each with its own appender and pool, as separate processes have) the writers are
+    /// spread over: more than 1 measures appends from several processes at once, which contend for the lock.
+    #[arg(long, default_value_t = 1)]
+    pub stores: u64,
 }
 
 /// Clients of the pgbench reference; the same as the largest default writer count.
@@ -117,7 +121,7 @@ async fn run_all(args: &AppendArgs, key: &ChainKey, pid: u32, created: &mut Vec<
         let name = format!("lawha_bench_{pid}_{writers}");
         create_database(&args.admin_url, &name, created).await?;
         settle(&args.admin_url).await;
-        let run = run_writers(&database_url(&args.admin_url, &name), key, args.events, writers).await?;
+        let run = run_writers(&database_url(&args.admin_url, &name), key, args.events, writers, args.stores).await?;
         failed |= !(run.gap_free && run.chain);
         let ratio = |base: Option<f64>| base.map_or_else(|| "-".to_owned(), |b| format!("{:.2}", run.rate / b));
         let mark = |ok: bool| if ok { "✓" } else { "✗" };
@@ -139,11 +143,17 @@ async fn run_all(args: &AppendArgs, key: &ChainKey, pid: u32, created: &mut Vec<
 
 /// Appends `events` events with `writers` tasks to a fresh database, then checks positions and the chain.
 #[allow(clippy::cast_precision_loss)] // event counts are far below 2^52
-async fn run_writers(url: &str, key: &ChainKey, events: u64, writers: u64) -> anyhow::Result<Run> {
+async fn run_writers(url: &str, key: &ChainKey, events: u64, writers: u64, stores: u64) -> anyhow::Result<Run> {
     let options =
         DatabaseOptions { max_connections: 10, acquire_timeout: Duration::from_secs(30), chain_key: key.clone() };
-    let db = Database::connect(url, options).await.with_context(|| format!("connecting to {url}"))?;
+    let db = Database::connect(url, options.clone()).await.with_context(|| format!("connecting to {url}"))?;
     db.migrate().await.context("migrating the bench database")?;
+    let mut others = Vec::new();
+    for _ in 1..stores.max(1) {
+        others.push(Database::connect(url, options.clone()).await?);
+    }
+    let all: Vec<Arc<dyn EventStore>> =
+        std::iter::once(Arc::clone(&db.events)).chain(others.iter().map(|d| Arc::clone(&d.events))).collect();
     let commits_before = metric("lawha_append_batch_requests_count");
     let redone_before = metric("lawha_append_redecided_total");
     let again_before = metric("lawha_append_sent_again_total");
@@ -151,8 +161,9 @@ async fn run_writers(url: &str, key: &ChainKey, events: u64, writers: u64) -> an
     let next = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..writers {
-        let (store, next) = (Arc::clone(&db.events), Arc::clone(&next));
+    for writer in 0..writers {
+        let store = Arc::clone(&all[usize::try_from(writer).unwrap_or(0) % all.len()]);
+        let next = Arc::clone(&next);
         tasks.spawn(async move { write_events(store.as_ref(), &next, events).await });
     }
     while let Some(joined) = tasks.join_next().await {
@@ -177,6 +188,9 @@ async fn run_writers(url: &str, key: &ChainKey, events: u64, writers: u64) -> an
             false
         }
     };
+    for other in &others {
+        other.close().await;
+    }
     db.close().await;
     let (events, commits_per_s) = (events as f64, commits / elapsed);
     Ok(Run {

@@ -30,7 +30,7 @@ pub struct JobsArgs {
     /// Jobs in the throughput run.
     #[arg(long, default_value_t = 10_000)]
     pub jobs: u64,
-    /// Worker processes.
+    /// Worker processes; 0 runs the probes inside the panel's process instead (no second process appending).
     #[arg(long, default_value_t = 2)]
     pub workers: u32,
     /// Jobs each worker process runs at once.
@@ -64,8 +64,8 @@ struct Processes {
 
 /// Runs the job benchmark.
 pub async fn jobs(config: &Config, args: &JobsArgs) -> anyhow::Result<ExitCode> {
-    if args.jobs == 0 || args.workers == 0 || args.rate == 0 || args.clients == 0 {
-        bail!("--jobs, --workers, --rate and --clients must be at least 1");
+    if args.jobs == 0 || args.rate == 0 || args.clients == 0 {
+        bail!("--jobs, --rate and --clients must be at least 1");
     }
     let name = format!("lawha_bench_jobs_{}", std::process::id());
     let mut created = Vec::new();
@@ -82,10 +82,12 @@ async fn run(config: &Config, args: &JobsArgs, name: &str, created: &mut Vec<Str
     let reference = if args.no_reference { None } else { celery(args).await };
     create_database(&args.admin_url, name, created).await?;
     let url = database_url(&args.admin_url, name);
+    // The processes get the key as text; the events written here must be chained with the same key.
+    let secret = hex::encode(config.secret_key_bytes());
     let options = DatabaseOptions {
         max_connections: 4,
         acquire_timeout: Duration::from_secs(30),
-        chain_key: ChainKey::derive(config.secret_key_bytes()),
+        chain_key: ChainKey::derive(secret.as_bytes()),
     };
     let db = Database::connect(&url, options).await?;
     db.migrate().await?;
@@ -103,9 +105,9 @@ async fn run(config: &Config, args: &JobsArgs, name: &str, created: &mut Vec<Str
             .env("LAWHA_DATABASE_URL", &url)
             .env("LAWHA_REDIS_URL", &args.redis_url)
             .env("LAWHA_DATA_DIR", dir.path())
-            .env("LAWHA_SECRET_KEY", hex::encode(config.secret_key_bytes()))
+            .env("LAWHA_SECRET_KEY", &secret)
             .env("LAWHA_JOBS__NAMESPACE", &namespace)
-            .env("LAWHA_JOBS__IN_PROCESS", "admin")
+            .env("LAWHA_JOBS__IN_PROCESS", if args.workers == 0 { "admin,diagnostics" } else { "admin" })
             .env("LAWHA_JOBS__CONCURRENCY", args.concurrency.to_string())
             .env("LAWHA_LOG__LEVEL", "warn")
             .stdout(Stdio::null())
@@ -136,9 +138,9 @@ async fn measure(
     db: &Database,
     reference: Option<f64>,
 ) -> anyhow::Result<ExitCode> {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(args.clients).build()?;
+    let client = reqwest::Client::builder().tcp_nodelay(true).build()?;
     let base = format!("http://{addr}");
-    wait_ready(&client, &base).await?;
+    wait_ready(&client, &base, token).await?;
     // A warm-up job, so the workers have registered and the first measured job does not pay for it.
     ask(&client, &base, token).await?;
     wait_succeeded(db, 1, Duration::from_secs(60)).await?;
@@ -148,6 +150,7 @@ async fn measure(
     );
 
     let start = head(db).await?;
+    let asked = Instant::now();
     let client = Arc::new(client);
     let mut clients = tokio::task::JoinSet::new();
     let next = Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -164,10 +167,14 @@ async fn measure(
     while let Some(joined) = clients.join_next().await {
         joined??;
     }
+    #[allow(clippy::cast_precision_loss)] // job counts are small
+    let asking = args.jobs as f64 / asked.elapsed().as_secs_f64();
+    println!("requests: {} accepted (202) at {} requests/s by {} clients", args.jobs, thousands(asking), args.clients);
     wait_succeeded(db, args.jobs + 1, Duration::from_secs(600)).await?;
     let span: f64 = sqlx::query_scalar(
-        "SELECT EXTRACT(EPOCH FROM (MAX(s.recorded_at) - MIN(r.recorded_at)))::float8 FROM events r, events s \
-         WHERE r.position > $1 AND r.type = 'ProbeRequested' AND s.position > $1 AND s.type = 'JobSucceeded'",
+        "SELECT EXTRACT(EPOCH FROM ( \
+             (SELECT MAX(recorded_at) FROM events WHERE position > $1 AND type = 'JobSucceeded') \
+           - (SELECT MIN(recorded_at) FROM events WHERE position > $1 AND type = 'ProbeRequested')))::float8",
     )
     .bind(start)
     .fetch_one(db.pg_pool().context("PostgreSQL")?)
@@ -227,22 +234,26 @@ async fn ask(client: &reqwest::Client, base: &str, token: &str) -> anyhow::Resul
         .send()
         .await
         .context("POST /api/v1/admin/probe")?;
-    if response.status() != reqwest::StatusCode::ACCEPTED {
-        bail!("POST /api/v1/admin/probe answered {}: {}", response.status(), response.text().await.unwrap_or_default());
+    let status = response.status();
+    // Read to the end, so the connection goes back to the pool instead of being closed.
+    let body = response.text().await.unwrap_or_default();
+    if status != reqwest::StatusCode::ACCEPTED {
+        bail!("POST /api/v1/admin/probe answered {status}: {body}");
     }
     Ok(())
 }
 
-async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+/// Waits until the server answers an authenticated request (its users projection knows the token).
+async fn wait_ready(client: &reqwest::Client, base: &str, token: &str) -> anyhow::Result<()> {
     let started = Instant::now();
     loop {
-        if let Ok(r) = client.get(format!("{base}/health/ready")).send().await
+        if let Ok(r) = client.get(format!("{base}/api/v1/jobs?limit=1")).bearer_auth(token).send().await
             && r.status().is_success()
         {
             return Ok(());
         }
         if started.elapsed() > Duration::from_secs(60) {
-            bail!("the server was not ready within a minute");
+            bail!("the server did not accept the bench token within a minute");
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

@@ -78,9 +78,13 @@ pub struct Database {
 
 #[derive(Debug, Clone)]
 enum Typed {
-    Pg(PgPool),
+    /// Reads, and the appender's own pool.
+    Pg(PgPool, PgPool),
     Sqlite(SqlitePool),
 }
+
+/// Connections of the PostgreSQL appender: two calls in flight and a read ahead of them (see `postgres/pipeline.rs`).
+const APPEND_CONNECTIONS: u32 = 3;
 
 impl Database {
     /// Connects (creating a SQLite file and its folder when needed). Does not migrate: see [`Self::migrate`].
@@ -92,20 +96,26 @@ impl Database {
                 // Lookups by `= ANY($1)` must use their indexes whatever the table looked like when a cached
                 // statement was first planned: a generic plan made while `events` was empty stays a sequential
                 // scan until the next ANALYZE, and appends then slow down with every row (seen in the bench).
-                let connect = PgConnectOptions::from_str(url)?
+                let mut connect = PgConnectOptions::from_str(url)?
                     .application_name("lawha")
                     .options([("plan_cache_mode", "force_custom_plan")]);
-                Typed::Pg(
+                // TLS to a server on this machine protects nothing, and it costs: sqlx 0.9.0 does not set
+                // TCP_NODELAY (sqlx issue 4335), so a message that spans two TLS records (an append batch over
+                // 16 KiB) waits 40 ms for the server's delayed ACK. An explicit `sslmode` in the URL still wins.
+                if !url.contains("sslmode=") && is_loopback(connect.get_host()) {
+                    connect = connect.ssl_mode(sqlx::postgres::PgSslMode::Disable);
+                }
+                // No ping before every acquire: the appender acquires once per batch, and the ping was a round trip
+                // inside the append lock's critical path. A dead connection fails its query instead, is dropped,
+                // and the next acquire opens a fresh one.
+                let pool = |size: u32| {
                     PgPoolOptions::new()
-                        // No ping before every acquire: the appender acquires once per batch, and the ping was a
-                        // round trip inside the append lock's critical path. A dead connection fails its query
-                        // instead, is dropped, and the next acquire opens a fresh one.
                         .test_before_acquire(false)
-                        .max_connections(options.max_connections)
+                        .max_connections(size)
                         .acquire_timeout(options.acquire_timeout)
-                        .connect_with(connect)
-                        .await?,
-                )
+                };
+                let reads = pool(options.max_connections).connect_with(connect.clone()).await?;
+                Typed::Pg(reads, pool(APPEND_CONNECTIONS).connect_lazy_with(connect))
             }
             Backend::Sqlite => {
                 let connect = SqliteConnectOptions::from_str(url)?
@@ -130,7 +140,7 @@ impl Database {
             .acquire_timeout(options.acquire_timeout)
             .connect_lazy(url)?;
         let events: Arc<dyn EventStore> = match &typed {
-            Typed::Pg(pool) => Arc::new(PgStore::new(pool.clone(), options.chain_key)),
+            Typed::Pg(pool, appends) => Arc::new(PgStore::new(pool.clone(), appends.clone(), options.chain_key)),
             Typed::Sqlite(pool) => Arc::new(SqliteStore::new(pool.clone(), options.chain_key)),
         };
         Ok(Self { events, read_models, backend, typed })
@@ -144,7 +154,7 @@ impl Database {
     /// Applies every migration this build carries (idempotent; PostgreSQL serializes concurrent runners).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.typed {
-            Typed::Pg(pool) => PG_MIGRATIONS.run(pool).await?,
+            Typed::Pg(pool, _) => PG_MIGRATIONS.run(pool).await?,
             Typed::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
         }
         Ok(())
@@ -153,7 +163,7 @@ impl Database {
     /// Which migrations are missing or failed.
     pub async fn migration_status(&self) -> Result<MigrationStatus, StoreError> {
         let (migrator, applied): (&Migrator, Vec<(i64, bool)>) = match &self.typed {
-            Typed::Pg(pool) => (&PG_MIGRATIONS, applied_rows(sqlx::query_as(APPLIED).fetch_all(pool).await)?),
+            Typed::Pg(pool, _) => (&PG_MIGRATIONS, applied_rows(sqlx::query_as(APPLIED).fetch_all(pool).await)?),
             Typed::Sqlite(pool) => (&SQLITE_MIGRATIONS, applied_rows(sqlx::query_as(APPLIED).fetch_all(pool).await)?),
         };
         let mut status = MigrationStatus::default();
@@ -170,7 +180,7 @@ impl Database {
     /// A round trip to the database.
     pub async fn ping(&self) -> Result<(), StoreError> {
         match &self.typed {
-            Typed::Pg(pool) => {
+            Typed::Pg(pool, _) => {
                 sqlx::query("SELECT 1").execute(pool).await?;
             }
             Typed::Sqlite(pool) => {
@@ -183,7 +193,7 @@ impl Database {
     /// The PostgreSQL pool, for tools that need engine-specific SQL (the benchmark, tests).
     pub fn pg_pool(&self) -> Option<&PgPool> {
         match &self.typed {
-            Typed::Pg(pool) => Some(pool),
+            Typed::Pg(pool, _) => Some(pool),
             Typed::Sqlite(_) => None,
         }
     }
@@ -192,7 +202,7 @@ impl Database {
     pub fn sqlite_pool(&self) -> Option<&SqlitePool> {
         match &self.typed {
             Typed::Sqlite(pool) => Some(pool),
-            Typed::Pg(_) => None,
+            Typed::Pg(..) => None,
         }
     }
 
@@ -200,10 +210,20 @@ impl Database {
     pub async fn close(&self) {
         self.read_models.close().await;
         match &self.typed {
-            Typed::Pg(pool) => pool.close().await,
+            Typed::Pg(pool, appends) => {
+                appends.close().await;
+                pool.close().await;
+            }
             Typed::Sqlite(pool) => pool.close().await,
         }
     }
+}
+
+/// Whether a PostgreSQL host is this machine (a name, an address, or a Unix socket directory).
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host.starts_with('/')
+        || host.trim_matches(['[', ']']).parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Reads `_sqlx_migrations`; a database without the table has nothing applied.

@@ -36,7 +36,7 @@ pub(super) async fn run(inner: &Inner, job: Job, worker: WorkerContext) -> anyho
     async move {
         let name = worker.name().to_owned();
         let start = JobCommand::Start { job: job.clone(), worker: name.clone() };
-        let Some(recorded) = record(inner, &job, &name, &start).await? else { return Ok(()) };
+        let Some((recorded, known)) = record(inner, &job, &name, &start, None).await? else { return Ok(()) };
         let Some(attempt) = recorded.iter().find_map(|e| match e {
             JobEvent::JobStarted { attempt, .. } => Some(*attempt),
             _ => None,
@@ -63,7 +63,7 @@ pub(super) async fn run(inner: &Inner, job: Job, worker: WorkerContext) -> anyho
             duration_ms: u64::try_from(duration.as_millis()).unwrap_or(u64::MAX),
             retry_delay_ms: retry_delay_ms(job.backoff_ms, attempt + 1, rand::random::<f64>()),
         };
-        for event in record(inner, &job, &name, &finish).await?.unwrap_or_default() {
+        for event in record(inner, &job, &name, &finish, Some(known)).await?.map(|(e, _)| e).unwrap_or_default() {
             count(&job.kind, &event);
         }
         Ok(())
@@ -94,9 +94,20 @@ async fn attempt_once(inner: &Inner, context: &JobContext) -> Result<Value, JobE
     }
 }
 
-/// Decides `command` on the job's stream and appends the facts; None when the job refuses it (ended, or a stale
-/// copy of the message). Retries on a concurrent write and, with backoff, on a database failure.
-async fn record(inner: &Inner, job: &Job, worker: &str, command: &JobCommand) -> anyhow::Result<Option<Vec<JobEvent>>> {
+/// The job's state and its stream's version, as of the last read or write.
+type Known = (JobState, i64);
+
+/// Decides `command` on the job's stream and appends the facts; returns them with the state after them, or None
+/// when the job refuses the command (ended, or a stale copy of the message). `known` (what the previous record
+/// left) saves reading the stream again; a concurrent write makes it read. Retries on a concurrent write and,
+/// with backoff, on a database failure.
+async fn record(
+    inner: &Inner,
+    job: &Job,
+    worker: &str,
+    command: &JobCommand,
+    mut known: Option<Known>,
+) -> anyhow::Result<Option<(Vec<JobEvent>, Known)>> {
     let stream = JobState::stream(job.id);
     let metadata = Metadata {
         actor: Some(format!("worker:{worker}")),
@@ -108,8 +119,13 @@ async fn record(inner: &Inner, job: &Job, worker: &str, command: &JobCommand) ->
     let mut failures = 0;
     loop {
         let outcome = async {
-            let history = inner.store.read_stream(&stream, 0, i64::MAX).await?;
-            let (state, version) = load::<JobState>(&history).context("reading the job's stream")?;
+            let (state, version) = match known.take() {
+                Some(known) => known,
+                None => {
+                    let history = inner.store.read_stream(&stream, 0, i64::MAX).await?;
+                    load::<JobState>(&history).context("reading the job's stream")?
+                }
+            };
             let events = match state.decide(command, chrono::Utc::now()) {
                 Ok(events) => events,
                 Err(rejection) => {
@@ -118,11 +134,12 @@ async fn record(inner: &Inner, job: &Job, worker: &str, command: &JobCommand) ->
                 }
             };
             if events.is_empty() {
-                return Ok(Some(events));
+                return Ok(Some((events, (state, version))));
             }
             let new = events.iter().map(|e| e.to_new_event_with_id(e.event_id(job.id), metadata.clone())).collect();
-            inner.store.append(&stream, ExpectedVersion::Exact(version), new).await?;
-            Ok(Some(events))
+            let appended = inner.store.append(&stream, ExpectedVersion::Exact(version), new).await?;
+            let after = events.iter().fold(state, |state, e| state.apply(e));
+            Ok(Some((events, (after, appended.stream_version))))
         }
         .await;
         match outcome {

@@ -220,8 +220,17 @@ impl Runtime {
 
 /// apalis' handler: every message is acknowledged once its outcome is recorded. Only a failure to record it
 /// (the database is down) returns an error, so the queue delivers the message again.
+///
+/// The job runs on a task of its own: apalis polls every job of every worker inside the one task of its monitor,
+/// so without this the jobs of a process would take turns on one thread, and a job's appends would wait for the
+/// others' turns on one thread instead of spreading over the runtime's threads.
 async fn serve(job: Job, inner: Data<Arc<Inner>>, worker: WorkerContext) -> Result<(), BoxDynError> {
-    execute::run(&inner, job, worker).await.map_err(|e| -> BoxDynError { e.into() })
+    let inner = Arc::clone(&inner);
+    let run = tokio::spawn(async move { execute::run(&inner, job, worker).await });
+    match run.await {
+        Ok(result) => result.map_err(|e| -> BoxDynError { e.into() }),
+        Err(joined) => Err(format!("the job's task failed: {joined}").into()),
+    }
 }
 
 /// This machine's name, for worker names.

@@ -40,9 +40,10 @@ impl Drop for PgStore {
 }
 
 impl PgStore {
-    pub(crate) fn new(pool: PgPool, key: ChainKey) -> Self {
-        let batch_pool = pool.clone();
-        let appender = Appender::spawn(move |rx, wake| pipeline::run(batch_pool, key, rx, wake));
+    /// `pool` serves reads; `appends` is the appender's own, so a burst of reads never makes an append wait for a
+    /// connection (every caller of a batch would wait with it).
+    pub(crate) fn new(pool: PgPool, appends: PgPool, key: ChainKey) -> Self {
+        let appender = Appender::spawn(move |rx, wake| pipeline::run(appends, key, rx, wake));
         let listener = tokio::spawn(listen(pool.clone(), appender.wake_sender()));
         Self { pool, appender, listener }
     }

@@ -41,6 +41,11 @@ use crate::{
 /// appends into smaller batches.
 const DEPTH: usize = 2;
 
+/// How long the pipeline writes under the lock after another process moved the head: while several processes
+/// append at once, a batch decided ahead of the lock would mostly find the head moved and cost two round trips
+/// for nothing.
+const CONTENTION: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A decided batch whose write has not been confirmed yet.
 #[derive(Debug)]
 struct InFlight {
@@ -70,6 +75,8 @@ struct Pipeline {
     /// The head after the last batch that landed, while this process is the only one known to append; None after
     /// a start or a failure, until a read or a write tells again.
     head: Option<(i64, Vec<u8>)>,
+    /// Until when to write under the lock, because another process appended recently.
+    contended_until: Option<tokio::time::Instant>,
 }
 
 /// The appender task: runs until every handle to the store is gone, then settles what is in flight.
@@ -79,7 +86,7 @@ pub(super) async fn run(
     mut rx: mpsc::Receiver<AppendRequest>,
     wake: Arc<watch::Sender<i64>>,
 ) {
-    let mut p = Pipeline { pool, key, wake, flying: VecDeque::new(), head: None };
+    let mut p = Pipeline { pool, key, wake, flying: VecDeque::new(), head: None, contended_until: None };
     while let Some(batch) = p.next_batch(&mut rx).await {
         p.decide(batch).await;
     }
@@ -122,6 +129,12 @@ impl Pipeline {
 
     /// Decides a batch and sends its write, reading first only what it cannot know.
     async fn decide(&mut self, requests: Vec<AppendRequest>) {
+        if self.contended() {
+            while !self.flying.is_empty() {
+                self.settle_front().await;
+            }
+            return self.write_locked(requests).await;
+        }
         loop {
             let (state, assumed) = match self.assume(&requests) {
                 Some(known) => known,
@@ -242,6 +255,9 @@ impl Pipeline {
                     if let Err(e) = &outcome {
                         tracing::warn!(error = %e, "append call failed; deciding the batch again");
                     }
+                    if matches!(outcome, Ok(Some((_, Outcome::Moved)))) {
+                        self.contended_until = Some(tokio::time::Instant::now() + CONTENTION);
+                    }
                     self.redo(front.requests).await;
                     return false;
                 }
@@ -262,11 +278,20 @@ impl Pipeline {
             }
             again.push(behind.requests);
         }
+        if self.contended() {
+            // One transaction for all of them, in their order: the lock is the scarce thing now.
+            return self.write_locked(again.into_iter().flatten().collect()).await;
+        }
         for requests in again {
             if let Err(requests) = self.write_read(requests).await {
                 self.write_locked(requests).await;
             }
         }
+    }
+
+    /// Whether another process appended so recently that batches go under the lock.
+    fn contended(&self) -> bool {
+        self.contended_until.is_some_and(|until| tokio::time::Instant::now() < until)
     }
 
     /// Reads, decides and writes one batch, waiting for the write; gives the requests back, unanswered, when it
