@@ -1,0 +1,4 @@
+//! Restores.
+
+pub mod database;
+pub mod directory;
