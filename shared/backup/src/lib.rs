@@ -16,6 +16,7 @@
 pub mod archive;
 pub mod encryption;
 pub mod error;
+mod fsutil;
 pub mod manifest;
 pub mod restore;
 pub mod retention;
