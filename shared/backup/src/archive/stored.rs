@@ -1,0 +1,108 @@
+//! Archive names (`<YYYYMMDDTHHMMSSZ>-<run id>.<ext>.zst[.age]`) and the listing of a plan's folder.
+
+use std::{fs, io, path::Path, path::PathBuf};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use uuid::Uuid;
+
+use crate::{
+    BackupError,
+    manifest::{MANIFEST_SUFFIX, Manifest, manifest_path},
+};
+
+/// The timestamp format at the start of an archive's name.
+const STAMP: &str = "%Y%m%dT%H%M%SZ";
+
+/// The final name of a run's archive.
+pub fn archive_file_name(started_at: DateTime<Utc>, run_id: Uuid, extension: &str, encrypted: bool) -> String {
+    let age = if encrypted { ".age" } else { "" };
+    format!("{}-{run_id}.{extension}.zst{age}", started_at.format(STAMP))
+}
+
+/// The start time and run id of a final archive name; `None` for anything else (manifests, `.partial` files,
+/// files of other programs).
+pub fn parse_archive_name(name: &str) -> Option<(DateTime<Utc>, Uuid)> {
+    if name.starts_with('.') || !(name.ends_with(".zst") || name.ends_with(".zst.age")) {
+        return None;
+    }
+    let (stamp, rest) = (name.get(..16)?, name.get(16..)?);
+    let created = NaiveDateTime::parse_from_str(stamp, STAMP).ok()?.and_utc();
+    let run_id = Uuid::parse_str(rest.strip_prefix('-')?.get(..36)?).ok()?;
+    let extension = rest.get(37..)?.strip_prefix('.')?;
+    let before_zst = extension.strip_suffix(".age").unwrap_or(extension).strip_suffix(".zst")?;
+    if before_zst.is_empty() {
+        return None;
+    }
+    Some((created, run_id))
+}
+
+/// One archive found in a plan's folder.
+#[derive(Debug, Clone)]
+pub struct StoredBackup {
+    /// The archive.
+    pub archive_path: PathBuf,
+    /// The run, from the file name.
+    pub run_id: Uuid,
+    /// When the run started, from the file name.
+    pub created_at: DateTime<Utc>,
+    /// The file's size now.
+    pub size: u64,
+    /// The manifest beside it when it exists and parses (its signature is not checked here).
+    pub manifest: Option<Manifest>,
+    /// Why there is no manifest (`missing`, or the parse error).
+    pub manifest_problem: Option<String>,
+}
+
+/// The archives under final names in `plan_folder`, oldest first. A missing folder is an empty list; temporary
+/// files and manifests are not archives.
+pub fn list(plan_folder: &Path) -> Result<Vec<StoredBackup>, BackupError> {
+    let entries = match fs::read_dir(plan_folder) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(BackupError::io("listing the backup folder", plan_folder, e)),
+    };
+    let mut found = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| BackupError::io("listing the backup folder", plan_folder, e))?;
+        let name = entry.file_name();
+        let Some((created_at, run_id)) = name.to_str().and_then(parse_archive_name) else { continue };
+        let archive_path = entry.path();
+        let metadata = match fs::symlink_metadata(&archive_path) {
+            Ok(m) if m.is_file() => m,
+            Ok(_) => continue,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(BackupError::io("reading", &archive_path, e)),
+        };
+        let (manifest, manifest_problem) = match fs::read(manifest_path(&archive_path)) {
+            Ok(bytes) => match Manifest::parse(&bytes) {
+                Ok(m) => (Some(m), None),
+                Err(e) => (None, Some(e)),
+            },
+            Err(e) if e.kind() == io::ErrorKind::NotFound => (None, Some(format!("no {MANIFEST_SUFFIX} beside it"))),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        found.push(StoredBackup { archive_path, run_id, created_at, size: metadata.len(), manifest, manifest_problem });
+    }
+    found.sort_by(|a, b| (a.created_at, &a.archive_path).cmp(&(b.created_at, &b.archive_path)));
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_other_files_are_not_archives() {
+        let at = DateTime::parse_from_rfc3339("2026-12-03T09:04:11Z").expect("time").with_timezone(&Utc);
+        let run = Uuid::from_u128(42);
+        let name = archive_file_name(at, run, "tar", true);
+        assert_eq!(name, format!("20261203T090411Z-{run}.tar.zst.age"));
+        assert_eq!(parse_archive_name(&name), Some((at, run)));
+        assert_eq!(parse_archive_name(&archive_file_name(at, run, "sqlite", false)), Some((at, run)));
+        assert_eq!(parse_archive_name(&format!(".{name}.partial")), None);
+        assert_eq!(parse_archive_name(&format!("{name}.manifest.json")), None);
+        assert_eq!(parse_archive_name(&format!("20261203T090411Z-{run}.zst")), None);
+        assert_eq!(parse_archive_name(&format!("20261203T090411Z-{run}.zst.age")), None);
+        assert_eq!(parse_archive_name("notes.zst"), None);
+    }
+}
