@@ -55,7 +55,7 @@ pub struct BackupRequest {
     pub recipient: Option<String>,
     /// Signs the manifest.
     pub key: ManifestKey,
-    /// Called at most about four times a second, and once at the end of the stream.
+    /// Called at most about four times a second while the source writes, and once when the file is complete.
     pub progress: Option<ProgressFn>,
 }
 
@@ -114,7 +114,8 @@ pub fn run_backup(request: BackupRequest) -> Result<Completed, BackupError> {
         return Err(BackupError::Invalid(format!("zstd level {level} is out of range: use 1 to 19")));
     }
     let recipient_key = recipient.as_deref().map(parse_recipient).transpose()?;
-    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get() as u32) } else { threads };
+    let threads =
+        if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get() as u32) } else { threads };
     fs::create_dir_all(&destination).map_err(|e| BackupError::io("creating the backup folder", &destination, e))?;
     let tool_versions = source.tool_versions()?;
 
@@ -203,7 +204,7 @@ fn write_stream(
         }
     };
     let counting = buffered.into_inner().map_err(|e| fail("writing", e.into_error()))?;
-    let (encoder, source_bytes) = counting.finish();
+    let (encoder, source_bytes, final_report) = counting.finish();
     let sink = encoder.finish().map_err(|e| fail("finishing the zstd stream of", e))?;
     let hashing = sink.finish().map_err(|e| fail("finishing the age stream of", e))?;
     let stored_bytes = hashing.bytes;
@@ -211,6 +212,7 @@ fn write_stream(
     file.flush().map_err(|e| fail("writing", e))?;
     let file = file.into_inner().map_err(|e| fail("writing", e.into_error()))?;
     file.sync_all().map_err(|e| fail("syncing", e))?;
+    final_report.send(source_bytes, stored_bytes);
     Ok(Written { stats, source_bytes, stored_bytes, sha256 })
 }
 

@@ -71,8 +71,10 @@ pub fn parse_identity(text: &str) -> Result<Identity, KeyError> {
     match lines.as_slice() {
         [line] if line.starts_with("age1") => Err(KeyError::RecipientAsIdentity),
         [line] if line.starts_with("ssh-") || line.starts_with("-----BEGIN") => Err(KeyError::Ssh),
-        [line] => Identity::from_str(line)
-            .map_err(|reason| KeyError::Malformed { what: "secret key (AGE-SECRET-KEY-1…)", reason: reason.to_string() }),
+        [line] => Identity::from_str(line).map_err(|reason| KeyError::Malformed {
+            what: "secret key (AGE-SECRET-KEY-1…)",
+            reason: reason.to_string(),
+        }),
         other => Err(KeyError::IdentityCount(other.len())),
     }
 }
@@ -141,8 +143,9 @@ mod tests {
     fn a_generated_key_pair_round_trips_bytes() {
         let pair = generate_identity();
         let recipient = parse_recipient(&pair.recipient).expect("recipient");
-        let identity = parse_identity(&format!("# created: now\n# public key: {}\n{}\n", pair.recipient, pair.identity))
-            .expect("identity");
+        let identity =
+            parse_identity(&format!("# created: now\n# public key: {}\n{}\n", pair.recipient, pair.identity))
+                .expect("identity");
         assert_eq!(recipient_of(&identity), pair.recipient);
         let mut writer = encrypting_writer(&recipient, Vec::new()).expect("writer");
         writer.write_all(b"secret marker").expect("write");

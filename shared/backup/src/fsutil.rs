@@ -16,9 +16,7 @@ pub(crate) fn create_new(path: &Path) -> io::Result<File> {
 
 /// Fsyncs a folder, so that a rename in it survives a crash.
 pub(crate) fn sync_dir(folder: &Path) -> Result<(), BackupError> {
-    File::open(folder)
-        .and_then(|dir| dir.sync_all())
-        .map_err(|e| BackupError::io("syncing the folder", folder, e))
+    File::open(folder).and_then(|dir| dir.sync_all()).map_err(|e| BackupError::io("syncing the folder", folder, e))
 }
 
 /// Paths removed when dropped unless disarmed: what makes every failure leave no file under a final name.

@@ -48,10 +48,9 @@ impl<W: Write> Counting<W> {
         Self { inner, bytes: 0, stored, progress, started: now, last_report: now }
     }
 
-    /// Reports the final figures (once, whatever the interval) and returns the inner writer.
-    pub(crate) fn finish(mut self) -> (W, u64) {
-        self.report();
-        (self.inner, self.bytes)
+    /// The inner writer, the bytes counted, and what the final report needs.
+    pub(crate) fn finish(self) -> (W, u64, FinalReport) {
+        (self.inner, self.bytes, FinalReport { progress: self.progress, started: self.started })
     }
 
     fn report(&mut self) {
@@ -78,6 +77,22 @@ impl<W: Write> Write for Counting<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+/// The last progress report, sent once the file is complete, whatever the interval.
+pub(crate) struct FinalReport {
+    progress: Option<ProgressFn>,
+    started: Instant,
+}
+
+impl FinalReport {
+    pub(crate) fn send(self, source_bytes: u64, stored_bytes: u64) {
+        if let Some(progress) = self.progress {
+            let seconds = self.started.elapsed().as_secs_f64();
+            let rate = if seconds > 0.0 { (source_bytes as f64 / seconds) as u64 } else { 0 };
+            progress(Progress { source_bytes, stored_bytes, bytes_per_second: rate });
+        }
     }
 }
 

@@ -32,7 +32,8 @@ pub(super) fn extract<R: Read>(
     shown: &Path,
     options: RestoreOptions,
 ) -> Result<RestoreStats, BackupError> {
-    let mut ex = Extractor { root, shown, options, stats: RestoreStats::default(), dirs: Vec::new(), links: Vec::new() };
+    let mut ex =
+        Extractor { root, shown, options, stats: RestoreStats::default(), dirs: Vec::new(), links: Vec::new() };
     let corrupt = |e: io::Error| BackupError::Verify(VerifyError::Corrupt(format!("the tar stream: {e}")));
     for entry in archive.entries().map_err(corrupt)? {
         let mut entry = entry.map_err(corrupt)?;
@@ -142,7 +143,11 @@ impl Extractor<'_> {
         self.make_parents(rel)?;
         let path = self.root.join(rel);
         std::os::unix::fs::symlink(target, &path).map_err(|e| {
-            if e.kind() == io::ErrorKind::AlreadyExists { self.twice(rel) } else { self.io("creating the symlink", rel, e) }
+            if e.kind() == io::ErrorKind::AlreadyExists {
+                self.twice(rel)
+            } else {
+                self.io("creating the symlink", rel, e)
+            }
         })?;
         let header = entry.header();
         if let (Ok(uid), Ok(gid)) = (header.uid(), header.gid()) {
@@ -172,7 +177,11 @@ impl Extractor<'_> {
         }
         self.make_parents(rel)?;
         fs::hard_link(self.root.join(&target), self.root.join(rel)).map_err(|e| {
-            if e.kind() == io::ErrorKind::AlreadyExists { self.twice(rel) } else { self.io("creating the hard link", rel, e) }
+            if e.kind() == io::ErrorKind::AlreadyExists {
+                self.twice(rel)
+            } else {
+                self.io("creating the hard link", rel, e)
+            }
         })
     }
 
@@ -195,7 +204,9 @@ impl Extractor<'_> {
                 chown_if_allowed(std::os::unix::fs::fchown(&handle, Some(uid), Some(gid)))
                     .map_err(|e| self.io("setting the owner of", rel, e))?;
             }
-            handle.set_permissions(fs::Permissions::from_mode(dir.mode)).map_err(|e| self.io("setting the mode of", rel, e))?;
+            handle
+                .set_permissions(fs::Permissions::from_mode(dir.mode))
+                .map_err(|e| self.io("setting the mode of", rel, e))?;
             if let Some(mtime) = dir.mtime {
                 handle
                     .set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(mtime))
@@ -232,7 +243,11 @@ impl Extractor<'_> {
     }
 
     fn not_root(&self, rel: &Path) -> Result<(), BackupError> {
-        if rel.as_os_str().is_empty() { Err(refused(rel, "an entry without a name that is not a folder")) } else { Ok(()) }
+        if rel.as_os_str().is_empty() {
+            Err(refused(rel, "an entry without a name that is not a folder"))
+        } else {
+            Ok(())
+        }
     }
 
     fn too_big(&self, rel: &Path) -> BackupError {
