@@ -86,3 +86,37 @@ fn a_failing_mariadb_restore_puts_the_safety_dump_back() {
         target.sql(&format!("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '{}';", target.name));
     assert_eq!(tables.trim(), "1", "the tables the failed restore created are gone");
 }
+
+/// The socket of the local MariaDB server: `LAWHA_TEST_MYSQL_SOCKET`, or Debian's default.
+// Tests receive no Config, so this one function reads the process environment directly.
+#[allow(clippy::disallowed_methods)]
+fn socket() -> String {
+    let socket = std::env::var("LAWHA_TEST_MYSQL_SOCKET").ok().filter(|v| !v.trim().is_empty());
+    let socket = socket.unwrap_or_else(|| "/run/mysqld/mysqld.sock".to_owned());
+    assert!(
+        std::path::Path::new(&socket).exists(),
+        "this test needs MariaDB's unix socket, which is not at {socket}. Set LAWHA_TEST_MYSQL_SOCKET to the socket \
+         of the server {} names, or start the local one: service mariadb start",
+        super::support::MYSQL_URL_VAR
+    );
+    socket
+}
+
+#[test]
+fn a_mariadb_database_is_dumped_over_the_unix_socket() {
+    let db = MyDb::create();
+    db.sql("CREATE TABLE t (id INT PRIMARY KEY); INSERT INTO t VALUES (1), (2), (3);");
+    let url = format!("mysql://root@localhost/{}?socket={}", db.name, socket());
+
+    let mut source = MysqlSource::new(&url).expect("a socket URL");
+    let mut dump = Vec::new();
+    let stats = source.write_to(&mut dump).expect("the dump over the socket");
+
+    assert_eq!(stats.entries, 1);
+    let text = String::from_utf8_lossy(&dump);
+    assert!(text.contains("INSERT INTO `t` VALUES") && text.contains("(3)"), "{text}");
+    assert_eq!(source.describe().location, url);
+    let versions = source.tool_versions().expect("the dump tool's version");
+    assert_eq!(versions[0].0, "mariadb-dump");
+    assert!(versions[0].1.contains("MariaDB"), "{versions:?}");
+}

@@ -55,6 +55,8 @@ fn a_postgres_dump_restores_into_a_new_database_with_every_row_and_sequence() {
     assert!(stats.created_target, "the target did not exist");
     assert!(!stats.safety_dump_taken, "there was nothing to keep safe");
     assert_eq!(stats.bytes, dump.len() as u64);
+    let versions = PostgresSource::new(&source.url).expect("a URL").tool_versions().expect("pg_dump's version");
+    assert!(versions[0].1.starts_with("pg_dump (PostgreSQL) "), "{versions:?}");
 }
 
 #[test]

@@ -137,6 +137,8 @@ fn snapshot_while_writing(journal_mode: &str) {
     assert!((started..=ended + 1).contains(&last), "taken while writing: {started} ≤ {last} ≤ {ended}");
     assert!(written > last, "the writer went on after the snapshot");
     assert_eq!((stats.entries, stats.bytes), (2, snapshot.len() as u64));
+    let versions = SqliteSource::new(&path).tool_versions().expect("SQLite's version");
+    assert!(versions[0].1.starts_with("SQLite 3."), "{versions:?}");
 }
 
 #[test]
