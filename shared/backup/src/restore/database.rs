@@ -156,6 +156,12 @@ fn failed(location: String, cause: &BackupError, recovery: Recovery) -> BackupEr
     BackupError::Database { location, message: format!("the restore failed: {cause}; {then}") }
 }
 
+/// The error of a restore that could not take its safety dump, and so did not start.
+fn no_safety_dump(location: String, cause: &BackupError) -> BackupError {
+    let message = format!("taking the safety dump before the restore failed, so nothing was changed: {cause}");
+    BackupError::Database { location, message }
+}
+
 /// Puts the safety dump back with `put_back`; the recovery to report, keeping the dump if that failed.
 fn put_back(safety: SafetyDump, put_back: impl FnOnce(&Path) -> Result<(), BackupError>) -> Recovery {
     match put_back(&safety.path) {

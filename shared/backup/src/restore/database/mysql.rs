@@ -8,7 +8,7 @@
 
 use std::{fs::File, io::Read, path::PathBuf};
 
-use super::{Recovery, RestoreOptions, RestoreStats, SafetyDump, failed, put_back, succeeded};
+use super::{Recovery, RestoreOptions, RestoreStats, SafetyDump, failed, no_safety_dump, put_back, succeeded};
 use crate::{
     BackupError,
     sources::{
@@ -38,7 +38,8 @@ pub(super) fn restore(
         let mut safety = SafetyDump::create(options.safety_dir.as_deref(), &database, "safety.sql")?;
         let mut file = File::create(&safety.path).map_err(|e| BackupError::io("creating", &safety.path, e))?;
         let programs: Vec<_> = DUMP_PROGRAMS.iter().map(PathBuf::from).collect();
-        safety.bytes = first_installed(&programs, |program| dump_command(program, &url).stream_to(&mut file))?;
+        let dumped = first_installed(&programs, |program| dump_command(program, &url).stream_to(&mut file));
+        safety.bytes = dumped.map_err(|cause| no_safety_dump(url.redacted(), &cause))?;
         file.sync_all().map_err(|e| BackupError::io("syncing", &safety.path, e))?;
         Some(safety)
     } else {

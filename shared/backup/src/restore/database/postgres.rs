@@ -5,7 +5,7 @@
 
 use std::{fs::File, io::Read, path::Path};
 
-use super::{Recovery, RestoreOptions, RestoreStats, SafetyDump, failed, put_back, succeeded};
+use super::{Recovery, RestoreOptions, RestoreStats, SafetyDump, failed, no_safety_dump, put_back, succeeded};
 use crate::{
     BackupError,
     sources::{
@@ -35,7 +35,8 @@ pub(super) fn restore(
     let safety = if exists.trim() == "1" {
         let mut safety = SafetyDump::create(options.safety_dir.as_deref(), &database, "safety.pgdump")?;
         let mut file = File::create(&safety.path).map_err(|e| BackupError::io("creating", &safety.path, e))?;
-        safety.bytes = dump_command("pg_dump", &url).stream_to(&mut file)?;
+        let dumped = dump_command("pg_dump", &url).stream_to(&mut file);
+        safety.bytes = dumped.map_err(|cause| no_safety_dump(url.redacted(), &cause))?;
         file.sync_all().map_err(|e| BackupError::io("syncing", &safety.path, e))?;
         Some(safety)
     } else {
