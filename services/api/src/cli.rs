@@ -36,6 +36,9 @@ pub enum Command {
     /// Audit log commands.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Backup archive commands.
+    #[command(subcommand)]
+    Backup(BackupCommand),
     /// Read-model commands.
     #[command(subcommand)]
     Projections(ProjectionsCommand),
@@ -48,6 +51,22 @@ pub enum Command {
     /// Benchmarks that print their rate next to a reference measured in the same run.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+/// `lawha backup …`
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Check an archive against the signed manifest beside it (`FILE.manifest.json`): the HMAC with this
+    /// panel's secret key, the run and file name, the size and the SHA-256 of every stored byte. Exits 0 only
+    /// when the archive is intact; otherwise prints the precise mismatch and exits 1.
+    Verify {
+        /// The archive (`…/<plan>/<time>-<run>.tar.zst[.age]`).
+        file: std::path::PathBuf,
+        /// For an encrypted archive: a file holding its age identity (`AGE-SECRET-KEY-1…`); then it is also
+        /// decrypted and decoded to the size the source wrote.
+        #[arg(long, value_name = "FILE")]
+        identity: Option<std::path::PathBuf>,
+    },
 }
 
 /// `lawha config …`

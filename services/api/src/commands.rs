@@ -121,3 +121,43 @@ fn report(result: Result<String, UserError>, secret_output: bool) -> anyhow::Res
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// `lawha backup verify FILE [--identity FILE]`: exit 0 only when the archive matches its signed manifest.
+pub fn backup_verify(
+    config: &Config,
+    file: &std::path::Path,
+    identity: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    use lawha_backup::verify::{Check, verify_archive_with};
+    let key = lawha_backup::manifest::ManifestKey::derive(config.secret_key_bytes());
+    let identity = match identity {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the identity {}", path.display()))?;
+            let line = text.lines().map(str::trim).find(|l| l.starts_with("AGE-SECRET-KEY-")).unwrap_or(text.trim());
+            Some(
+                lawha_backup::encryption::parse_identity(line)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let check = if identity.is_some() { Check::Decode(identity.as_ref()) } else { Check::Hash };
+    match verify_archive_with(file, &key, None, check) {
+        Ok(manifest) => {
+            println!(
+                "ok: {} intact ({} bytes, sha256 {}, plan {}, run {})",
+                file.display(),
+                manifest.stored_bytes,
+                manifest.sha256,
+                manifest.plan_name,
+                manifest.run_id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

@@ -5,6 +5,7 @@
 //! input, runs one command and maps the result. It never talks to Redis from a request (invariant 2).
 
 pub mod app;
+pub mod backups;
 pub mod bench;
 pub mod bench_http;
 pub mod bench_jobs;

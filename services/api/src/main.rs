@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use lawha::{
     App, app, bench,
-    cli::{AdminCommand, AuditCommand, BenchCommand, Cli, Command, ConfigCommand, ProjectionsCommand},
+    cli::{AdminCommand, AuditCommand, BackupCommand, BenchCommand, Cli, Command, ConfigCommand, ProjectionsCommand},
     commands,
 };
 use lawha_config::{Config, LoadOptions};
@@ -57,6 +57,9 @@ fn main() -> ExitCode {
             Command::Audit(AuditCommand::Verify) => commands::audit_verify(&config).await,
             Command::Projections(ProjectionsCommand::Rebuild(args)) => {
                 commands::projections_rebuild(&config, &args).await
+            }
+            Command::Backup(BackupCommand::Verify { file, identity }) => {
+                commands::backup_verify(&config, &file, identity.as_deref())
             }
             Command::Worker(args) => lawha::jobs::worker::run(&config, &args).await,
             Command::Bench(BenchCommand::Append(args)) => bench::append(&config, &args).await,

@@ -7,6 +7,7 @@
 //! it is part of what an event *is*; the keyed hash over it (the audit chain) belongs to the store.
 
 pub mod aggregate;
+pub mod backups;
 pub mod canonical;
 pub mod event;
 pub mod jobs;

@@ -73,6 +73,36 @@ pub const KINDS: &[KindSpec] = &[
         own_limits: true,
         payload: probe_payload,
     },
+    KindSpec {
+        kind: "RunBackup",
+        requested_by: "BackupRequested",
+        queue: BACKUPS,
+        max_attempts: 3,
+        timeout: Duration::from_secs(6 * 60 * 60),
+        backoff: Duration::from_secs(60),
+        own_limits: false,
+        payload: run_payload,
+    },
+    KindSpec {
+        kind: "VerifyBackup",
+        requested_by: "BackupVerifyRequested",
+        queue: BACKUPS,
+        max_attempts: 2,
+        timeout: Duration::from_secs(2 * 60 * 60),
+        backoff: Duration::from_secs(30),
+        own_limits: false,
+        payload: run_only_payload,
+    },
+    KindSpec {
+        kind: "RestoreBackup",
+        requested_by: "BackupRestoreRequested",
+        queue: BACKUPS,
+        max_attempts: 2,
+        timeout: Duration::from_secs(6 * 60 * 60),
+        backoff: Duration::from_secs(60),
+        own_limits: false,
+        payload: run_only_payload,
+    },
 ];
 
 /// The kind a requesting event type asks for.
@@ -161,6 +191,25 @@ fn projection_payload(data: &Value) -> Result<Value, String> {
         Some(name) if !name.is_empty() => Ok(json!({ "projection": name })),
         _ => Err("the request names no projection".into()),
     }
+}
+
+/// A uuid field of a request's data.
+fn uuid_field(data: &Value, name: &str) -> Result<Uuid, String> {
+    data.get(name)
+        .and_then(Value::as_str)
+        .and_then(|text| Uuid::parse_str(text).ok())
+        .ok_or_else(|| format!("the request has no valid {name}"))
+}
+
+/// A backup run: the run and its plan; the handler reads the plan's spec when it runs.
+fn run_payload(data: &Value) -> Result<Value, String> {
+    Ok(json!({ "run_id": uuid_field(data, "run_id")?, "plan_id": uuid_field(data, "plan_id")? }))
+}
+
+/// A verification or restore of a run: the run only; the handler reads the request (target, sealed identity)
+/// from the requesting event, so nothing secret travels on the queue.
+fn run_only_payload(data: &Value) -> Result<Value, String> {
+    Ok(json!({ "run_id": uuid_field(data, "run_id")? }))
 }
 
 /// What a probe does: sleep, then succeed, fail (retryably or not) or panic.

@@ -13,6 +13,7 @@ pub mod allow;
 pub mod audit;
 pub mod audit_chain;
 pub mod auth;
+pub mod backups;
 pub mod context;
 pub mod csrf;
 pub mod dashboard;

@@ -7,7 +7,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{account, admin, audit, error, events, health, jobs, signin, system, users};
+use super::{account, admin, audit, backups, error, events, health, jobs, signin, system, users};
 
 /// The document.
 #[derive(Debug, OpenApi)]
@@ -17,13 +17,18 @@ use super::{account, admin, audit, error, events, health, jobs, signin, system, 
         events::stream, system::report, signin::current, signin::login, signin::second_factor, signin::logout,
         signin::sign_out_everywhere, account::show, account::change_password, account::enroll, account::confirm,
         account::disable, account::create_token, account::revoke_token, users::list, users::create, users::change_role,
-        jobs::list, jobs::show, jobs::retry, jobs::log, admin::audit_verify, admin::rebuild, admin::probe),
+        jobs::list, jobs::show, jobs::retry, jobs::log, admin::audit_verify, admin::rebuild, admin::probe,
+        backups::create, backups::list, backups::show, backups::update, backups::remove, backups::run,
+        backups::show_run, backups::verify, backups::restore),
     components(schemas(error::ErrorBody, error::ErrorDetail, audit::AuditPage, audit::AuditItem, account::AccountView,
         account::TokenInfo, account::PasswordChange, account::CodeBody, account::NewToken,
         crate::users::two_factor::Enrollment, users::UserRow, users::NewUser, users::RoleChange,
         system::SystemReport, crate::system::Sample, jobs::JobPage, jobs::LogPage, jobs::RetryAccepted,
         crate::jobs::read::JobSummary, crate::jobs::read::JobDetail, crate::jobs::read::AttemptView,
-        crate::jobs::read::LogLine, admin::JobRequested, admin::ProbeBody)),
+        crate::jobs::read::LogLine, admin::JobRequested, admin::ProbeBody,
+        crate::backups::PlanInput, crate::backups::input::SourceInput, crate::backups::input::DestinationInput,
+        crate::backups::read::PlanView, crate::backups::read::RunView, backups::Created, backups::RunRequested,
+        backups::JobAccepted, backups::VerifyBody, backups::RestoreBody)),
     modifiers(&BearerAuth),
     tags((name = "health", description = "Liveness, readiness and metrics"), (name = "audit", description = "The audit log"),
         (name = "system", description = "This host's CPU, memory, disk and load"),

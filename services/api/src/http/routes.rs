@@ -13,7 +13,7 @@ use lawha_domain::users::Role;
 use super::{
     account, account_pages, admin, audit, audit_chain,
     auth::{self, Need},
-    dashboard, events, health, jobs, jobs_pages, openapi, pages, setup, signin, system, users, users_pages,
+    backups, dashboard, events, health, jobs, jobs_pages, openapi, pages, setup, signin, system, users, users_pages,
 };
 use crate::state::AppState;
 
@@ -199,6 +199,57 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(Method::POST, "/api/v1/admin/probe", Need::AtLeast(Role::Admin), "/api/v1/admin/probe"),
             post(admin::probe),
+        ),
+        (
+            spec(Method::GET, "/api/v1/backup-plans", Need::AtLeast(Role::Viewer), "/api/v1/backup-plans"),
+            get(backups::list),
+        ),
+        (
+            spec(Method::POST, "/api/v1/backup-plans", Need::AtLeast(Role::Admin), "/api/v1/backup-plans"),
+            post(backups::create),
+        ),
+        (
+            spec(Method::GET, "/api/v1/backup-plans/{id}", Need::AtLeast(Role::Viewer), "/api/v1/backup-plans/x"),
+            get(backups::show),
+        ),
+        (
+            spec(Method::PUT, "/api/v1/backup-plans/{id}", Need::AtLeast(Role::Admin), "/api/v1/backup-plans/x"),
+            put(backups::update),
+        ),
+        (
+            spec(Method::DELETE, "/api/v1/backup-plans/{id}", Need::AtLeast(Role::Admin), "/api/v1/backup-plans/x"),
+            delete(backups::remove),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/backup-plans/{id}/run",
+                Need::AtLeast(Role::Operator),
+                "/api/v1/backup-plans/x/run",
+            ),
+            post(backups::run),
+        ),
+        (
+            spec(Method::GET, "/api/v1/backup-runs/{id}", Need::AtLeast(Role::Viewer), "/api/v1/backup-runs/x"),
+            get(backups::show_run),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/backup-runs/{id}/verify",
+                Need::AtLeast(Role::Operator),
+                "/api/v1/backup-runs/x/verify",
+            ),
+            post(backups::verify),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/backup-runs/{id}/restore",
+                Need::AtLeast(Role::Admin),
+                "/api/v1/backup-runs/x/restore",
+            ),
+            post(backups::restore),
         ),
     ]
 }

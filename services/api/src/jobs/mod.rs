@@ -29,10 +29,11 @@ use tokio_util::sync::CancellationToken;
 /// A runtime with every handler this binary has.
 pub fn runtime(config: &Config, db: &Database, runner: &ProjectionRunner, queues: Queues) -> Runtime {
     let key = ChainKey::derive(config.secret_key_bytes());
-    Runtime::new(db, queues, Settings::from_config(config))
+    let runtime = Runtime::new(db, queues, Settings::from_config(config))
         .handle("VerifyAuditChain", handlers::VerifyAuditChain { db: db.clone(), key })
         .handle("RebuildProjection", handlers::RebuildProjection { runner: runner.clone() })
-        .handle("Probe", Probe)
+        .handle("Probe", Probe);
+    lawha_backup_worker::register(runtime, &lawha_backup_worker::Deps::new(db.clone(), config.secret_key_bytes()))
 }
 
 /// The queues `lawha serve` works itself: those of `jobs.in_process` that this binary has handlers for. Every
@@ -63,7 +64,10 @@ pub async fn connect(config: &Config, stop: &CancellationToken) -> Option<Queues
 /// `lawha serve`'s part of the pipeline, until `stop` is cancelled.
 pub async fn serve(config: Arc<Config>, db: Database, runner: ProjectionRunner, stop: CancellationToken) {
     // The scheduler only appends requests, so it runs whether or not the queue answers.
-    let source = Arc::new(lawha_jobs::schedule::Sources(vec![Arc::new(schedules::builtin(&config))]));
+    let source = Arc::new(lawha_jobs::schedule::Sources(vec![
+        Arc::new(schedules::builtin(&config)),
+        crate::backups::schedules::source(db.read_models.clone()),
+    ]));
     let scheduler =
         tokio::spawn(lawha_jobs::schedule::run(Arc::clone(&db.events), source, stop.clone(), Duration::from_secs(30)));
     let Some(queues) = connect(&config, &stop).await else {

@@ -10,7 +10,12 @@ use lawha_store::Projection;
 /// Every projection of the panel, in one list: the runner, `lawha projections rebuild` and the metrics all
 /// read it.
 pub fn all() -> Vec<Arc<dyn Projection>> {
-    vec![Arc::new(audit_log::AuditLog), Arc::new(crate::users::projection::Users), Arc::new(jobs::Jobs)]
+    vec![
+        Arc::new(audit_log::AuditLog),
+        Arc::new(crate::users::projection::Users),
+        Arc::new(jobs::Jobs),
+        Arc::new(crate::backups::projection::Backups),
+    ]
 }
 
 /// Waits up to a second for `check` to hold: after a change, a page that redirects waits for its read model to

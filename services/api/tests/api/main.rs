@@ -9,6 +9,7 @@ mod allow;
 mod audit;
 mod audit_api;
 mod auth;
+mod backups;
 mod browser;
 mod cli;
 mod dashboard;

@@ -1,0 +1,214 @@
+//! The JSON a client sends for a plan, checked against the rules and against this machine: every problem at
+//! once, each with its field. A database URL's password is split off here and sealed; what goes on is the URL
+//! with `***` in its place.
+
+use std::path::Path;
+
+use lawha_domain::backups::{Destination, Encryption, PlanSpec, Retention, SourceKind, SourceSpec};
+use lawha_jobs::schedule::CronSchedule;
+use lawha_store::SealKey;
+use serde::Deserialize;
+
+/// The seal purpose of database passwords in backup plans and restore targets (the worker opens them).
+pub use lawha_backup_worker::SEAL_PURPOSE;
+
+/// `POST /api/v1/backup-plans` and `PUT /api/v1/backup-plans/{id}`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanInput {
+    /// A unique name (letters, digits, `-`, `_`, `.`): also the archive folder.
+    pub name: String,
+    /// What to back up.
+    pub source: SourceInput,
+    /// Where archives go.
+    pub destination: DestinationInput,
+    /// A cron expression, or null for runs by hand only.
+    #[serde(default)]
+    pub schedule: Option<String>,
+    /// The schedule's zone (default UTC).
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// What to keep (default: everything).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub retention: Retention,
+    /// zstd level 1-19 (default 3).
+    #[serde(default)]
+    pub compression_level: Option<i32>,
+    /// Null, or `{"recipient": "age1…"}`.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub encryption: Option<Encryption>,
+}
+
+/// A plan's source as sent.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceInput {
+    /// `directory`, `sqlite`, `postgres` or `mysql`.
+    #[schema(value_type = String)]
+    pub kind: SourceKind,
+    /// The directory or SQLite file.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// `postgres://user:password@host:port/db` or `mysql://…` (the password is sealed, never shown again).
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// A plan's destination as sent.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DestinationInput {
+    /// `local`.
+    pub kind: String,
+    /// An absolute folder.
+    pub path: String,
+}
+
+/// Splits `scheme://user:password@rest` into the URL with `***` for the password, and the password.
+pub fn split_password(url: &str) -> (String, Option<String>) {
+    let Some((scheme, rest)) = url.split_once("://") else { return (url.to_owned(), None) };
+    let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
+    let Some((userinfo, host)) = authority.rsplit_once('@') else { return (url.to_owned(), None) };
+    let Some((user, password)) = userinfo.split_once(':') else { return (url.to_owned(), None) };
+    let tail = tail.map(|t| format!("/{t}")).unwrap_or_default();
+    (format!("{scheme}://{user}:***@{host}{tail}"), Some(password.to_owned()))
+}
+
+pub use lawha_domain::backups::url_with_password as with_password;
+
+/// Checks a database URL's shape for `kind`; returns the problem.
+pub fn check_url(kind: SourceKind, url: &str) -> Option<String> {
+    let schemes: &[&str] = match kind {
+        SourceKind::Postgres => &["postgres", "postgresql"],
+        SourceKind::Mysql => &["mysql", "mariadb"],
+        _ => return Some("is only for postgres and mysql sources".into()),
+    };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Some(format!("must look like {}://user:password@host:port/database", schemes[0]));
+    };
+    if !schemes.contains(&scheme) {
+        return Some(format!("must start with {}:// for a {} source", schemes.join(":// or "), kind.as_str()));
+    }
+    let (authority, db) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if host.is_empty() {
+        return Some("names no host".into());
+    }
+    let db = db.split('?').next().unwrap_or_default();
+    if db.is_empty() {
+        return Some("names no database (…/database at the end)".into());
+    }
+    None
+}
+
+impl PlanInput {
+    /// The spec, or every problem with its field. `taken` says whether another live plan has the name.
+    pub fn into_spec(self, seal: &SealKey, taken: bool) -> Result<PlanSpec, Vec<(String, String)>> {
+        let mut problems: Vec<(String, String)> = Vec::new();
+        let timezone = self.timezone.unwrap_or_else(|| "UTC".to_owned());
+        let (url, password_sealed) = match &self.source.url {
+            Some(url) => {
+                if let Some(problem) = check_url(self.source.kind, url) {
+                    problems.push(("source.url".into(), problem));
+                }
+                let (redacted, password) = split_password(url);
+                (Some(redacted), password.map(|p| seal.seal(p.as_bytes())))
+            }
+            None => (None, None),
+        };
+        let source = SourceSpec { kind: self.source.kind, path: self.source.path.clone(), url, password_sealed };
+        let spec = PlanSpec {
+            name: self.name,
+            source,
+            destination: Destination { kind: self.destination.kind, path: self.destination.path },
+            schedule: self.schedule.filter(|s| !s.trim().is_empty()),
+            timezone,
+            retention: self.retention,
+            compression_level: self.compression_level.unwrap_or(3),
+            encryption: self.encryption,
+        };
+        problems.extend(spec.problems().into_iter().map(|(f, p)| (f.to_owned(), p)));
+        if taken {
+            problems.push(("name".into(), format!("{:?} is the name of another plan", spec.name)));
+        }
+        if let Some(path) = spec.source.path.as_deref().filter(|p| p.starts_with('/')) {
+            if let Some(problem) = check_source_path(spec.source.kind, Path::new(path)) {
+                problems.push(("source.path".into(), problem));
+            }
+        }
+        let destination = Path::new(&spec.destination.path);
+        if destination.is_absolute() && destination.exists() && !destination.is_dir() {
+            problems.push(("destination.path".into(), "exists and is not a folder".into()));
+        }
+        match &spec.schedule {
+            Some(expression) => {
+                if let Err(e) = CronSchedule::parse(expression, &spec.timezone) {
+                    problems.push(("schedule".into(), e.to_string()));
+                }
+            }
+            None if spec.timezone.parse::<chrono_tz::Tz>().is_err() => {
+                problems.push((
+                    "timezone".into(),
+                    format!("{:?} is not a time zone name (e.g. UTC, Asia/Riyadh)", spec.timezone),
+                ));
+            }
+            None => {}
+        }
+        if problems.is_empty() { Ok(spec) } else { Err(problems) }
+    }
+}
+
+/// What is wrong with a source path on this machine, if anything.
+fn check_source_path(kind: SourceKind, path: &Path) -> Option<String> {
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Some(format!("{} does not exist", path.display()));
+        }
+        Err(e) => return Some(format!("{} cannot be read: {e}", path.display())),
+    };
+    match kind {
+        SourceKind::Directory if !meta.is_dir() => Some(format!("{} is not a directory", path.display())),
+        SourceKind::Directory => {
+            std::fs::read_dir(path).err().map(|e| format!("{} cannot be listed: {e}", path.display()))
+        }
+        SourceKind::Sqlite if !meta.is_file() => Some(format!("{} is not a file", path.display())),
+        SourceKind::Sqlite => {
+            use std::io::Read as _;
+            let mut header = [0u8; 16];
+            match std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header)) {
+                Ok(()) if &header == b"SQLite format 3\0" => None,
+                Ok(()) => Some(format!("{} is not a SQLite database", path.display())),
+                Err(e) => Some(format!("{} cannot be read as a SQLite database: {e}", path.display())),
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_is_split_off_and_put_back() {
+        let (redacted, password) = split_password("postgres://app:s3cret%40x@db.local:5432/app?sslmode=disable");
+        assert_eq!(redacted, "postgres://app:***@db.local:5432/app?sslmode=disable");
+        assert_eq!(password.as_deref(), Some("s3cret%40x"));
+        assert_eq!(
+            with_password(&redacted, password.as_deref()),
+            "postgres://app:s3cret%40x@db.local:5432/app?sslmode=disable"
+        );
+        assert_eq!(split_password("mysql://root@127.0.0.1/app"), ("mysql://root@127.0.0.1/app".into(), None));
+    }
+
+    #[test]
+    fn urls_are_checked_for_their_kind() {
+        assert!(check_url(SourceKind::Postgres, "postgres://u@h/db").is_none());
+        assert!(check_url(SourceKind::Postgres, "mysql://u@h/db").unwrap().contains("postgres://"));
+        assert!(check_url(SourceKind::Mysql, "mysql://u@h").unwrap().contains("no database"));
+        assert!(check_url(SourceKind::Mysql, "nonsense").unwrap().contains("must look like"));
+    }
+}

@@ -1,0 +1,49 @@
+//! The backup worker: the handlers of `RunBackup`, `VerifyBackup` and `RestoreBackup` on the job runtime of
+//! `lawha-jobs`, over the engine of `lawha-backup`. The `lawha-backup-worker` binary serves the `backups` queue
+//! with them; `lawha serve` registers the same handlers when it works that queue in-process (development).
+//!
+//! A handler reads what it needs from the log (the plan's spec, the run's state, the requesting event), does
+//! the blocking work on `spawn_blocking`, and records the outcome on the run's stream with ids derived from
+//! the job (invariant 4), so a redelivered job never records anything twice and a completed run is never
+//! backed up again.
+
+mod lock;
+mod record;
+mod restore;
+mod run;
+mod verify;
+
+use lawha_backup::manifest::ManifestKey;
+use lawha_jobs::runtime::Runtime;
+use lawha_store::{Database, SealKey};
+
+/// What the handlers share.
+#[derive(Debug, Clone)]
+pub struct Deps {
+    /// The event log.
+    pub db: Database,
+    /// Signs and checks manifests.
+    pub manifest_key: ManifestKey,
+    /// Opens the sealed passwords and identities of plans and requests.
+    pub seal: SealKey,
+    /// zstd threads per backup (0: one per CPU).
+    pub threads: u32,
+}
+
+impl Deps {
+    /// The handlers' dependencies from the database and the configured secret key.
+    pub fn new(db: Database, secret: &[u8]) -> Self {
+        Self { db, manifest_key: ManifestKey::derive(secret), seal: SealKey::derive(secret, SEAL_PURPOSE), threads: 0 }
+    }
+}
+
+/// The seal purpose of database passwords and age identities (the API seals with the same).
+pub const SEAL_PURPOSE: &str = "backup-source";
+
+/// Adds the three handlers to a runtime.
+pub fn register(runtime: Runtime, deps: &Deps) -> Runtime {
+    runtime
+        .handle("RunBackup", run::RunBackup(deps.clone()))
+        .handle("VerifyBackup", verify::VerifyBackup(deps.clone()))
+        .handle("RestoreBackup", restore::RestoreBackup(deps.clone()))
+}

@@ -1,0 +1,80 @@
+//! `VerifyBackup`: checks a run's archive against its signed manifest (signature, run, size, SHA-256; with the
+//! identity of an encrypted plan, also that it decrypts and decodes to the size the source wrote). The result
+//! is `BackupVerified` with `ok` and the precise message either way: a mismatch is a finding, not a job failure.
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use lawha_backup::{
+    encryption::parse_identity,
+    verify::{Check, verify_archive_with},
+};
+use lawha_domain::backups::{BackupRun, RunEvent};
+use lawha_jobs::runtime::{Handler, JobContext, JobError};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{Deps, record};
+
+/// The `VerifyBackup` handler.
+#[derive(Debug, Clone)]
+pub struct VerifyBackup(pub Deps);
+
+/// The payload's run id.
+pub fn run_id(ctx: &JobContext) -> Result<Uuid, JobError> {
+    ctx.job.payload["run_id"]
+        .as_str()
+        .and_then(|t| Uuid::parse_str(t).ok())
+        .ok_or_else(|| JobError::Permanent("the job's payload has no run_id".into()))
+}
+
+/// Opens a sealed age identity.
+pub fn identity(deps: &Deps, sealed: Option<&String>) -> Result<Option<String>, JobError> {
+    sealed
+        .map(|s| {
+            let bytes = deps.seal.open(s).map_err(|e| JobError::Permanent(format!("the identity: {e}")))?;
+            String::from_utf8(bytes).map_err(|_| JobError::Permanent("the identity is not text".into()))
+        })
+        .transpose()
+}
+
+#[async_trait]
+impl Handler for VerifyBackup {
+    async fn run(&self, ctx: &JobContext) -> Result<Value, JobError> {
+        let deps = &self.0;
+        let run_id = run_id(ctx)?;
+        let (run, _, history) = record::read::<BackupRun>(&deps.db, run_id).await?;
+        let RunEvent::BackupVerifyRequested { identity_sealed, .. } = record::request(&history, ctx.job.id)? else {
+            return Err(JobError::Permanent("the job's request is not a BackupVerifyRequested".into()));
+        };
+        let identity = identity(deps, identity_sealed.as_ref())?;
+        let Some(archive) = run.archive_path.clone().filter(|_| !run.pruned) else {
+            return Err(JobError::Permanent("the run has no archive".into()));
+        };
+        ctx.log(format!("verifying {archive}")).await;
+        let key = deps.manifest_key.clone();
+        let path = PathBuf::from(&archive);
+        let checked = tokio::task::spawn_blocking(move || {
+            let identity = identity.as_deref().map(parse_identity).transpose().map_err(|e| e.to_string())?;
+            let check = if identity.is_some() { Check::Decode(identity.as_ref()) } else { Check::Hash };
+            verify_archive_with(&path, &key, Some(run_id), check).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| JobError::Retryable(format!("the verification task failed: {e}")))?;
+        let (ok, message) = match &checked {
+            Ok(m) => {
+                (true, format!("intact: {} bytes, SHA-256 {}, manifest signature valid", m.stored_bytes, m.sha256))
+            }
+            Err(e) => (false, e.clone()),
+        };
+        ctx.log(&message).await;
+        record::fact(
+            &deps.db,
+            ctx,
+            run_id,
+            RunEvent::BackupVerified { job_id: ctx.job.id, ok, message: message.clone() },
+        )
+        .await?;
+        Ok(json!({ "ok": ok, "message": message }))
+    }
+}
