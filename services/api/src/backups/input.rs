@@ -133,10 +133,10 @@ impl PlanInput {
         if taken {
             problems.push(("name".into(), format!("{:?} is the name of another plan", spec.name)));
         }
-        if let Some(path) = spec.source.path.as_deref().filter(|p| p.starts_with('/')) {
-            if let Some(problem) = check_source_path(spec.source.kind, Path::new(path)) {
-                problems.push(("source.path".into(), problem));
-            }
+        if let Some(path) = spec.source.path.as_deref().filter(|p| p.starts_with('/'))
+            && let Some(problem) = check_source_path(spec.source.kind, Path::new(path))
+        {
+            problems.push(("source.path".into(), problem));
         }
         let destination = Path::new(&spec.destination.path);
         if destination.is_absolute() && destination.exists() && !destination.is_dir() {

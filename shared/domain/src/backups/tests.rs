@@ -71,7 +71,7 @@ fn a_database_source_needs_a_url_and_no_path() {
 fn an_unchanged_update_records_nothing_and_a_deleted_plan_refuses_everything() {
     given::<BackupPlan>([created()]).when(&PlanCommand::Update { spec: spec() }, now()).then_expect([]);
     let deleted = [created(), PlanEvent::BackupPlanDeleted {}];
-    given::<BackupPlan>(deleted.clone())
+    given::<BackupPlan>(deleted)
         .when(&PlanCommand::Update { spec: spec() }, now())
         .then_reject(|r| *r == PlanRejection::Deleted);
     given::<BackupPlan>([]).when(&PlanCommand::Delete, now()).then_reject(|r| *r == PlanRejection::NotFound);
@@ -105,7 +105,7 @@ fn a_completed_run_takes_no_further_attempt_and_only_then_verifies_restores_and_
     given::<BackupRun>(done.clone())
         .when(&RunCommand::Record(started(2)), now())
         .then_reject(|r| matches!(r, RunRejection::Stale { .. }));
-    given::<BackupRun>(done.clone())
+    given::<BackupRun>(done)
         .when(&RunCommand::Verify { identity_sealed: None }, now())
         .then_expect([RunEvent::BackupVerifyRequested { run_id: Uuid::from_u128(2), identity_sealed: None }]);
     let pruned = [requested(), started(1), completed(1), RunEvent::BackupPruned { reason: "keep_last 7".into() }];
@@ -120,7 +120,7 @@ fn a_completed_run_takes_no_further_attempt_and_only_then_verifies_restores_and_
 #[test]
 fn a_failed_attempt_can_be_followed_by_a_later_one_but_not_by_an_older_result() {
     let failed = RunEvent::BackupFailed { attempt: 1, error: "pg_dump failed".into(), will_retry: true };
-    let history = [requested(), started(1), failed.clone()];
+    let history = [requested(), started(1), failed];
     let state =
         given::<BackupRun>(history.clone()).when(&RunCommand::Record(started(2)), now()).then_expect([started(2)]);
     assert_eq!(state.status, RunStatus::Running);
