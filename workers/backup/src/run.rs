@@ -61,6 +61,21 @@ fn retryable(error: &BackupError) -> bool {
     )
 }
 
+/// Removes `.<time>-<run id>.….partial` files that a killed attempt of this run left (only a crash leaves one:
+/// the engine removes its partial file on every failure). Returns how many.
+fn remove_stale_partials(folder: &std::path::Path, run_id: Uuid) -> usize {
+    let run = run_id.to_string();
+    let Ok(entries) = std::fs::read_dir(folder) else { return 0 };
+    entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with('.') && name.ends_with(".partial") && name.contains(&run)
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 /// The plan's folder of archives.
 pub fn plan_folder(spec: &PlanSpec) -> PathBuf {
     PathBuf::from(&spec.destination.path).join(&spec.name)
@@ -92,6 +107,10 @@ impl RunBackup {
         let started = RunEvent::BackupStarted { attempt, worker: ctx.worker.clone() };
         if !record::fact(&deps.db, ctx, run_id, started).await? {
             return Ok(json!({ "run_id": run_id, "already": "recorded" }));
+        }
+        let stale = remove_stale_partials(&plan_folder(spec), run_id);
+        if stale > 0 {
+            ctx.log(format!("removed {stale} partial file(s) an interrupted attempt of this run left")).await;
         }
         let begun = std::time::Instant::now();
         let (progress_tx, mut progress_rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();

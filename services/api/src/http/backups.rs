@@ -91,7 +91,8 @@ async fn settle_plan(state: &AppState, plan_id: Uuid) {
 
 /// `GET /api/v1/backup-plans`.
 #[utoipa::path(get, path = "/api/v1/backup-plans", tag = "backups", security(("bearer" = [])),
-    responses((status = 200, description = "The live plans by name", body = [read::PlanView])))]
+    responses((status = 200, description = "The live plans by name", body = [read::PlanView]),
+              (status = 401, description = "No valid token", body = crate::http::error::ErrorBody)))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({ "plans": read::plans(&state.db.read_models).await.map_err(|e| ApiError::internal(&e))? })))
 }

@@ -76,7 +76,10 @@ async fn jobs_are_listed_newest_first_filtered_by_state_and_kind_and_paged() {
     assert!(body["error"]["details"]["valid"].as_array().unwrap().contains(&json!("dead")), "{body}");
     let (status, body) = get(&app, &viewer, "/api/v1/jobs?kind=Teleport").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["error"]["details"]["valid"], json!(["VerifyAuditChain", "RebuildProjection", "Probe"]));
+    assert_eq!(
+        body["error"]["details"]["valid"],
+        json!(["VerifyAuditChain", "RebuildProjection", "Probe", "RunBackup", "VerifyBackup", "RestoreBackup"])
+    );
     for bad in ["limit=0", "limit=201", "before=x", "colour=red"] {
         let (status, body) = get(&app, &viewer, &format!("/api/v1/jobs?{bad}")).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");

@@ -9,6 +9,7 @@ mod allow;
 mod audit;
 mod audit_api;
 mod auth;
+mod backup_worker;
 mod backups;
 mod browser;
 mod cli;
