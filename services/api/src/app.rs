@@ -151,21 +151,5 @@ async fn purge_sessions(store: crate::session::DbSessionStore, stop: Cancellatio
     }
 }
 
-/// Resolves on SIGTERM or SIGINT.
-pub async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return std::future::pending().await,
-        };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = interrupt.await;
-    tracing::info!("shutdown requested");
-}
+/// Resolves on SIGTERM or SIGINT (the one the worker binaries use too).
+pub use lawha_jobs::runtime::shutdown_signal;

@@ -134,9 +134,9 @@ pub fn backup_verify(
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read the identity {}", path.display()))?;
-            let line = text.lines().map(str::trim).find(|l| l.starts_with("AGE-SECRET-KEY-")).unwrap_or(text.trim());
+            // A bare key line or a whole `age-keygen` file: parse_identity takes either.
             Some(
-                lawha_backup::encryption::parse_identity(line)
+                lawha_backup::encryption::parse_identity(&text)
                     .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
             )
         }

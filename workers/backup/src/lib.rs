@@ -37,6 +37,15 @@ impl Deps {
     }
 }
 
+impl Deps {
+    /// Opens a sealed secret (a database password, an age identity); `what` names it in the error.
+    pub fn open(&self, sealed: &str, what: &str) -> Result<String, lawha_jobs::runtime::JobError> {
+        use lawha_jobs::runtime::JobError;
+        let bytes = self.seal.open(sealed).map_err(|e| JobError::Permanent(format!("{what}: {e}")))?;
+        String::from_utf8(bytes).map_err(|_| JobError::Permanent(format!("{what} is not text")))
+    }
+}
+
 /// The seal purpose of database passwords and age identities (the API seals with the same).
 pub const SEAL_PURPOSE: &str = "backup-source";
 

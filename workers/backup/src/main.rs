@@ -9,7 +9,7 @@ use lawha_config::{Config, LoadOptions};
 use lawha_jobs::{
     queue::Queues,
     registry::BACKUPS,
-    runtime::{Runtime, Settings},
+    runtime::{Runtime, Settings, shutdown_signal},
 };
 use lawha_store::{ChainKey, Database, DatabaseOptions};
 
@@ -68,18 +68,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     lawha_telemetry::metrics();
     let deps = Deps::new(db.clone(), config.secret_key_bytes());
     let runtime = register(Runtime::new(&db, queues, Settings::from_config(&config)), &deps);
-    runtime.run(&[BACKUPS.to_owned()], shutdown()).await?;
+    runtime.run(&[BACKUPS.to_owned()], shutdown_signal()).await?;
     db.close().await;
     Ok(())
-}
-
-async fn shutdown() {
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(term) => term,
-        Err(_) => return std::future::pending().await,
-    };
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = tokio::signal::ctrl_c() => {}
-    }
 }

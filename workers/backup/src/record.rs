@@ -42,14 +42,19 @@ pub fn request(history: &[RecordedEvent], job_id: Uuid) -> Result<RunEvent, JobE
     RunEvent::from_recorded(event).map_err(|e| JobError::Permanent(e.to_string()))
 }
 
-/// Records `fact` on run `run_id` for the job in `ctx`; Ok(false) when the run's rules refused it.
-pub async fn fact(db: &Database, ctx: &JobContext, run_id: Uuid, fact: RunEvent) -> Result<bool, JobError> {
-    let metadata = Metadata {
+/// The metadata of a fact the worker records for the job in `ctx`.
+fn metadata(ctx: &JobContext) -> Metadata {
+    Metadata {
         actor: Some(format!("worker:{}", ctx.worker)),
         correlation_id: Some(ctx.job.correlation_id),
         causation_id: Some(ctx.job.id),
         ..Metadata::default()
-    };
+    }
+}
+
+/// Records `fact` on run `run_id` for the job in `ctx`; Ok(false) when the run's rules refused it.
+pub async fn fact(db: &Database, ctx: &JobContext, run_id: Uuid, fact: RunEvent) -> Result<bool, JobError> {
+    let metadata = metadata(ctx);
     for _ in 0..5 {
         let (state, version, _) = read::<BackupRun>(db, run_id).await?;
         let events = match state.decide(&RunCommand::Record(fact.clone()), Utc::now()) {
@@ -73,12 +78,7 @@ pub async fn fact(db: &Database, ctx: &JobContext, run_id: Uuid, fact: RunEvent)
 pub async fn pruned(db: &Database, ctx: &JobContext, run_id: Uuid, reason: &str) -> Result<(), JobError> {
     let (state, version, _) = read::<BackupRun>(db, run_id).await?;
     let Ok(events) = state.decide(&RunCommand::Prune { reason: reason.to_owned() }, Utc::now()) else { return Ok(()) };
-    let metadata = Metadata {
-        actor: Some(format!("worker:{}", ctx.worker)),
-        correlation_id: Some(ctx.job.correlation_id),
-        causation_id: Some(ctx.job.id),
-        ..Metadata::default()
-    };
+    let metadata = metadata(ctx);
     let new = events.iter().map(|e| e.to_new_event_with_id(e.event_id(run_id), metadata.clone())).collect();
     match db.events.append(&BackupRun::stream(run_id), ExpectedVersion::Exact(version), new).await {
         Ok(_) | Err(AppendError::Conflict { .. }) => Ok(()),

@@ -9,16 +9,13 @@ use lawha_backup::{
     BackupError,
     encryption::{decrypting_reader, parse_identity},
     restore::{database, directory},
-    verify::verify_archive,
+    verify::{read_signed_manifest, verify_archive},
 };
 use lawha_domain::backups::{BackupRun, RestoreTarget, RunEvent, SourceKind};
 use lawha_jobs::runtime::{Handler, JobContext, JobError};
 use serde_json::{Value, json};
 
-use crate::{
-    Deps, record,
-    verify::{identity, run_id},
-};
+use crate::{Deps, record, verify::run_id};
 
 /// The `RestoreBackup` handler.
 #[derive(Debug, Clone)]
@@ -48,7 +45,7 @@ impl Handler for RestoreBackup {
             .as_ref()
             .map(|s| s.source.kind)
             .ok_or_else(|| JobError::Permanent("the run's plan is unknown".into()))?;
-        let identity = identity(deps, identity_sealed.as_ref())?;
+        let identity = identity_sealed.map(|s| deps.open(&s, "the age identity")).transpose()?;
         let url = target_url(deps, &target)?;
         ctx.log(format!(
             "verifying {archive} before restoring it into {}",
@@ -83,7 +80,7 @@ impl Handler for RestoreBackup {
 fn target_url(deps: &Deps, target: &RestoreTarget) -> Result<Option<String>, JobError> {
     let Some(redacted) = &target.url else { return Ok(None) };
     let Some(sealed) = &target.password_sealed else { return Ok(Some(redacted.clone())) };
-    let password = identity(deps, Some(sealed))?.unwrap_or_default();
+    let password = deps.open(sealed, "the target's password")?;
     Ok(Some(lawha_domain::backups::url_with_password(redacted, Some(&password))))
 }
 
@@ -101,7 +98,8 @@ fn restore(
             .path
             .as_deref()
             .ok_or_else(|| BackupError::Refused("a directory restore needs target.path".into()))?;
-        let manifest = verify_archive(archive, key, None)?;
+        // restore_directory verifies the archive itself; the signed manifest alone gives the expansion limit.
+        let manifest = read_signed_manifest(archive, key)?;
         let options = directory::RestoreOptions {
             overwrite,
             max_bytes: manifest.source_bytes.saturating_add(EXPANSION_SLACK),

@@ -39,11 +39,13 @@ pub fn source(deps: &Deps, spec: &PlanSpec) -> Result<Box<dyn Source>, BackupErr
     let path = || spec.source.path.clone().unwrap_or_default();
     let url = || -> Result<String, BackupError> {
         let redacted = spec.source.url.clone().unwrap_or_default();
-        let Some(sealed) = &spec.source.password_sealed else { return Ok(redacted) };
-        let password = deps.seal.open(sealed).map_err(|e| BackupError::Invalid(format!("the plan's password: {e}")))?;
-        let password =
-            String::from_utf8(password).map_err(|_| BackupError::Invalid("the plan's password is not text".into()))?;
-        Ok(lawha_domain::backups::url_with_password(&redacted, Some(&password)))
+        let password = match &spec.source.password_sealed {
+            Some(sealed) => {
+                Some(deps.open(sealed, "the plan's password").map_err(|e| BackupError::Invalid(e.to_string()))?)
+            }
+            None => None,
+        };
+        Ok(lawha_domain::backups::url_with_password(&redacted, password.as_deref()))
     };
     Ok(match spec.source.kind {
         SourceKind::Directory => Box::new(DirectorySource::new(path())?),
@@ -140,7 +142,6 @@ impl RunBackup {
         ))
         .await;
         let work = tokio::task::spawn_blocking(move || run_backup(request?));
-        let mut last = None;
         while let Some(p) = progress_rx.recv().await {
             let line = format!(
                 "{} MiB read, {} MiB stored, {} MiB/s",
@@ -149,7 +150,6 @@ impl RunBackup {
                 p.bytes_per_second >> 20
             );
             ctx.log(line).await;
-            last = Some(p);
         }
         let result = work.await.map_err(|e| JobError::Retryable(format!("the backup task failed: {e}")))?;
         let completed = match result {
@@ -173,8 +173,7 @@ impl RunBackup {
             }
         };
         let m = &completed.manifest;
-        let size = last.map_or(m.stored_bytes, |p| p.stored_bytes.max(m.stored_bytes));
-        record::fact(&deps.db, ctx, run_id, RunEvent::BackupVerifying { attempt, size_bytes: size }).await?;
+        record::fact(&deps.db, ctx, run_id, RunEvent::BackupVerifying { attempt, size_bytes: m.stored_bytes }).await?;
         ctx.log(format!("read back {} bytes: SHA-256 {} matches the manifest", m.stored_bytes, m.sha256)).await;
         let done = RunEvent::BackupCompleted {
             attempt,

@@ -28,16 +28,6 @@ pub fn run_id(ctx: &JobContext) -> Result<Uuid, JobError> {
         .ok_or_else(|| JobError::Permanent("the job's payload has no run_id".into()))
 }
 
-/// Opens a sealed age identity.
-pub fn identity(deps: &Deps, sealed: Option<&String>) -> Result<Option<String>, JobError> {
-    sealed
-        .map(|s| {
-            let bytes = deps.seal.open(s).map_err(|e| JobError::Permanent(format!("the identity: {e}")))?;
-            String::from_utf8(bytes).map_err(|_| JobError::Permanent("the identity is not text".into()))
-        })
-        .transpose()
-}
-
 #[async_trait]
 impl Handler for VerifyBackup {
     async fn run(&self, ctx: &JobContext) -> Result<Value, JobError> {
@@ -47,7 +37,7 @@ impl Handler for VerifyBackup {
         let RunEvent::BackupVerifyRequested { identity_sealed, .. } = record::request(&history, ctx.job.id)? else {
             return Err(JobError::Permanent("the job's request is not a BackupVerifyRequested".into()));
         };
-        let identity = identity(deps, identity_sealed.as_ref())?;
+        let identity = identity_sealed.map(|s| deps.open(&s, "the age identity")).transpose()?;
         let Some(archive) = run.archive_path.clone().filter(|_| !run.pruned) else {
             return Err(JobError::Permanent("the run has no archive".into()));
         };

@@ -109,12 +109,11 @@ pub async fn update_plan(
         return Err(BackupCommandError::NotFound(format!("backup plan {plan_id}")));
     };
     let taken = read::name_taken(&db.read_models, &input.name, Some(plan_id)).await?;
+    // The URL as the API shows it (`***` for the password): the stored password stays.
+    let shown_back = input.source.url.is_some() && input.source.url == current.source.url;
     let mut spec = input.into_spec(seal, taken).map_err(BackupCommandError::Invalid)?;
-    if spec.source.url.is_some() && spec.source.url == current.source.url && spec.source.password_sealed.is_some() {
-        let sent = spec.source.password_sealed.as_deref().and_then(|s| seal.open(s).ok());
-        if sent.as_deref() == Some(b"***".as_slice()) {
-            spec.source.password_sealed = current.source.password_sealed.clone();
-        }
+    if shown_back {
+        spec.source.password_sealed = current.source.password_sealed.clone();
     }
     decide_and_append::<BackupPlan>(db, plan_id, &PlanCommand::Update { spec }, metadata).await?;
     Ok(())

@@ -2,11 +2,12 @@
 //! is the same text on both backends; every value is bound. Nothing here can show a password: the read model
 //! never holds one.
 
-use chrono::{DateTime, SecondsFormat};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::{AnyPool, Row as _, any::AnyRow};
 use uuid::Uuid;
+
+use crate::jobs::read::time;
 
 /// A plan as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -41,10 +42,6 @@ pub struct PlanView {
 
 const PLAN_COLUMNS: &str = "plan_id, name, source_kind, source_location, destination_path, schedule, timezone, \
                             retention, compression_level, encrypted_for, created_at, updated_at";
-
-fn time(micros: Option<i64>) -> Option<String> {
-    micros.and_then(DateTime::from_timestamp_micros).map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true))
-}
 
 impl PlanView {
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {

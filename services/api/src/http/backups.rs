@@ -7,7 +7,6 @@ use axum::{
     body::Bytes,
     extract::{Path, State},
     http::StatusCode,
-    response::{IntoResponse as _, Response},
 };
 use lawha_domain::backups::RestoreTarget;
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -204,21 +203,14 @@ pub async fn verify(
     context: RequestContext,
     Path(run): Path<String>,
     bytes: Bytes,
-) -> Response {
-    let outcome = async {
-        let run_id = id(&run, "backup run")?;
-        let request: VerifyBody =
-            if bytes.iter().all(u8::is_ascii_whitespace) { VerifyBody::default() } else { body(&bytes)? };
-        let seal = backups::seal_key(state.config.secret_key_bytes());
-        Ok::<_, ApiError>(
-            backups::request_verify(&state.db, &seal, run_id, request.identity.as_deref(), &context.metadata()).await?,
-        )
-    }
-    .await;
-    match outcome {
-        Ok(job_id) => (StatusCode::ACCEPTED, Json(JobAccepted { job_id })).into_response(),
-        Err(e) => e.into_response(),
-    }
+) -> Result<(StatusCode, Json<JobAccepted>), ApiError> {
+    let run_id = id(&run, "backup run")?;
+    let request: VerifyBody =
+        if bytes.iter().all(u8::is_ascii_whitespace) { VerifyBody::default() } else { body(&bytes)? };
+    let seal = backups::seal_key(state.config.secret_key_bytes());
+    let job_id =
+        backups::request_verify(&state.db, &seal, run_id, request.identity.as_deref(), &context.metadata()).await?;
+    Ok((StatusCode::ACCEPTED, Json(JobAccepted { job_id })))
 }
 
 /// The body of a restore.

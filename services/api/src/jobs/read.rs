@@ -109,7 +109,8 @@ pub struct ListFilter {
     pub before: Option<i64>,
 }
 
-fn time(micros: Option<i64>) -> Option<String> {
+/// A read model time (µs since the epoch) as the API shows it: RFC 3339, UTC, microseconds.
+pub(crate) fn time(micros: Option<i64>) -> Option<String> {
     micros.and_then(DateTime::from_timestamp_micros).map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true))
 }
 
