@@ -66,14 +66,14 @@ pub struct DestinationInput {
     pub path: String,
 }
 
-/// Splits `scheme://user:password@rest` into the URL with `***` for the password, and the password.
+/// Splits `scheme://user:password@rest` into the URL with `***` for the password, and the password as written.
+/// The user information ends at the last `@`, the rule the engine's `DatabaseUrl` parses by, so a password that
+/// holds `@`, `/` or `?` unencoded is still found (and never stored in clear).
 pub fn split_password(url: &str) -> (String, Option<String>) {
     let Some((scheme, rest)) = url.split_once("://") else { return (url.to_owned(), None) };
-    let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
-    let Some((userinfo, host)) = authority.rsplit_once('@') else { return (url.to_owned(), None) };
+    let Some((userinfo, location)) = rest.rsplit_once('@') else { return (url.to_owned(), None) };
     let Some((user, password)) = userinfo.split_once(':') else { return (url.to_owned(), None) };
-    let tail = tail.map(|t| format!("/{t}")).unwrap_or_default();
-    (format!("{scheme}://{user}:***@{host}{tail}"), Some(password.to_owned()))
+    (format!("{scheme}://{user}:***@{location}"), Some(password.to_owned()))
 }
 
 pub use lawha_domain::backups::url_with_password as with_password;
@@ -91,8 +91,9 @@ pub fn check_url(kind: SourceKind, url: &str) -> Option<String> {
     if !schemes.contains(&scheme) {
         return Some(format!("must start with {}:// for a {} source", schemes.join(":// or "), kind.as_str()));
     }
-    let (authority, db) = rest.split_once('/').unwrap_or((rest, ""));
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    // As in split_password: what follows the last `@` is the server and the database.
+    let location = rest.rsplit_once('@').map_or(rest, |(_, l)| l);
+    let (host, db) = location.split_once('/').unwrap_or((location, ""));
     if host.is_empty() {
         return Some("names no host".into());
     }
@@ -202,6 +203,9 @@ mod tests {
             "postgres://app:s3cret%40x@db.local:5432/app?sslmode=disable"
         );
         assert_eq!(split_password("mysql://root@127.0.0.1/app"), ("mysql://root@127.0.0.1/app".into(), None));
+        let (redacted, password) = split_password("mysql://app:pa/ss@w?rd@db:3306/app");
+        assert_eq!(redacted, "mysql://app:***@db:3306/app", "a password with / @ ? stays out of the shown URL");
+        assert_eq!(with_password(&redacted, password.as_deref()), "mysql://app:pa/ss@w?rd@db:3306/app");
     }
 
     #[test]
