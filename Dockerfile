@@ -26,8 +26,8 @@ COPY --from=planner /src/recipe.json recipe.json
 # Dependencies only: this layer is reused as long as the recipe (manifests, lock file) is unchanged.
 RUN cargo chef cook --release --locked --workspace --recipe-path recipe.json
 COPY . .
-# `--workspace` builds every binary of the workspace, so the worker binaries of a later issue are built here too;
-# each one then needs its own COPY line in the runtime stage.
+# `--workspace` builds every binary of the workspace, the workers' too; each one has its own COPY line in the
+# runtime stage (lawha, lawha-backup-worker).
 RUN cargo build --release --locked --workspace
 
 FROM debian:bookworm-slim AS runtime
@@ -53,9 +53,10 @@ RUN apt-get update \
 # once and do not depend on the order packages created users in.
 RUN groupadd --system --gid 10001 lawha \
     && useradd --system --uid 10001 --gid lawha --home-dir /var/lib/lawha --shell /usr/sbin/nologin lawha \
-    && install -d -o lawha -g lawha -m 0750 /var/lib/lawha
+    && install -d -o lawha -g lawha -m 0750 /var/lib/lawha /var/backups/lawha
 
 COPY --from=builder /src/target/release/lawha /usr/local/bin/lawha
+COPY --from=builder /src/target/release/lawha-backup-worker /usr/local/bin/lawha-backup-worker
 
 ENV LAWHA_ENV=production \
     LAWHA_LISTEN=0.0.0.0:8080 \

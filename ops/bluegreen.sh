@@ -43,7 +43,7 @@ A deploy or rollback:
   3. rewrites the nginx upstream include atomically, runs the nginx test, reloads nginx
   4. checks the new colour once more, records it as active
   5. waits the drain period, so requests still running on the old colour finish, then stops the old colour
-A failure in 1-2 stops the new colour and leaves nginx and the state untouched; a failure in 3-4 also restores the
+A failure in 1-2 stops the new colour (API and workers) and leaves nginx and the state untouched; a failure in 3-4 also restores the
 previous upstream file and reloads nginx. The stopped container is kept for 'docker compose logs'.
 
 Environment (defaults in brackets):
@@ -205,7 +205,8 @@ undo() {
             ;&
         starting)
             log "stopping $NEW_COLOUR (kept for: ${COMPOSE[*]} -p $PROJECT logs lawha-$NEW_COLOUR)"
-            compose "$NEW_COLOUR" stop "lawha-$NEW_COLOUR" ||
+            # API and workers stop together; never `stop` with no names (that stops the shared databases too).
+            compose "$NEW_COLOUR" stop "lawha-$NEW_COLOUR" "lawha-backup-worker-$NEW_COLOUR" ||
                 log "warning: could not stop $NEW_COLOUR; stop it by hand"
             ;;
     esac
@@ -253,7 +254,7 @@ release() { # release COLOUR TAG
     if [[ $old == blue || $old == green ]]; then
         log "draining $old for ${DRAIN_SECONDS}s"
         sleep "$DRAIN_SECONDS"
-        compose "$old" stop "lawha-$old" ||
+        compose "$old" stop "lawha-$old" "lawha-backup-worker-$old" ||
             die "released $tag on $new, but stopping $old failed; stop it by hand"
         log "stopped $old"
     else

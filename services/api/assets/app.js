@@ -1,6 +1,6 @@
 // Lawha's script: progressive enhancement only. Every page works without it; it adds
 //  - live rows on the audit log and live lines on a job's log (Server-Sent Events),
-//  - a refresh of the dashboard's host figures every 10 s, and
+//  - a refresh of the dashboard's host figures every 10 s and of a backup run's status while it runs, and
 //  - a confirmation before buttons marked data-confirm submit their form.
 // No framework, no third-party code, nothing inline (the CSP allows scripts from 'self' only).
 // Text from the server is only ever inserted with textContent, never as HTML.
@@ -258,27 +258,32 @@
     }
   }
 
-  // Live host figures. The dashboard's section carries data-live="system" and data-live-src (the page's own
-  // URL). Every SYSTEM_REFRESH_MS it fetches that page and puts the fresh section in place of the old one.
-  // The page rather than /api/v1/system: the numbers, units, digits and sparkline descriptions are then
-  // written by the server in the page's language, exactly as on first load, and the page (about 20 KB with a
-  // full hour) is several times smaller than the JSON of that hour. The fetched document comes from our own origin and is parsed inert (DOMParser runs no
-  // script, and the CSP still applies); only that one section is taken from it. Hidden tabs do not poll.
-  var SYSTEM_REFRESH_MS = 10000;
+  // Sections that refresh themselves. The dashboard's host figures carry data-live="system" (every 10 s); a
+  // backup run under way carries data-live="refresh" (every 2 s). Each carries data-live-src (the page's own
+  // URL): the script fetches that page and puts the fresh section in place of the old one.
+  // The page rather than the JSON API: the numbers, units, digits and descriptions are then written by the
+  // server in the page's language, exactly as on first load (the dashboard's page with a full hour is several
+  // times smaller than the JSON of that hour). The fetched document comes from our own origin and is parsed
+  // inert (DOMParser runs no script, and the CSP still applies); only that one section is taken from it.
+  // Hidden tabs do not poll. A "refresh" section that comes back without data-live has finished (the run
+  // completed or failed): the page is loaded again once, so its actions follow the new state.
+  var LIVE_SECTIONS = { system: 10000, refresh: 2000 };
 
-  function startLiveSystem() {
+  function startLiveSection(kind) {
     if (typeof window.fetch !== "function" || typeof window.DOMParser !== "function") {
       return;
     }
+    var every = LIVE_SECTIONS[kind];
+    var selector = '[data-live="' + kind + '"]';
     var stopped = false;
 
     function refresh() {
-      var current = document.querySelector('[data-live="system"]');
+      var current = document.querySelector(selector);
       if (stopped || !current) {
         return;
       }
       if (document.visibilityState === "hidden") {
-        window.setTimeout(refresh, SYSTEM_REFRESH_MS);
+        window.setTimeout(refresh, every);
         return;
       }
       var url = current.getAttribute("data-live-src") || window.location.pathname;
@@ -296,10 +301,13 @@
             return;
           }
           var parsed = new window.DOMParser().parseFromString(html, "text/html");
-          var fresh = parsed.querySelector('[data-live="system"]');
-          var shown = document.querySelector('[data-live="system"]');
+          var fresh = parsed.querySelector(selector);
+          var shown = document.querySelector(selector);
           if (fresh && shown) {
             shown.parentNode.replaceChild(document.importNode(fresh, true), shown);
+          } else if (!fresh && kind === "refresh") {
+            stopped = true;
+            window.location.reload();
           }
         })
         .catch(function () {
@@ -307,12 +315,12 @@
         })
         .then(function () {
           if (!stopped) {
-            window.setTimeout(refresh, SYSTEM_REFRESH_MS);
+            window.setTimeout(refresh, every);
           }
         });
     }
 
-    window.setTimeout(refresh, SYSTEM_REFRESH_MS);
+    window.setTimeout(refresh, every);
   }
 
   function init() {
@@ -325,8 +333,10 @@
     for (var j = 0; j < logs.length; j += 1) {
       startLiveJobLog(logs[j]);
     }
-    if (document.querySelector('[data-live="system"]')) {
-      startLiveSystem();
+    for (var kind in LIVE_SECTIONS) {
+      if (Object.prototype.hasOwnProperty.call(LIVE_SECTIONS, kind) && document.querySelector('[data-live="' + kind + '"]')) {
+        startLiveSection(kind);
+      }
     }
   }
 

@@ -254,29 +254,8 @@ pub async fn restore(
 ) -> Result<(StatusCode, Json<JobAccepted>), ApiError> {
     let run_id = id(&run, "backup run")?;
     let request: RestoreBody = body(&bytes)?;
-    let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", m.to_owned());
     let seal = backups::seal_key(state.config.secret_key_bytes());
-    let target = match (request.target.path, request.target.url) {
-        (Some(path), None) if path.starts_with('/') => RestoreTarget { path: Some(path), ..RestoreTarget::default() },
-        (Some(_), None) => return Err(invalid("target.path must be an absolute path")),
-        (None, Some(url)) => {
-            let kind = if url.starts_with("postgres") {
-                lawha_domain::backups::SourceKind::Postgres
-            } else {
-                lawha_domain::backups::SourceKind::Mysql
-            };
-            if let Some(problem) = input::check_url(kind, &url) {
-                return Err(invalid(&format!("target.url {problem}")));
-            }
-            let (redacted, password) = input::split_password(&url);
-            RestoreTarget {
-                path: None,
-                url: Some(redacted),
-                password_sealed: password.map(|p| seal.seal(p.as_bytes())),
-            }
-        }
-        _ => return Err(invalid("target needs exactly one of path (a new folder or file) and url (a database)")),
-    };
+    let target = restore_target(&seal, request.target.path, request.target.url)?;
     let job_id = backups::request_restore(
         &state.db,
         &seal,
@@ -288,4 +267,36 @@ pub async fn restore(
     )
     .await?;
     Ok((StatusCode::ACCEPTED, Json(JobAccepted { job_id })))
+}
+
+/// A restore's target from its `path` or `url` (the URL's password sealed), or a 422 that says what is wrong.
+pub(crate) fn restore_target(
+    seal: &lawha_store::SealKey,
+    path: Option<String>,
+    url: Option<String>,
+) -> Result<RestoreTarget, ApiError> {
+    let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", m.to_owned());
+    match (path, url) {
+        (Some(path), None) if path.starts_with('/') => {
+            Ok(RestoreTarget { path: Some(path), ..RestoreTarget::default() })
+        }
+        (Some(_), None) => Err(invalid("target.path must be an absolute path")),
+        (None, Some(url)) => {
+            let kind = if url.starts_with("postgres") {
+                lawha_domain::backups::SourceKind::Postgres
+            } else {
+                lawha_domain::backups::SourceKind::Mysql
+            };
+            if let Some(problem) = input::check_url(kind, &url) {
+                return Err(invalid(&format!("target.url {problem}")));
+            }
+            let (redacted, password) = input::split_password(&url);
+            Ok(RestoreTarget {
+                path: None,
+                url: Some(redacted),
+                password_sealed: password.map(|p| seal.seal(p.as_bytes())),
+            })
+        }
+        _ => Err(invalid("target needs exactly one of path (a new folder or file) and url (a database)")),
+    }
 }

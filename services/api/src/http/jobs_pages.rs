@@ -34,7 +34,7 @@ const LOG_LINES: i64 = 500;
 const REFUSALS: [&str; 4] = ["not_retryable", "never_queued", "conflict", "not_found"];
 
 /// A time from the API's RFC 3339 text, in the page's language; "—" when there is none.
-fn when(lang: Lang, at: Option<&str>) -> String {
+pub(crate) fn when(lang: Lang, at: Option<&str>) -> String {
     at.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
         .map_or_else(|| "—".to_owned(), |t| i18n::format_datetime(lang, t.with_timezone(&chrono::Utc)))
 }
@@ -193,7 +193,7 @@ pub struct LogRow {
 }
 
 impl LogRow {
-    fn new(lang: Lang, line: LogLine) -> Self {
+    pub(crate) fn new(lang: Lang, line: LogLine) -> Self {
         Self { time: when(lang, Some(&line.at)), id: line.id, attempt: line.attempt, at: line.at, line: line.line }
     }
 }
@@ -222,6 +222,13 @@ pub struct JobPage {
     pub notice: Option<String>,
     /// Why the last retry was refused.
     pub error: Option<String>,
+}
+
+impl JobPage {
+    /// The job whose log `job_log.html` follows.
+    pub fn log_job(&self) -> &str {
+        &self.job.id
+    }
 }
 
 /// `?done=retry` or `?refused=<code>` after the Retry form.

@@ -13,7 +13,8 @@ use lawha_domain::users::Role;
 use super::{
     account, account_pages, admin, audit, audit_chain,
     auth::{self, Need},
-    backups, dashboard, events, health, jobs, jobs_pages, openapi, pages, setup, signin, system, users, users_pages,
+    backup_form, backup_run_page, backups, backups_pages, dashboard, events, health, jobs, jobs_pages, openapi, pages,
+    setup, signin, system, users, users_pages,
 };
 use crate::state::AppState;
 
@@ -56,6 +57,39 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(Method::POST, "/jobs/{id}/retry", Need::AtLeast(Role::Operator), "/jobs/x/retry"),
             post(jobs_pages::retry),
+        ),
+        (spec(Method::GET, "/backups", Need::AtLeast(Role::Viewer), "/backups"), get(backups_pages::list)),
+        (spec(Method::POST, "/backups", Need::Session(Role::Admin), "/backups"), post(backup_form::create)),
+        (spec(Method::GET, "/backups/new", Need::AtLeast(Role::Admin), "/backups/new"), get(backup_form::new)),
+        (spec(Method::GET, "/backups/{id}", Need::AtLeast(Role::Viewer), "/backups/x"), get(backups_pages::show)),
+        (spec(Method::POST, "/backups/{id}", Need::Session(Role::Admin), "/backups/x"), post(backup_form::update)),
+        (
+            spec(Method::GET, "/backups/{id}/edit", Need::AtLeast(Role::Admin), "/backups/x/edit"),
+            get(backup_form::edit),
+        ),
+        (
+            spec(Method::POST, "/backups/{id}/delete", Need::Session(Role::Admin), "/backups/x/delete"),
+            post(backups_pages::delete),
+        ),
+        (
+            spec(Method::POST, "/backups/{id}/run", Need::AtLeast(Role::Operator), "/backups/x/run"),
+            post(backups_pages::run),
+        ),
+        (
+            spec(Method::GET, "/backups/runs/{id}", Need::AtLeast(Role::Viewer), "/backups/runs/x"),
+            get(backup_run_page::show),
+        ),
+        (
+            spec(Method::POST, "/backups/runs/{id}/verify", Need::AtLeast(Role::Operator), "/backups/runs/x/verify"),
+            post(backup_run_page::verify),
+        ),
+        (
+            spec(Method::POST, "/backups/runs/{id}/restore", Need::Session(Role::Admin), "/backups/runs/x/restore"),
+            post(backup_run_page::restore),
+        ),
+        (
+            spec(Method::GET, "/backups/runs/{id}/download", Need::AtLeast(Role::Admin), "/backups/runs/x/download"),
+            get(backup_run_page::download),
         ),
         (spec(Method::GET, "/settings", Need::AtLeast(Role::Viewer), "/settings"), get(pages::settings_page)),
         (spec(Method::GET, "/users", Need::AtLeast(Role::Admin), "/users"), get(users_pages::show)),

@@ -41,6 +41,7 @@ pub enum Section {
     Dashboard,
     Audit,
     Jobs,
+    Backups,
     Users,
     Account,
     Settings,
@@ -55,6 +56,7 @@ impl Section {
             Section::Dashboard => Some(("/", "nav-dashboard")),
             Section::Audit => Some(("/audit", "nav-audit")),
             Section::Jobs => Some(("/jobs", "nav-jobs")),
+            Section::Backups => Some(("/backups", "nav-backups")),
             Section::Users => Some(("/users", "nav-users")),
             Section::Account => Some(("/account", "nav-account")),
             Section::Settings => Some(("/settings", "nav-settings")),
@@ -63,17 +65,25 @@ impl Section {
     }
 }
 
-/// The signed-in navigation: dashboard, audit log, jobs, users (only when `show_users`, i.e. for admins),
+/// The signed-in navigation: dashboard, audit log, jobs, backups, users (only when `show_users`, i.e. for admins),
 /// account and settings, with `current` marked.
 pub fn main_nav(lang: Lang, prefix: &str, current: Section, show_users: bool) -> Vec<NavItem> {
-    [Section::Dashboard, Section::Audit, Section::Jobs, Section::Users, Section::Account, Section::Settings]
-        .into_iter()
-        .filter(|section| show_users || *section != Section::Users)
-        .filter_map(|section| {
-            let (path, label) = section.route()?;
-            Some(NavItem { href: format!("{prefix}{path}"), label: i18n::t(lang, label), current: section == current })
-        })
-        .collect()
+    [
+        Section::Dashboard,
+        Section::Audit,
+        Section::Jobs,
+        Section::Backups,
+        Section::Users,
+        Section::Account,
+        Section::Settings,
+    ]
+    .into_iter()
+    .filter(|section| show_users || *section != Section::Users)
+    .filter_map(|section| {
+        let (path, label) = section.route()?;
+        Some(NavItem { href: format!("{prefix}{path}"), label: i18n::t(lang, label), current: section == current })
+    })
+    .collect()
 }
 
 impl Page {
@@ -155,11 +165,18 @@ mod tests {
         let hrefs: Vec<_> = nav.iter().map(|item| item.href.as_str()).collect();
         assert_eq!(
             hrefs,
-            ["/entrance/", "/entrance/audit", "/entrance/jobs", "/entrance/account", "/entrance/settings"]
+            [
+                "/entrance/",
+                "/entrance/audit",
+                "/entrance/jobs",
+                "/entrance/backups",
+                "/entrance/account",
+                "/entrance/settings"
+            ]
         );
         let current: Vec<_> = nav.iter().filter(|item| item.current).map(|item| item.label.as_str()).collect();
         assert_eq!(current, ["Audit log"]);
-        assert_eq!(main_nav(Lang::Ar, "", Section::Other, true).len(), 6);
+        assert_eq!(main_nav(Lang::Ar, "", Section::Other, true).len(), 7);
     }
 
     #[test]
