@@ -8,6 +8,7 @@ mod harness;
 mod panel;
 
 mod audit;
+mod backups;
 mod jobs;
 mod sign_in;
 mod two_factor;
