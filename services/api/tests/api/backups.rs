@@ -16,7 +16,7 @@ use lawha_domain::users::{Role, Scope};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn app() -> (common::TestApp, lawha_store::testkit::TestDb) {
+pub(crate) async fn app() -> (common::TestApp, lawha_store::testkit::TestDb) {
     let db = common::postgres().await;
     let (mut config, dir) = common::config(&db.url);
     config.redis_url = Some(Secret::new(lawha_jobs::testkit::redis_url()));
@@ -24,7 +24,7 @@ async fn app() -> (common::TestApp, lawha_store::testkit::TestDb) {
     (common::spawn_with(common::with_workers(config), dir, axum::Router::new()).await, db)
 }
 
-async fn call(
+pub(crate) async fn call(
     app: &common::TestApp,
     token: &str,
     method: reqwest::Method,
@@ -41,7 +41,13 @@ async fn call(
 }
 
 /// Polls a run until `done` holds for it, or fails after 60 s with the last answer.
-async fn wait_run(app: &common::TestApp, token: &str, run: &str, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn wait_run(
+    app: &common::TestApp,
+    token: &str,
+    run: &str,
+    what: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let (_, body) = call(app, token, reqwest::Method::GET, &format!("/api/v1/backup-runs/{run}"), None).await;

@@ -11,6 +11,7 @@ mod audit_api;
 mod auth;
 mod backup_worker;
 mod backups;
+mod backups_encrypted;
 mod backups_pages;
 mod browser;
 mod cli;
