@@ -21,6 +21,8 @@ use sqlx::{
 };
 use uuid::Uuid;
 
+pub mod vacuum;
+
 /// How often a worker tells the queue it is alive.
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
 /// Heartbeats a worker may miss before its jobs go to another worker: 15 s, so a killed worker's job runs again

@@ -121,6 +121,7 @@ both_queues!(
     a_panicking_job_is_a_failure_and_the_worker_goes_on,
     a_request_that_cannot_be_queued_is_recorded_and_does_not_block_the_next,
     two_dispatchers_at_once_enqueue_each_job_once,
+    finished_messages_are_vacuumed_and_waiting_ones_kept,
 );
 
 async fn a_requested_probe_runs_once_and_succeeds(redis: bool) {
@@ -222,5 +223,41 @@ async fn two_dispatchers_at_once_enqueue_each_job_once(redis: bool) {
         assert_eq!(count(&facts, |f| matches!(f, JobEvent::JobSucceeded { .. })), 1, "{facts:?}");
     }
     assert_eq!(p.queues.messages_ever("diagnostics").await.expect("count"), 40, "one message per job in the queue");
+    p.stop().await;
+}
+
+async fn finished_messages_are_vacuumed_and_waiting_ones_kept(redis: bool) {
+    let p = Pipeline::start(redis).await;
+    let mut jobs = Vec::new();
+    for _ in 0..5 {
+        jobs.push(p.request(json!({})).await);
+    }
+    for job in &jobs {
+        p.wait(*job, Duration::from_secs(20), ended).await;
+    }
+    // A message due in an hour: waiting, so never vacuumed.
+    let later = lawha_domain::jobs::Job {
+        id: Uuid::now_v7(),
+        kind: "Probe".into(),
+        queue: "diagnostics".into(),
+        attempt: 1,
+        correlation_id: Uuid::now_v7(),
+        payload: json!({}),
+        max_attempts: 1,
+        timeout_ms: 1000,
+        backoff_ms: 1000,
+    };
+    let run_at = Some(chrono::Utc::now() + chrono::Duration::hours(1));
+    p.queues.push(&[lawha_jobs::queue::Outgoing { key: later.id, job: later, run_at }]).await.expect("push");
+    assert_eq!(p.queues.messages_ever("diagnostics").await.expect("count"), 6);
+
+    let kept = p.queues.vacuum("diagnostics", Duration::from_secs(3600)).await.expect("vacuum");
+    assert_eq!(kept, 0, "messages that finished within the hour stay");
+    // apalis stamps done_at in whole seconds: a cutoff of "now" catches messages that finished a second ago.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let removed = p.queues.vacuum("diagnostics", Duration::ZERO).await.expect("vacuum");
+    assert_eq!(removed, 5, "every finished message goes");
+    assert_eq!(p.queues.messages_ever("diagnostics").await.expect("count"), 1, "the waiting message stays");
+    assert_eq!(p.queues.vacuum("diagnostics", Duration::ZERO).await.expect("vacuum"), 0, "and only once");
     p.stop().await;
 }

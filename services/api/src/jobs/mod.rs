@@ -20,7 +20,7 @@ use lawha_config::Config;
 use lawha_jobs::{
     dispatcher::{self, Dispatcher},
     probe::Probe,
-    queue::Queues,
+    queue::{Queues, vacuum},
     runtime::{Runtime, Settings},
 };
 use lawha_store::{ChainKey, Database, ProjectionRunner};
@@ -81,6 +81,8 @@ pub async fn serve(config: Arc<Config>, db: Database, runner: ProjectionRunner, 
     let dispatching = tokio::spawn(dispatcher.run(stop.clone()));
     let after = Duration::from_secs(config.jobs.redispatch_after_secs);
     let sweeping = tokio::spawn(redispatch::run(db.clone(), queues.clone(), after, stop.clone()));
+    let vacuum = lawha_jobs::queue::vacuum::run(queues.clone(), vacuum::INTERVAL, vacuum::RETENTION, stop.clone());
+    let cleaning = tokio::spawn(vacuum);
     let runtime = runtime(&config, &db, &runner, queues);
     let served = in_process_queues(&config, &runtime);
     let signal = stop.clone();
@@ -89,6 +91,7 @@ pub async fn serve(config: Arc<Config>, db: Database, runner: ProjectionRunner, 
     }
     let _ = dispatching.await;
     let _ = sweeping.await;
+    let _ = cleaning.await;
     let _ = sampler.await;
     let _ = scheduler.await;
 }
