@@ -129,6 +129,9 @@ async fn run(config: &Config, args: &JobsArgs, name: &str, created: &mut Vec<Str
         let _ = child.start_kill();
         let _ = child.wait().await;
     }
+    if let Err(e) = forget_namespace(&args.redis_url, &namespace).await {
+        eprintln!("warning: could not remove the bench's Redis keys ({namespace}:*): {e:#}");
+    }
     db.close().await;
     outcome
 }
@@ -308,4 +311,27 @@ async fn celery(args: &JobsArgs) -> Option<f64> {
         println!("reference: no rate in Celery's output");
     }
     rate
+}
+
+/// Removes every Redis key under `namespace`, so a bench leaves no queue behind (a run stores some 30,000 keys).
+async fn forget_namespace(url: &str, namespace: &str) -> anyhow::Result<()> {
+    let mut conn = redis::Client::open(url)?.get_multiplexed_async_connection().await?;
+    let mut cursor = 0u64;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{namespace}:*"))
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut conn)
+            .await?;
+        if !keys.is_empty() {
+            let _: u64 = redis::cmd("UNLINK").arg(&keys).query_async(&mut conn).await?;
+        }
+        if next == 0 {
+            return Ok(());
+        }
+        cursor = next;
+    }
 }
