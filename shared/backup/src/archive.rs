@@ -9,6 +9,7 @@
 //! file, or an archive without its manifest, which [`list`] reports as unverified.
 
 mod stored;
+mod writeback;
 mod writers;
 
 use std::{
@@ -212,9 +213,10 @@ fn write_stream(
     let sink = encoder.finish().map_err(|e| fail("finishing the zstd stream of", e))?;
     let hashing = sink.finish().map_err(|e| fail("finishing the age stream of", e))?;
     let stored_bytes = hashing.bytes;
-    let (mut file, sha256) = hashing.finish();
+    let (mut file, sha256, writeback) = hashing.finish();
     file.flush().map_err(|e| fail("writing", e))?;
     let file = file.into_inner().map_err(|e| fail("writing", e.into_error()))?;
+    writeback.stop().map_err(|e| fail("syncing", e))?;
     file.sync_all().map_err(|e| fail("syncing", e))?;
     final_report.send(source_bytes, stored_bytes);
     Ok(Written { stats, source_bytes, stored_bytes, sha256 })
