@@ -141,4 +141,11 @@ pub enum BenchCommand {
     /// Run no-op jobs end to end (API, dispatcher, Redis, worker processes) and print jobs/s and request→start
     /// latency, beside Celery 5 with 2 prefork workers on the same Redis measured in the same run.
     Jobs(crate::bench_jobs::JobsArgs),
+    /// Back up a generated folder (1 GiB, half text-like, half random binary) with Lawha's engine, every
+    /// guarantee on, and print MB/s and peak RSS beside `tar | zstd -T0 | tee | sha256sum` and `restic backup`
+    /// into a fresh repository, measured in the same run on the same file system (needs restic and zstd).
+    Backup(crate::bench_backup::BackupArgs),
+    /// One backup for `lawha bench backup`, in a process of its own so that its peak RSS is the backup's alone.
+    #[command(hide = true, name = "backup-child")]
+    BackupChild(crate::bench_backup::ChildArgs),
 }

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod backups;
 pub mod bench;
+pub mod bench_backup;
 pub mod bench_http;
 pub mod bench_jobs;
 pub mod cli;

@@ -65,6 +65,8 @@ fn main() -> ExitCode {
             Command::Bench(BenchCommand::Append(args)) => bench::append(&config, &args).await,
             Command::Bench(BenchCommand::Http(args)) => lawha::bench_http::http(&config, &args).await,
             Command::Bench(BenchCommand::Jobs(args)) => lawha::bench_jobs::jobs(&config, &args).await,
+            Command::Bench(BenchCommand::Backup(args)) => lawha::bench_backup::backup(&config, &args),
+            Command::Bench(BenchCommand::BackupChild(args)) => lawha::bench_backup::child(&config, &args),
             Command::Admin(AdminCommand::CreateUser { name, role }) => {
                 commands::create_user(&config, &name, role).await
             }

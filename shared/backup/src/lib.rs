@@ -11,9 +11,11 @@
 //! Code map: `archive` (the write pipeline and read-back), `manifest` (format, key, signature), `verify`,
 //! `encryption` (age recipients and identities), `retention` (which backups a policy removes), `sources`
 //! (directory, SQLite, PostgreSQL, MySQL/MariaDB), `restore` (safe directory extraction, database restore with a
-//! safety dump), `error`.
+//! safety dump), `error`, and `bench` (the engine side of `lawha bench backup`: a generated folder, process
+//! measurement, one real backup).
 
 pub mod archive;
+pub mod bench;
 pub mod encryption;
 pub mod error;
 mod fsutil;

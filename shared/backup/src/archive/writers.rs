@@ -13,6 +13,7 @@ use std::{
 
 use sha2::{Digest as _, Sha256};
 
+use super::writeback::Writeback;
 use crate::encryption::{EncryptingWriter, Recipient, encrypting_writer};
 
 /// How often progress is reported at most.
@@ -97,29 +98,34 @@ impl FinalReport {
 }
 
 /// Hashes and counts the stored bytes on their way into the file, and keeps the first error the file returned so
-/// that the pipeline can name it even when a source wraps it in its own error.
+/// that the pipeline can name it even when a source wraps it in its own error. The file is synced to disk as it
+/// grows ([`Writeback`]), so that the fsync at the end has little left to wait for.
 pub(crate) struct Hashing {
     file: BufWriter<File>,
     hasher: Sha256,
     pub(crate) bytes: u64,
     shared_bytes: Arc<AtomicU64>,
     pub(crate) failure: Arc<Mutex<Option<io::Error>>>,
+    writeback: Writeback,
 }
 
 impl Hashing {
     pub(crate) fn new(file: File, shared_bytes: Arc<AtomicU64>) -> Self {
+        let writeback = Writeback::start(&file);
         Self {
             file: BufWriter::with_capacity(1 << 20, file),
             hasher: Sha256::new(),
             bytes: 0,
             shared_bytes,
             failure: Arc::new(Mutex::new(None)),
+            writeback,
         }
     }
 
-    /// The file's writer (to flush and sync) and the SHA-256 of everything written.
-    pub(crate) fn finish(self) -> (BufWriter<File>, [u8; 32]) {
-        (self.file, self.hasher.finalize().into())
+    /// The file's writer (to flush and sync), the SHA-256 of everything written, and the writeback thread to stop
+    /// before the final fsync.
+    pub(crate) fn finish(self) -> (BufWriter<File>, [u8; 32], Writeback) {
+        (self.file, self.hasher.finalize().into(), self.writeback)
     }
 
     fn remember<T>(&self, result: io::Result<T>) -> io::Result<T> {
@@ -139,6 +145,7 @@ impl Write for Hashing {
         self.hasher.update(&buf[..n]);
         self.bytes += n as u64;
         self.shared_bytes.store(self.bytes, Ordering::Relaxed);
+        self.writeback.written(self.bytes);
         Ok(n)
     }
 
