@@ -214,9 +214,19 @@ fn every_command_has_help() {
         vec!["audit", "verify", "--help"],
         vec!["projections", "rebuild", "--help"],
         vec!["bench", "append", "--help"],
+        vec!["bench", "backup", "--help"],
     ] {
         let (code, stdout, _) = run(lawha(dir.path()).args(&args));
         assert_eq!(code, 0, "{args:?}");
         assert!(stdout.contains("Usage: lawha"), "{args:?}: {stdout}");
     }
+}
+
+#[test]
+fn bench_help_lists_backup_but_hides_its_child_process_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, _) = run(lawha(dir.path()).args(["bench", "--help"]));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("backup"), "{stdout}");
+    assert!(!stdout.contains("backup-child"), "{stdout}");
 }
