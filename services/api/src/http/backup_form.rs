@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     auth::Principal,
-    backups_pages::{not_found, section_page, uuid},
+    backups_pages::{not_found, plan_named, section_page, uuid},
     context::RequestContext,
     error::ApiError,
     pages::PageRequest,
@@ -300,11 +300,7 @@ pub async fn edit(
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let plan = match uuid(&id) {
-        Some(id) => read::plan(&state.db.read_models, id).await.map_err(|e| ApiError::internal(&e))?,
-        None => None,
-    };
-    let Some(plan) = plan else { return not_found(&request, &principal).await };
+    let Some(plan) = plan_named(&state, &id).await? else { return not_found(&request, &principal).await };
     let plan_id = uuid(&plan.id);
     render(&request, &principal, StatusCode::OK, PlanForm::from_plan(&plan), plan_id, Vec::new()).await
 }

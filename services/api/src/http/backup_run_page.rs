@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::{
     auth::Principal,
     backups::restore_target,
-    backups_pages::{Done, PlanRow, RunRow, not_found, section_page, uuid},
+    backups_pages::{Done, PlanRow, RunRow, not_found, plan_named, run_named, section_page, uuid},
     context::RequestContext,
     error::ApiError,
     jobs_pages::{LogRow, when},
@@ -139,13 +139,14 @@ async fn render(
     error: Option<String>,
 ) -> Result<Response, ApiError> {
     let pool = &state.db.read_models;
-    let run = match uuid(id) {
-        Some(id) => read::run(pool, id).await.map_err(|e| ApiError::internal(&e))?,
+    let run = run_named(state, id).await?;
+    let plan = match &run {
+        Some(run) => plan_named(state, &run.plan_id).await?,
         None => None,
     };
-    let Some(run) = run else { return Ok(crate::ui::ErrorPage::new(page, StatusCode::NOT_FOUND).into_response()) };
-    let plan = read::plan(pool, uuid(&run.plan_id).unwrap_or_default()).await.map_err(|e| ApiError::internal(&e))?;
-    let Some(plan) = plan else { return Ok(crate::ui::ErrorPage::new(page, StatusCode::NOT_FOUND).into_response()) };
+    let (Some(run), Some(plan)) = (run, plan) else {
+        return Ok(crate::ui::ErrorPage::new(page, StatusCode::NOT_FOUND).into_response());
+    };
     let job_id = uuid(&run.job_id).unwrap_or_default();
     let log = jobs::read::log_tail(pool, job_id, LOG_LINES).await.map_err(|e| ApiError::internal(&e))?;
     let verify = CheckView::new(&page, run.last_verify.as_ref());
@@ -303,10 +304,7 @@ pub async fn download(
     Path(id): Path<String>,
     Query(which): Query<Which>,
 ) -> Result<Response, ApiError> {
-    let run = match uuid(&id) {
-        Some(id) => read::run(&state.db.read_models, id).await.map_err(|e| ApiError::internal(&e))?,
-        None => None,
-    };
+    let run = run_named(&state, &id).await?;
     let manifest = which.file.as_deref() == Some("manifest");
     let path = run
         .filter(|run| run.status == "completed" && run.pruned.is_none())

@@ -219,6 +219,18 @@ pub(crate) fn uuid(text: &str) -> Option<Uuid> {
     Uuid::parse_str(text).ok()
 }
 
+/// The live plan a path segment names: None when it is no UUID or no such plan (the pages answer 404).
+pub(crate) async fn plan_named(state: &AppState, id: &str) -> Result<Option<PlanView>, ApiError> {
+    let Some(id) = uuid(id) else { return Ok(None) };
+    read::plan(&state.db.read_models, id).await.map_err(|e| ApiError::internal(&e))
+}
+
+/// The run a path segment names, as [`plan_named`].
+pub(crate) async fn run_named(state: &AppState, id: &str) -> Result<Option<RunView>, ApiError> {
+    let Some(id) = uuid(id) else { return Ok(None) };
+    read::run(&state.db.read_models, id).await.map_err(|e| ApiError::internal(&e))
+}
+
 /// `GET /backups/{id}` (viewer).
 pub async fn show(
     State(state): State<AppState>,
@@ -242,11 +254,9 @@ async fn render_plan(
     error: Option<String>,
 ) -> Result<Response, ApiError> {
     let pool = &state.db.read_models;
-    let plan = match uuid(id) {
-        Some(id) => read::plan(pool, id).await.map_err(|e| ApiError::internal(&e))?,
-        None => None,
+    let Some(plan) = plan_named(state, id).await? else {
+        return Ok(ErrorPage::new(page, StatusCode::NOT_FOUND).into_response());
     };
-    let Some(plan) = plan else { return Ok(ErrorPage::new(page, StatusCode::NOT_FOUND).into_response()) };
     let plan_id = uuid(&plan.id).unwrap_or_default();
     let runs = read::runs(pool, plan_id, RUNS_SHOWN).await.map_err(|e| ApiError::internal(&e))?;
     let runs: Vec<RunRow> = runs.into_iter().map(|run| RunRow::new(&page, run)).collect();
