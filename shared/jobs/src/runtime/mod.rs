@@ -12,6 +12,7 @@
 //! handler per kind, call [`Runtime::run`] with the queues it serves and the shutdown signal.
 
 mod execute;
+mod poll;
 
 use std::{collections::HashMap, future::Future, sync::Arc, time::Duration};
 
@@ -178,7 +179,7 @@ impl Runtime {
             if let Some(storage) = inner.queues.redis_storage(&queue, batch) {
                 monitor = monitor.register(move |run| {
                     WorkerBuilder::new(name(run))
-                        .backend(storage.clone().poll_with_interval(inner.settings.poll))
+                        .backend(storage.clone().poll_with_strategy(poll::Every::new(inner.settings.poll)))
                         .data(Arc::clone(&inner))
                         .concurrency(inner.settings.concurrency)
                         .catch_panic()
@@ -187,7 +188,7 @@ impl Runtime {
             } else if let Some(storage) = inner.queues.sqlite_storage(&queue, batch) {
                 monitor = monitor.register(move |run| {
                     WorkerBuilder::new(name(run))
-                        .backend(storage.clone().poll_with_interval(inner.settings.poll))
+                        .backend(storage.clone().poll_with_strategy(poll::Every::new(inner.settings.poll)))
                         .data(Arc::clone(&inner))
                         .concurrency(inner.settings.concurrency)
                         .catch_panic()
