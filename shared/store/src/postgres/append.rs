@@ -15,26 +15,34 @@ use crate::{
     batch::{self, AppendRequest, Loaded, Plan, StoredRef},
 };
 
-/// Opens an append transaction and takes the advisory lock that serializes appends across every process sharing
-/// the database (invariant 5); the key is "lawha" in ASCII (0x6c61776861), the same one `lawha_append` takes.
-const BEGIN_AND_LOCK: &str = "BEGIN; SELECT pg_advisory_xact_lock(465491683425)";
+/// The advisory lock key that serializes appends across every process sharing the database (invariant 5): "lawha"
+/// in ASCII (0x6c61776861), the one `lawha_append` and `lawha_lock_read` take.
+const APPEND_LOCK: i64 = 465_491_683_425;
 
 /// The head, the versions of the batch's streams and the batch's ids already stored, read in one statement, so
 /// all of it comes from one snapshot: a consistent state of the log at the head it reports.
+const LOAD: &str = "SELECT 'h' AS kind, NULL::text AS stream_id, NULL::bigint AS version, NULL::uuid AS event_id, \
+            position, chain FROM chain_head WHERE id = 1 \
+     UNION ALL SELECT 's', stream_id, version, NULL, NULL, NULL FROM streams WHERE stream_id = ANY($1) \
+     UNION ALL SELECT 'e', stream_id, stream_version, event_id, position, NULL FROM events WHERE event_id = ANY($2)";
+
+/// The same, read after taking the append lock at session level (migration 0010): it stays held until
+/// `lawha_append_unlock` has committed the batch, or until `pg_advisory_unlock`.
+const LOCK_AND_LOAD: &str = "SELECT kind, stream_id, version, event_id, position, chain FROM lawha_lock_read($1, $2)";
+
+/// What a batch is decided on, read without any lock (see [`LOAD`]).
 pub(super) async fn load<'c>(conn: impl sqlx::PgExecutor<'c>, batch: &[AppendRequest]) -> Result<Loaded, sqlx::Error> {
+    read_state(conn, batch, LOAD).await
+}
+
+async fn read_state<'c>(
+    conn: impl sqlx::PgExecutor<'c>,
+    batch: &[AppendRequest],
+    sql: &'static str,
+) -> Result<Loaded, sqlx::Error> {
     let streams: Vec<&str> = batch.iter().map(|r| r.stream.as_str()).collect();
     let ids: Vec<Uuid> = batch.iter().flat_map(|r| r.events.iter().map(|e| e.event_id)).collect();
-    let lookups = sqlx::query(
-        "SELECT 'h' AS kind, NULL::text AS stream_id, NULL::bigint AS version, NULL::uuid AS event_id, \
-                position, chain FROM chain_head WHERE id = 1 \
-         UNION ALL SELECT 's', stream_id, version, NULL, NULL, NULL FROM streams WHERE stream_id = ANY($1) \
-         UNION ALL SELECT 'e', stream_id, stream_version, event_id, position, NULL FROM events \
-                   WHERE event_id = ANY($2)",
-    )
-    .bind(&streams)
-    .bind(&ids)
-    .fetch_all(conn)
-    .await?;
+    let lookups = sqlx::query(sql).bind(&streams).bind(&ids).fetch_all(conn).await?;
     let mut loaded = Loaded {
         head_position: 0,
         head_chain: crate::chain::GENESIS.to_vec(),
@@ -83,36 +91,13 @@ pub(super) enum Outcome {
     Stale,
 }
 
+/// The 20 arguments of `lawha_append` and `lawha_append_unlock`, in order.
+const WRITE_ARGS: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20";
+
 /// Calls `lawha_append` with a decided batch.
 pub(super) async fn write<'c>(conn: impl sqlx::PgExecutor<'c>, w: &Write) -> Result<Outcome, sqlx::Error> {
-    let rows = &w.rows;
-    let text = |f: fn(&batch::Row) -> &String| rows.iter().map(|r| f(r).as_str()).collect::<Vec<_>>();
-    let now: DateTime<Utc> = rows.first().map_or_else(Utc::now, |r| r.recorded_at);
-    let answer: i16 = sqlx::query_scalar(
-        "SELECT lawha_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
-    )
-    .bind(w.from.0)
-    .bind(&w.from.1)
-    .bind(w.assumed.iter().map(|a| a.0.as_str()).collect::<Vec<_>>())
-    .bind(w.assumed.iter().map(|a| a.1).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.position).collect::<Vec<_>>())
-    .bind(rows.iter().map(|r| r.event_id).collect::<Vec<_>>())
-    .bind(text(|r| &r.stream))
-    .bind(text(|r| &r.category))
-    .bind(rows.iter().map(|r| r.version).collect::<Vec<_>>())
-    .bind(text(|r| &r.event_type))
-    .bind(rows.iter().map(|r| r.schema_version).collect::<Vec<_>>())
-    .bind(text(|r| &r.data))
-    .bind(text(|r| &r.metadata))
-    .bind(now)
-    .bind(rows.iter().map(|r| r.chain.as_slice()).collect::<Vec<_>>())
-    .bind(w.streams.iter().map(|s| s.0.as_str()).collect::<Vec<_>>())
-    .bind(w.streams.iter().map(|s| s.1.as_str()).collect::<Vec<_>>())
-    .bind(w.streams.iter().map(|s| s.2).collect::<Vec<_>>())
-    .bind(w.to.0)
-    .bind(&w.to.1)
-    .fetch_one(conn)
-    .await?;
+    let sql = format!("SELECT lawha_append({WRITE_ARGS})");
+    let answer: i16 = bind_write(sqlx::query(sqlx::AssertSqlSafe(sql)), w).fetch_one(conn).await?.try_get(0)?;
     Ok(match answer {
         0 => Outcome::Written,
         1 => Outcome::Early,
@@ -121,31 +106,73 @@ pub(super) async fn write<'c>(conn: impl sqlx::PgExecutor<'c>, w: &Write) -> Res
     })
 }
 
+/// Binds a decided batch as the arguments of `lawha_append` (or of the procedure that wraps it).
+fn bind_write<'q>(
+    query: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    w: &'q Write,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    let rows = &w.rows;
+    let text = |f: fn(&batch::Row) -> &String| rows.iter().map(|r| f(r).as_str()).collect::<Vec<_>>();
+    let now: DateTime<Utc> = rows.first().map_or_else(Utc::now, |r| r.recorded_at);
+    query
+        .bind(w.from.0)
+        .bind(&w.from.1)
+        .bind(w.assumed.iter().map(|a| a.0.as_str()).collect::<Vec<_>>())
+        .bind(w.assumed.iter().map(|a| a.1).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.position).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.event_id).collect::<Vec<_>>())
+        .bind(text(|r| &r.stream))
+        .bind(text(|r| &r.category))
+        .bind(rows.iter().map(|r| r.version).collect::<Vec<_>>())
+        .bind(text(|r| &r.event_type))
+        .bind(rows.iter().map(|r| r.schema_version).collect::<Vec<_>>())
+        .bind(text(|r| &r.data))
+        .bind(text(|r| &r.metadata))
+        .bind(now)
+        .bind(rows.iter().map(|r| r.chain.as_slice()).collect::<Vec<_>>())
+        .bind(w.streams.iter().map(|s| s.0.as_str()).collect::<Vec<_>>())
+        .bind(w.streams.iter().map(|s| s.1.as_str()).collect::<Vec<_>>())
+        .bind(w.streams.iter().map(|s| s.2).collect::<Vec<_>>())
+        .bind(w.to.0)
+        .bind(&w.to.1)
+}
+
 /// The locked path: takes the append lock first, then reads and decides, so the head cannot move underneath and
-/// the batch is always written. One round trip more inside the lock than the pipeline's, which is why it is the
-/// fallback, not the rule.
+/// the batch is always written. Two round trips (lock and read, then write, commit and unlock) with one client turn
+/// inside the lock, against the pipeline's one round trip, which is why it is the fallback, not the rule.
 pub(super) async fn write_locked(
     pool: &PgPool,
     key: &ChainKey,
     batch: &[AppendRequest],
 ) -> Result<Decided, StoreError> {
-    let mut tx = pool.begin_with(BEGIN_AND_LOCK).await?;
-    // Taken after the lock, so this statement's snapshot includes every append committed before ours.
-    let loaded = load(&mut *tx, batch).await?;
+    let mut conn = LockedConnection(pool.acquire().await?, true);
+    let loaded = read_state(&mut *conn.0, batch, LOCK_AND_LOAD).await?;
     let from = (loaded.head_position, loaded.head_chain.clone());
     let Plan { rows, streams, head, results } = batch::plan(key, loaded, batch, Utc::now());
     let (start, mut last) = (from.0, from.clone());
     if let Some(to) = head {
         last.clone_from(&to);
         let w = Write { from, to, assumed: Vec::new(), rows, streams };
-        if write(&mut *tx, &w).await? != Outcome::Written {
-            // Impossible while we hold the lock; refusing beats writing a fork of the chain.
-            let reason = "the head moved while the append lock was held".to_owned();
-            return Err(StoreError::Corrupt { position: w.from.0, reason });
+        let sql = format!("CALL lawha_append_unlock({WRITE_ARGS})");
+        bind_write(sqlx::query(sqlx::AssertSqlSafe(sql)), &w).execute(&mut *conn.0).await?;
+    } else {
+        sqlx::query("SELECT pg_advisory_unlock($1)").bind(APPEND_LOCK).execute(&mut *conn.0).await?;
+    }
+    conn.1 = false;
+    Ok(Decided { wrote: last.0 > start, head: last, results })
+}
+
+/// A connection that may hold the append lock at session level: unless it is disarmed after the unlock, dropping it
+/// (an error, or the future dropped half-way) closes the connection instead of returning it to the pool, which
+/// releases the lock; a pooled connection holding it would stop every appender.
+struct LockedConnection(sqlx::pool::PoolConnection<sqlx::Postgres>, bool);
+
+impl Drop for LockedConnection {
+    fn drop(&mut self) {
+        if self.1 {
+            self.0.close_on_drop();
         }
     }
-    tx.commit().await?;
-    Ok(Decided { wrote: last.0 > start, head: last, results })
 }
 
 /// A batch decided under the lock: the head after it, whether it wrote anything, and one answer per request.
