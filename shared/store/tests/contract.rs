@@ -1,45 +1,26 @@
 //! The event store's contract: one set of behaviours, run against both backends (PostgreSQL and SQLite).
 //!
-//! Each behaviour is a function taking a fresh [`TestDb`]; the `contract!` macro instantiates every one of them
-//! in `mod postgres` and `mod sqlite`. PostgreSQL comes from `LAWHA_TEST_DATABASE_URL` (see the test kit): when
+//! Each behaviour is a function taking a fresh [`TestDb`]; the `contract!` macro (`common/mod.rs`) instantiates
+//! every one of them in `mod postgres` and `mod sqlite`. The projection runner's behaviours are in `projections.rs`. PostgreSQL comes from `LAWHA_TEST_DATABASE_URL` (see the test kit): when
 //! it is unreachable the PostgreSQL tests fail, they never skip.
+
+mod common;
 
 use std::{
     collections::{BTreeMap, HashSet},
-    future::Future,
     sync::Arc,
     time::Duration,
 };
 
-use async_trait::async_trait;
+use common::{append, bounded, read_everything, store, stream};
 use lawha_domain::{ExpectedVersion, Metadata, NewEvent, RecordedEvent, StreamId};
 use lawha_store::{
-    AppendError, Appended, ChainVerdict, Database, EventFilter, EventStore, Projection, ProjectionRunner, Subscription,
+    AppendError, Appended, ChainVerdict, Database, EventFilter, EventStore, Subscription,
     testkit::{TestDb, chain_key, event},
     verify_chain,
 };
 use serde_json::json;
-use sqlx::AnyConnection;
 use uuid::Uuid;
-
-/// Instantiates every behaviour for both backends, each test on a database of its own.
-macro_rules! contract {
-    ($($behaviour:ident),* $(,)?) => {
-        contract!(@backend postgres: $($behaviour),*);
-        contract!(@backend sqlite: $($behaviour),*);
-    };
-    (@backend $backend:ident: $($behaviour:ident),*) => {
-        mod $backend {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $behaviour() {
-                    let test_db = lawha_store::testkit::TestDb::$backend().await;
-                    Box::pin(super::$behaviour(test_db)).await;
-                }
-            )*
-        }
-    };
-}
 
 contract!(
     appended_events_read_back_with_positions_versions_and_content_intact,
@@ -59,43 +40,7 @@ contract!(
     a_changed_stream_name_breaks_the_chain_at_that_position,
     a_deleted_middle_row_breaks_the_chain_at_its_position,
     a_deleted_last_row_breaks_the_chain_at_its_position,
-    catch_up_applies_every_event_exactly_once,
-    a_runner_stopped_between_batches_resumes_without_loss_or_duplication,
-    rebuild_replays_the_log_into_identical_rows,
-    concurrent_runners_never_double_count,
 );
-
-/// A bound on every wait, so a broken store fails the test instead of hanging it.
-const LIMIT: Duration = Duration::from_secs(120);
-
-async fn bounded<T>(what: &str, future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(LIMIT, future).await.unwrap_or_else(|_| panic!("{what} did not finish within {LIMIT:?}"))
-}
-
-fn stream(category: &str) -> StreamId {
-    StreamId::for_entity(category, Uuid::now_v7()).expect("a valid stream name")
-}
-
-fn store(t: &TestDb) -> Arc<dyn EventStore> {
-    Arc::clone(&t.db.events)
-}
-
-async fn append(t: &TestDb, stream: &StreamId, expected: ExpectedVersion, events: Vec<NewEvent>) -> Appended {
-    t.db.events.append(stream, expected, events).await.unwrap_or_else(|e| panic!("append to {stream} failed: {e}"))
-}
-
-/// Every event in the log, in position order.
-async fn read_everything(store: &dyn EventStore) -> Vec<RecordedEvent> {
-    let mut all = Vec::new();
-    loop {
-        let after = all.last().map_or(0, |e: &RecordedEvent| e.position);
-        let page = store.read_all(after, 1000, &EventFilter::all()).await.expect("read_all");
-        if page.is_empty() {
-            return all;
-        }
-        all.extend(page);
-    }
-}
 
 fn positions(events: &[RecordedEvent]) -> Vec<i64> {
     events.iter().map(|e| e.position).collect()
@@ -626,191 +571,4 @@ async fn a_deleted_last_row_breaks_the_chain_at_its_position(t: TestDb) {
     let sql = "DELETE FROM events WHERE position = 10";
     tamper(&t.db, sql, sql).await;
     assert_broken_at(&t, 10).await;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Projections
-
-/// Counts events per stream category: not idempotent on its own, so any replayed or lost event shows.
-#[derive(Debug)]
-struct CategoryCounts;
-
-#[async_trait]
-impl Projection for CategoryCounts {
-    fn name(&self) -> &'static str {
-        "test_counts"
-    }
-
-    fn tables(&self) -> &'static [&'static str] {
-        &["test_counts"]
-    }
-
-    async fn apply(&self, tx: &mut AnyConnection, event: &RecordedEvent) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO test_counts (category, n) VALUES ($1, 1) \
-             ON CONFLICT (category) DO UPDATE SET n = test_counts.n + 1",
-        )
-        .bind(event.stream.category())
-        .execute(tx)
-        .await?;
-        Ok(())
-    }
-}
-
-const BATCH: u32 = 7;
-
-/// Creates the projection's table and returns a runner over it with batches of [`BATCH`].
-async fn counting_runner(t: &TestDb) -> ProjectionRunner {
-    sqlx::query("CREATE TABLE IF NOT EXISTS test_counts (category TEXT PRIMARY KEY, n BIGINT NOT NULL)")
-        .execute(&t.db.read_models)
-        .await
-        .expect("creating test_counts");
-    runner(t)
-}
-
-fn runner(t: &TestDb) -> ProjectionRunner {
-    ProjectionRunner::new(t.db.clone(), vec![Arc::new(CategoryCounts)], BATCH, Duration::from_millis(50))
-}
-
-/// Appends `n` events over three categories, some appends carrying several events; returns the counts.
-async fn seed(t: &TestDb, n: usize) -> BTreeMap<String, i64> {
-    let streams = [stream("backup_plan"), stream("site"), stream("user"), stream("site")];
-    let mut written = 0;
-    let mut i = 0;
-    while written < n {
-        let size = (i % 3 + 1).min(n - written);
-        let events = (0..size).map(|k| event("Counted", json!({"i": i, "k": k}))).collect();
-        append(t, &streams[i % streams.len()], ExpectedVersion::Any, events).await;
-        written += size;
-        i += 1;
-    }
-    totals(t).await
-}
-
-/// What the projection should hold: events per category in the log.
-async fn totals(t: &TestDb) -> BTreeMap<String, i64> {
-    upto(t, i64::MAX).await
-}
-
-async fn upto(t: &TestDb, position: i64) -> BTreeMap<String, i64> {
-    let mut counts = BTreeMap::new();
-    for e in read_everything(t.db.events.as_ref()).await.iter().filter(|e| e.position <= position) {
-        *counts.entry(e.stream.category().to_owned()).or_insert(0) += 1;
-    }
-    counts
-}
-
-async fn counts(t: &TestDb) -> BTreeMap<String, i64> {
-    sqlx::query_as::<_, (String, i64)>("SELECT category, n FROM test_counts ORDER BY category")
-        .fetch_all(&t.db.read_models)
-        .await
-        .expect("reading test_counts")
-        .into_iter()
-        .collect()
-}
-
-async fn catch_up_applies_every_event_exactly_once(t: TestDb) {
-    let runner = counting_runner(&t).await;
-    assert_eq!(runner.catch_up(&CategoryCounts).await.expect("catch_up on an empty log"), 0);
-    let expected = seed(&t, 50).await;
-    assert_eq!(expected.values().sum::<i64>(), 50);
-    assert_eq!(runner.catch_up(&CategoryCounts).await.expect("catch_up"), 50);
-    assert_eq!(counts(&t).await, expected);
-    assert_eq!(runner.checkpoint("test_counts").await.expect("checkpoint"), 50);
-    assert_eq!(runner.catch_up(&CategoryCounts).await.expect("a second catch_up"), 0, "events applied twice");
-    assert_eq!(counts(&t).await, expected);
-
-    let expected = seed(&t, 12).await;
-    assert_eq!(runner.catch_up(&CategoryCounts).await.expect("catch_up after more appends"), 12);
-    assert_eq!(counts(&t).await, expected);
-    assert_eq!(runner.checkpoint("test_counts").await.expect("checkpoint"), t.db.events.head().await.expect("head"));
-}
-
-async fn a_runner_stopped_between_batches_resumes_without_loss_or_duplication(t: TestDb) {
-    let expected = seed(&t, 50).await;
-    let first = counting_runner(&t).await;
-    for batch in 1..=3 {
-        assert_eq!(first.step(&CategoryCounts).await.expect("step"), 7);
-        assert_eq!(first.checkpoint("test_counts").await.expect("checkpoint"), 7 * batch);
-    }
-    assert_eq!(counts(&t).await, upto(&t, 21).await, "the read model and the checkpoint disagree");
-    drop(first);
-
-    let second = runner(&t);
-    assert_eq!(second.catch_up(&CategoryCounts).await.expect("catch_up"), 29);
-    assert_eq!(counts(&t).await, expected);
-    let head = t.db.events.head().await.expect("head");
-    assert_eq!(second.checkpoint("test_counts").await.expect("checkpoint"), head);
-}
-
-async fn rebuild_replays_the_log_into_identical_rows(t: TestDb) {
-    let expected = seed(&t, 50).await;
-    let runner = counting_runner(&t).await;
-    runner.catch_up(&CategoryCounts).await.expect("catch_up");
-    let before = counts(&t).await;
-    assert_eq!(before, expected);
-    // Read models are disposable: damage them, then rebuild from the log.
-    sqlx::query("UPDATE test_counts SET n = n + 1000").execute(&t.db.read_models).await.expect("damaging");
-    sqlx::query("INSERT INTO test_counts (category, n) VALUES ('ghost', 1)")
-        .execute(&t.db.read_models)
-        .await
-        .expect("damaging");
-    assert_eq!(runner.rebuild(&CategoryCounts).await.expect("rebuild"), 50);
-    assert_eq!(counts(&t).await, before);
-    assert_eq!(runner.checkpoint("test_counts").await.expect("checkpoint"), 50);
-    assert_eq!(runner.rebuild(&CategoryCounts).await.expect("a second rebuild"), 50);
-    assert_eq!(counts(&t).await, before);
-}
-
-async fn concurrent_runners_never_double_count(t: TestDb) {
-    const RUNNERS: usize = 3;
-    const EVENTS: usize = 300;
-    counting_runner(&t).await;
-    seed(&t, 40).await;
-    let finished = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let runners: Vec<_> = (0..RUNNERS)
-        .map(|_| {
-            let (runner, finished, db) = (runner(&t), Arc::clone(&finished), t.db.clone());
-            tokio::spawn(async move {
-                let mut applied = 0usize;
-                let mut lost_races = 0usize;
-                loop {
-                    let writers_done = finished.load(std::sync::atomic::Ordering::SeqCst);
-                    let n = runner.step(&CategoryCounts).await.expect("step");
-                    applied += n;
-                    if n == 0 {
-                        let head = db.events.head().await.expect("head");
-                        if writers_done && runner.checkpoint("test_counts").await.expect("checkpoint") == head {
-                            return (applied, lost_races);
-                        }
-                        lost_races += 1;
-                        tokio::task::yield_now().await;
-                    }
-                }
-            })
-        })
-        .collect();
-    // Keep appending while the runners race, so batches keep overlapping.
-    let writer = {
-        let (store, finished) = (store(&t), Arc::clone(&finished));
-        let streams = [stream("backup_plan"), stream("site"), stream("user")];
-        tokio::spawn(async move {
-            for i in 0..EVENTS - 40 {
-                let e = event("Counted", json!({"i": i}));
-                store.append(&streams[i % 3], ExpectedVersion::Any, vec![e]).await.expect("append");
-            }
-            finished.store(true, std::sync::atomic::Ordering::SeqCst);
-        })
-    };
-    bounded("the writer", writer).await.expect("the writer panicked");
-    let (mut applied, mut idle) = (0, 0);
-    for runner in runners {
-        let (n, lost) = bounded("a runner", runner).await.expect("a runner panicked");
-        applied += n;
-        idle += lost;
-    }
-    eprintln!("{RUNNERS} runners applied {applied} events; {idle} steps found nothing to do or lost the race");
-    assert_eq!(applied, EVENTS, "the runners together applied {applied} events of {EVENTS}");
-    assert_eq!(counts(&t).await, totals(&t).await, "an event was counted twice or never");
-    assert_eq!(runner(&t).checkpoint("test_counts").await.expect("checkpoint"), i64::try_from(EVENTS).expect("small"));
 }

@@ -3,7 +3,10 @@
 
 use async_trait::async_trait;
 use lawha_domain::RecordedEvent;
-use lawha_store::Projection;
+use lawha_store::{
+    Projection,
+    projection::{statement_chunks, values_placeholders},
+};
 use serde_json::Value;
 use sqlx::AnyConnection;
 
@@ -22,24 +25,36 @@ impl Projection for AuditLog {
     }
 
     async fn apply(&self, tx: &mut AnyConnection, event: &RecordedEvent) -> Result<(), sqlx::Error> {
+        self.apply_batch(tx, &[event]).await
+    }
+
+    /// One multi-row INSERT per chunk of the batch.
+    async fn apply_batch(&self, tx: &mut AnyConnection, events: &[&RecordedEvent]) -> Result<(), sqlx::Error> {
         // Cached audit pages of this process are stale from here on (the cache's TTL covers the commit).
         invalidate();
-        // Keyed by position, so a replayed event is a no-op rather than a second row.
-        sqlx::query(
-            "INSERT INTO audit_log (position, recorded_at, actor, ip, event_type, stream_id, category, summary, request_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (position) DO NOTHING",
-        )
-        .bind(event.position)
-        .bind(event.recorded_at.timestamp_micros())
-        .bind(event.metadata.actor.clone())
-        .bind(event.metadata.ip.clone())
-        .bind(event.event_type.clone())
-        .bind(event.stream.as_str().to_owned())
-        .bind(event.stream.category().to_owned())
-        .bind(summary(event))
-        .bind(event.metadata.request_id.clone())
-        .execute(tx)
-        .await?;
+        for chunk in statement_chunks(events) {
+            // Keyed by position, so a replayed event is a no-op rather than a second row.
+            let sql = format!(
+                "INSERT INTO audit_log (position, recorded_at, actor, ip, event_type, stream_id, category, summary, \
+                 request_id) {} ON CONFLICT (position) DO NOTHING",
+                values_placeholders(9, chunk.len())
+            );
+            // The statement is the fixed text above with numbered placeholders; every value is a bind.
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for event in chunk {
+                query = query
+                    .bind(event.position)
+                    .bind(event.recorded_at.timestamp_micros())
+                    .bind(event.metadata.actor.clone())
+                    .bind(event.metadata.ip.clone())
+                    .bind(event.event_type.clone())
+                    .bind(event.stream.as_str().to_owned())
+                    .bind(event.stream.category().to_owned())
+                    .bind(summary(event))
+                    .bind(event.metadata.request_id.clone());
+            }
+            query.execute(&mut *tx).await?;
+        }
         Ok(())
     }
 }

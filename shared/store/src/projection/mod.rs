@@ -4,13 +4,18 @@
 //!
 //! Read models are disposable (invariant 1): a rebuild empties a projection's tables, resets its checkpoint
 //! and replays the log.
+//!
+//! [`ProjectionRunner::step`], [`ProjectionRunner::catch_up`] and [`ProjectionRunner::rebuild`] work one
+//! projection at a time (the CLI, the admin job, tests); [`ProjectionRunner::run`], the loop `lawha serve` keeps
+//! going, feeds every projection from one read per batch (`live.rs`).
+
+mod live;
 
 use std::{fmt::Debug, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use lawha_domain::RecordedEvent;
 use sqlx::{AnyConnection, AssertSqlSafe, Connection as _};
-use tokio_util::sync::CancellationToken;
 
 use crate::{Backend, Database, EventFilter, StoreError};
 
@@ -27,6 +32,16 @@ pub trait Projection: Send + Sync + Debug {
     }
     /// Applies one event inside the runner's transaction. It must be idempotent and never move a row backwards.
     async fn apply(&self, tx: &mut AnyConnection, event: &RecordedEvent) -> Result<(), sqlx::Error>;
+
+    /// Applies a batch of events (in position order, all passing [`Self::filter`]) inside the runner's
+    /// transaction: event by event unless the projection writes a batch in fewer statements. The result must be
+    /// what applying them one by one gives.
+    async fn apply_batch(&self, tx: &mut AnyConnection, events: &[&RecordedEvent]) -> Result<(), sqlx::Error> {
+        for event in events {
+            self.apply(tx, event).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Keeps a set of projections up to date.
@@ -87,29 +102,12 @@ impl ProjectionRunner {
         }
         let mut conn = self.db.read_models.acquire().await?;
         let mut tx = self.begin(&mut conn).await?;
-        // Claim the batch first: moving the checkpoint locks its row, so a second runner waits here, before it
-        // touches any read-model row, and then finds the checkpoint moved. Applying first would let two runners
-        // lock read-model rows in different orders and deadlock on PostgreSQL.
-        let moved = sqlx::query(
-            "INSERT INTO checkpoints (name, position, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at \
-             WHERE checkpoints.position = $4",
-        )
-        .bind(name)
-        .bind(to)
-        .bind(chrono::Utc::now().timestamp_micros())
-        .bind(from)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if moved == 0 {
+        if !claim(&mut tx, name, from, to).await? {
             // Another runner (a second API replica, or a rebuild) moved the checkpoint: drop this batch.
             tx.rollback().await?;
             return Ok(0);
         }
-        for event in &events {
-            projection.apply(&mut tx, event).await?;
-        }
+        projection.apply_batch(&mut tx, &events.iter().collect::<Vec<_>>()).await?;
         tx.commit().await?;
         #[allow(clippy::cast_precision_loss)] // positions stay far below 2^52
         metrics::gauge!("lawha_projection_lag", "projection" => name).set((head - to).max(0) as f64);
@@ -147,40 +145,81 @@ impl ProjectionRunner {
         drop(conn);
         self.catch_up(projection).await
     }
+}
 
-    /// Runs every projection until `stop` is cancelled.
-    pub async fn run(self, stop: CancellationToken) {
-        let tasks: Vec<_> =
-            self.projections.iter().map(|p| tokio::spawn(self.clone().run_one(Arc::clone(p), stop.clone()))).collect();
-        for task in tasks {
-            let _ = task.await;
+/// Moves a checkpoint from `from` to `to` inside `tx`, unless another runner moved it first (false). Claiming
+/// before applying matters: moving the checkpoint locks its row, so a second runner waits here, before it touches
+/// any read-model row, and then finds the checkpoint moved. Applying first would let two runners lock read-model
+/// rows in different orders and deadlock on PostgreSQL.
+async fn claim(tx: &mut AnyConnection, name: &str, from: i64, to: i64) -> Result<bool, sqlx::Error> {
+    let moved = sqlx::query(
+        "INSERT INTO checkpoints (name, position, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at \
+         WHERE checkpoints.position = $4",
+    )
+    .bind(name)
+    .bind(to)
+    .bind(chrono::Utc::now().timestamp_micros())
+    .bind(from)
+    .execute(tx)
+    .await?
+    .rows_affected();
+    Ok(moved == 1)
+}
+
+/// Row counts one multi-row statement carries: a batch is cut greedily into these, so a connection prepares at
+/// most four shapes of a statement whatever the batch sizes.
+const ROWS_PER_STATEMENT: [usize; 4] = [64, 16, 4, 1];
+
+/// Cuts `rows` items into the statement sizes of [`ROWS_PER_STATEMENT`], largest first.
+pub fn statement_chunks<T>(rows: &[T]) -> Vec<&[T]> {
+    let mut chunks = Vec::new();
+    let mut rest = rows;
+    for size in ROWS_PER_STATEMENT {
+        while rest.len() >= size {
+            let (chunk, tail) = rest.split_at(size);
+            chunks.push(chunk);
+            rest = tail;
         }
     }
+    chunks
+}
 
-    async fn run_one(self, projection: Arc<dyn Projection>, stop: CancellationToken) {
-        let mut wake = self.db.events.wakeups();
-        let mut failures = 0u32;
-        while !stop.is_cancelled() {
-            wake.borrow_and_update();
-            match self.step(projection.as_ref()).await {
-                Ok(0) => {
-                    failures = 0;
-                    tokio::select! {
-                        () = stop.cancelled() => {}
-                        _ = tokio::time::timeout(self.poll, wake.changed()) => {}
-                    }
-                }
-                Ok(_) => failures = 0,
-                Err(error) => {
-                    failures += 1;
-                    let delay = self.poll * failures.min(30);
-                    tracing::warn!(projection = projection.name(), %error, retry_in_ms = delay.as_millis(), "projection batch failed");
-                    tokio::select! {
-                        () = stop.cancelled() => {}
-                        () = tokio::time::sleep(delay) => {}
-                    }
-                }
-            }
+/// `VALUES ($1, …, $width), (…)` for `rows` rows of `width` placeholders, numbered from `$1`, on both backends.
+pub fn values_placeholders(width: usize, rows: usize) -> String {
+    let mut sql = String::from("VALUES ");
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
         }
+        sql.push('(');
+        for column in 0..width {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", row * width + column + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_are_cut_into_four_statement_sizes_at_most() {
+        let rows: Vec<u32> = (0..150).collect();
+        let sizes: Vec<usize> = statement_chunks(&rows).iter().map(|c| c.len()).collect();
+        assert_eq!(sizes, vec![64, 64, 16, 4, 1, 1]);
+        assert_eq!(sizes.iter().sum::<usize>(), 150);
+        assert!(statement_chunks::<u32>(&[]).is_empty());
+    }
+
+    #[test]
+    fn placeholders_number_rows_one_after_another() {
+        assert_eq!(values_placeholders(2, 3), "VALUES ($1, $2), ($3, $4), ($5, $6)");
+        assert_eq!(values_placeholders(1, 1), "VALUES ($1)");
     }
 }
