@@ -9,7 +9,11 @@
 //! on the job's stream instead of holding up everything behind it. While the queue is unreachable it retries with
 //! backoff and resumes where it stopped; requests keep being accepted meanwhile, since they only append events.
 
-use std::{collections::BTreeSet, sync::Arc, time::Duration};
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use lawha_domain::{
     Aggregate as _, DomainEvent as _, ExpectedVersion, Metadata, RecordedEvent,
@@ -27,6 +31,10 @@ use crate::{
 pub const CHECKPOINT: &str = "job_dispatcher";
 /// Due messages a queue may hold before the dispatcher waits for workers to catch up.
 const MAX_DUE: u64 = 5000;
+/// How long the dispatcher waits before looking again at a full queue.
+const FULL_WAIT: Duration = Duration::from_millis(25);
+/// How long a queue's depth, as read, is trusted (plus what was pushed since).
+const DEPTH_FRESH: Duration = Duration::from_secs(1);
 
 /// Why a dispatch step did not advance.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +79,14 @@ pub struct Dispatcher {
     poll: Duration,
 }
 
+/// Where a running dispatcher stands: its checkpoint as it last wrote it (None: read it again), and each queue's
+/// due messages as last read plus what it pushed since.
+#[derive(Debug, Default)]
+struct Cursor {
+    position: Option<i64>,
+    due: HashMap<String, (u64, Instant)>,
+}
+
 /// What one event asks of the dispatcher.
 enum Ask {
     Push(Outgoing),
@@ -94,9 +110,20 @@ impl Dispatcher {
 
     /// Handles one page of events; returns how many events it read (0 when caught up).
     pub async fn step(&self) -> Result<usize, DispatchError> {
-        let from = self.checkpoint().await?;
+        self.advance(&mut Cursor::default()).await
+    }
+
+    /// One page after the cursor's position (read from `checkpoints` when unknown); the cursor follows.
+    async fn advance(&self, cursor: &mut Cursor) -> Result<usize, DispatchError> {
+        let from = match cursor.position.take() {
+            Some(position) => position,
+            None => self.checkpoint().await?,
+        };
         let events = self.db.events.read_all(from, self.page, &EventFilter::all()).await?;
-        let Some(last) = events.last().map(|e| e.position) else { return Ok(0) };
+        let Some(last) = events.last().map(|e| e.position) else {
+            cursor.position = Some(from);
+            return Ok(0);
+        };
         let mut pushes = Vec::new();
         let mut refusals = Vec::new();
         for event in &events {
@@ -109,10 +136,8 @@ impl Dispatcher {
         if !pushes.is_empty() {
             let queues: BTreeSet<&str> = pushes.iter().map(|o| o.job.queue.as_str()).collect();
             for queue in queues {
-                let due = self.queues.depth(queue).await?.due;
-                if due > MAX_DUE {
-                    return Err(DispatchError::Full { queue: queue.to_owned(), due });
-                }
+                let adding = pushes.iter().filter(|o| o.job.queue == queue).count();
+                self.room(queue, u64::try_from(adding).unwrap_or(u64::MAX), &mut cursor.due).await?;
             }
             self.queues.push(&pushes).await?;
             for o in &pushes {
@@ -122,8 +147,9 @@ impl Dispatcher {
         for (event, error) in refusals {
             self.refuse(event, error).await?;
         }
-        // Compare-and-set: when another dispatcher moved the checkpoint meanwhile, it pushed the same messages.
-        sqlx::query(
+        // Compare-and-set: when another dispatcher moved the checkpoint meanwhile, it pushed the same messages; the
+        // next step reads where it got to.
+        let moved = sqlx::query(
             "INSERT INTO checkpoints (name, position, updated_at) VALUES ($1, $2, $3) \
              ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at \
              WHERE checkpoints.position = $4",
@@ -133,8 +159,35 @@ impl Dispatcher {
         .bind(chrono::Utc::now().timestamp_micros())
         .bind(from)
         .execute(&self.db.read_models)
-        .await?;
+        .await?
+        .rows_affected();
+        cursor.position = (moved == 1).then_some(last);
         Ok(events.len())
+    }
+
+    /// Refuses (`Full`) when `queue` holds too many due messages to take `adding` more. Its depth is read from the
+    /// queue only when what is known of it is a second old, or when the messages pushed since could have filled it:
+    /// reading it before every push cost a Redis round trip per page.
+    async fn room(
+        &self,
+        queue: &str,
+        adding: u64,
+        known: &mut HashMap<String, (u64, Instant)>,
+    ) -> Result<(), DispatchError> {
+        if let Some((due, at)) = known.get_mut(queue)
+            && at.elapsed() < DEPTH_FRESH
+            && *due + adding <= MAX_DUE / 2
+        {
+            *due += adding;
+            return Ok(());
+        }
+        let due = self.queues.depth(queue).await?.due;
+        if due > MAX_DUE {
+            known.remove(queue);
+            return Err(DispatchError::Full { queue: queue.to_owned(), due });
+        }
+        known.insert(queue.to_owned(), (due + adding, Instant::now()));
+        Ok(())
     }
 
     /// Records that a request could not be queued, on the job's stream, once whoever records it.
@@ -158,12 +211,16 @@ impl Dispatcher {
     pub async fn run(self, stop: CancellationToken) {
         let mut wake = self.db.events.wakeups();
         let mut failures = 0u32;
+        let mut cursor = Cursor::default();
         while !stop.is_cancelled() {
-            wake.borrow_and_update();
-            let wait = match self.step().await {
+            let head = *wake.borrow_and_update();
+            let wait = match self.advance(&mut cursor).await {
                 Ok(0) => {
                     failures = 0;
-                    self.lag().await;
+                    if let Some(at) = cursor.position {
+                        #[allow(clippy::cast_precision_loss)] // positions stay far below 2^52
+                        metrics::gauge!("lawha_dispatcher_lag").set((head - at).max(0) as f64);
+                    }
                     tokio::select! {
                         () = stop.cancelled() => {}
                         _ = tokio::time::timeout(self.poll, wake.changed()) => {}
@@ -173,6 +230,13 @@ impl Dispatcher {
                 Ok(_) => {
                     failures = 0;
                     continue;
+                }
+                // Backpressure, not a failure: the workers are draining the queue, so look again soon. Backing off
+                // like a failure would let the queue run dry while the dispatcher sleeps for seconds.
+                Err(DispatchError::Full { queue, due }) => {
+                    tracing::debug!(%queue, due, "queue full; waiting for workers before queueing more");
+                    metrics::counter!("lawha_dispatcher_full_total").increment(1);
+                    FULL_WAIT
                 }
                 Err(error) => {
                     failures += 1;
@@ -189,13 +253,6 @@ impl Dispatcher {
                 () = stop.cancelled() => {}
                 () = tokio::time::sleep(wait) => {}
             }
-        }
-    }
-
-    async fn lag(&self) {
-        if let (Ok(head), Ok(at)) = (self.db.events.head().await, self.checkpoint().await) {
-            #[allow(clippy::cast_precision_loss)] // positions stay far below 2^52
-            metrics::gauge!("lawha_dispatcher_lag").set((head - at).max(0) as f64);
         }
     }
 

@@ -142,6 +142,9 @@ impl Queues {
             // Locking rescans the whole pending list for every job (O(backlog)); recovery of a dead worker's
             // jobs uses its in-flight set, which stays.
             .lock_tasks(false)
+            // apalis publishes every push and every acknowledgement on Redis pub/sub for listeners; Lawha has
+            // none, and the publishes cost Redis a command per message twice.
+            .emit_events(false)
             .idempotency_ttl(Some(IDEMPOTENCY_TTL));
         Some(RedisStorage::new(conn.clone()).with_config(config))
     }

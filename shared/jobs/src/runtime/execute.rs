@@ -36,7 +36,10 @@ pub(super) async fn run(inner: &Inner, job: Job, worker: WorkerContext) -> anyho
     async move {
         let name = worker.name().to_owned();
         let start = JobCommand::Start { job: job.clone(), worker: name.clone() };
-        let Some((recorded, known)) = record(inner, &job, &name, &start, None).await? else { return Ok(()) };
+        // A first attempt's stream is almost always empty: decide on that without reading it. When it is not (a
+        // re-delivery, a second copy), the append conflicts and the stream is read after all.
+        let fresh = (job.attempt <= 1).then(|| (JobState::default(), 0));
+        let Some((recorded, known)) = record(inner, &job, &name, &start, fresh).await? else { return Ok(()) };
         let Some(attempt) = recorded.iter().find_map(|e| match e {
             JobEvent::JobStarted { attempt, .. } => Some(*attempt),
             _ => None,
@@ -99,7 +102,8 @@ type Known = (JobState, i64);
 
 /// Decides `command` on the job's stream and appends the facts; returns them with the state after them, or None
 /// when the job refuses the command (ended, or a stale copy of the message). `known` (what the previous record
-/// left) saves reading the stream again; a concurrent write makes it read. Retries on a concurrent write and,
+/// left, or an empty stream for a first attempt) saves reading the stream; a concurrent write, or facts found
+/// already stored, make it read. Retries on a concurrent write and,
 /// with backoff, on a database failure.
 async fn record(
     inner: &Inner,
@@ -119,6 +123,7 @@ async fn record(
     let mut failures = 0;
     loop {
         let outcome = async {
+            let read = known.is_none();
             let (state, version) = match known.take() {
                 Some(known) => known,
                 None => {
@@ -138,6 +143,11 @@ async fn record(
             }
             let new = events.iter().map(|e| e.to_new_event_with_id(e.event_id(job.id), metadata.clone())).collect();
             let appended = inner.store.append(&stream, ExpectedVersion::Exact(version), new).await?;
+            if appended.already_applied && !read {
+                // These very facts are stored already, so the state they were decided on without reading was not
+                // the stream's (a re-delivered message whose attempt had begun): decide again on the stream.
+                return Err(Failure::Conflict);
+            }
             let after = events.iter().fold(state, |state, e| state.apply(e));
             Ok(Some((events, (after, appended.stream_version))))
         }
