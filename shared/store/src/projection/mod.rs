@@ -130,9 +130,8 @@ impl ProjectionRunner {
     pub async fn rebuild(&self, projection: &dyn Projection) -> Result<usize, StoreError> {
         let mut conn = self.db.read_models.acquire().await?;
         let mut tx = self.begin(&mut conn).await?;
-        for table in projection.tables() {
-            sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
-        }
+        // The checkpoint first, like every runner's claim: locking read-model rows first would deadlock with a
+        // running loop that holds the checkpoint and writes those rows.
         sqlx::query(
             "INSERT INTO checkpoints (name, position, updated_at) VALUES ($1, 0, $2) \
              ON CONFLICT (name) DO UPDATE SET position = 0, updated_at = excluded.updated_at",
@@ -141,6 +140,9 @@ impl ProjectionRunner {
         .bind(chrono::Utc::now().timestamp_micros())
         .execute(&mut *tx)
         .await?;
+        for table in projection.tables() {
+            sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         drop(conn);
         self.catch_up(projection).await
