@@ -64,8 +64,9 @@ impl Appender {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<Appended, AppendError> {
+        let json = crate::batch::prepare(&events)?;
         let (reply, answer) = oneshot::channel();
-        let request = AppendRequest { stream: stream.clone(), expected, events, reply };
+        let request = AppendRequest { stream: stream.clone(), expected, events, json, reply };
         self.queue.send(request).await.map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
     }

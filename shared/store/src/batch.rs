@@ -21,7 +21,42 @@ pub(crate) struct AppendRequest {
     pub stream: StreamId,
     pub expected: ExpectedVersion,
     pub events: Vec<NewEvent>,
+    /// The events' data and metadata in canonical JSON, one per event, rendered by [`prepare`].
+    pub json: Vec<CanonicalJson>,
     pub reply: oneshot::Sender<Result<Appended, AppendError>>,
+}
+
+/// An event's data and metadata as stored and as the chain covers them.
+#[derive(Debug, Clone)]
+pub(crate) struct CanonicalJson {
+    pub data: String,
+    pub metadata: String,
+}
+
+/// Checks what an append can be refused for on its own, and renders its events' JSON: in the caller's task, before
+/// the append joins a batch, so the appender (and on PostgreSQL the append lock) does neither.
+pub(crate) fn prepare(events: &[NewEvent]) -> Result<Vec<CanonicalJson>, AppendError> {
+    if events.is_empty() {
+        return Err(AppendError::Invalid("an append needs at least one event".into()));
+    }
+    if let Some(bad) = events.iter().find(|e| e.event_type.is_empty() || e.event_type.len() > 100) {
+        return Err(AppendError::Invalid(format!("event type {:?} must be 1 to 100 bytes", bad.event_type)));
+    }
+    let mut seen = HashSet::new();
+    if let Some(dup) = events.iter().find(|e| !seen.insert(e.event_id)) {
+        return Err(AppendError::Invalid(format!("event id {} appears twice in one append", dup.event_id)));
+    }
+    let mut json = Vec::with_capacity(events.len());
+    for event in events {
+        let metadata = serde_json::to_value(&event.metadata).unwrap_or_default();
+        // PostgreSQL refuses NUL in TEXT and JSONB, which would fail the whole shared transaction, every caller of
+        // the batch with it; refusing it here fails only this append, and both backends store the same things.
+        if event.event_type.contains('\0') || has_nul(&event.data) || has_nul(&metadata) {
+            return Err(AppendError::Invalid(format!("event {} contains a NUL character", event.event_id)));
+        }
+        json.push(CanonicalJson { data: canonical_json(&event.data), metadata: canonical_json(&metadata) });
+    }
+    Ok(json)
 }
 
 /// Where an already stored event sits.
@@ -98,23 +133,6 @@ fn decide_one(
     now: DateTime<Utc>,
     rows: &mut Vec<Row>,
 ) -> Result<Appended, AppendError> {
-    if request.events.is_empty() {
-        return Err(AppendError::Invalid("an append needs at least one event".into()));
-    }
-    if let Some(bad) = request.events.iter().find(|e| e.event_type.is_empty() || e.event_type.len() > 100) {
-        return Err(AppendError::Invalid(format!("event type {:?} must be 1 to 100 bytes", bad.event_type)));
-    }
-    // PostgreSQL refuses NUL in TEXT and JSONB, which would fail the whole shared transaction, every caller of
-    // the batch with it; refusing it here fails only this append, and both backends store the same things.
-    if let Some(bad) = request.events.iter().find(|e| {
-        e.event_type.contains('\0') || has_nul(&e.data) || serde_json::to_value(&e.metadata).is_ok_and(|m| has_nul(&m))
-    }) {
-        return Err(AppendError::Invalid(format!("event {} contains a NUL character", bad.event_id)));
-    }
-    let mut seen = HashSet::new();
-    if let Some(dup) = request.events.iter().find(|e| !seen.insert(e.event_id)) {
-        return Err(AppendError::Invalid(format!("event id {} appears twice in one append", dup.event_id)));
-    }
     let stored: Vec<_> = request.events.iter().filter_map(|e| state.existing.get(&e.event_id)).collect();
     if stored.len() == request.events.len() {
         // Every id is already in the log: the command was applied before (invariant 4).
@@ -140,10 +158,9 @@ fn decide_one(
     }
     let first_position = state.head_position + 1;
     let mut version = actual;
-    for event in &request.events {
+    for (event, json) in request.events.iter().zip(&request.json) {
         version += 1;
         state.head_position += 1;
-        let metadata = serde_json::to_value(&event.metadata).unwrap_or_default();
         let canonical = CanonicalEvent {
             position: state.head_position,
             event_id: event.event_id,
@@ -152,8 +169,8 @@ fn decide_one(
             event_type: &event.event_type,
             schema_version: event.schema_version,
             recorded_at_micros: now.timestamp_micros(),
-            data: &event.data,
-            metadata: &metadata,
+            data: &json.data,
+            metadata: &json.metadata,
         };
         let chain = key.next(&state.head_chain, &canonical);
         state.head_chain.clone_from(&chain);
@@ -166,8 +183,8 @@ fn decide_one(
             version,
             event_type: event.event_type.clone(),
             schema_version: event.schema_version,
-            data: canonical_json(&event.data),
-            metadata: canonical_json(&metadata),
+            data: json.data.clone(),
+            metadata: json.metadata.clone(),
             recorded_at: now,
             chain,
         });

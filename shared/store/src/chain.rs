@@ -1,7 +1,7 @@
 //! The audit chain (invariant 7): `chain = HMAC-SHA256(audit_key, prev_chain || canonical_bytes(event))`.
 
 use hmac::{Hmac, KeyInit, Mac};
-use lawha_domain::canonical::CanonicalEvent;
+use lawha_domain::canonical::{CanonicalEvent, canonical_json};
 use sha2::Sha256;
 
 use crate::{EventStore, StoreError, rows::RawEvent};
@@ -100,7 +100,7 @@ fn check_row(key: &ChainKey, prev: &[u8], expected_position: i64, row: &RawEvent
         return Some(format!("missing: the next stored event is at position {}", row.position));
     }
     let (data, metadata) = match (serde_json::from_str(&row.data), serde_json::from_str(&row.metadata)) {
-        (Ok(d), Ok(m)) => (d, m),
+        (Ok(d), Ok(m)) => (canonical_json(&d), canonical_json(&m)),
         _ => return Some("data or metadata is not valid JSON".into()),
     };
     let canonical = CanonicalEvent {
