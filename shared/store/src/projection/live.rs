@@ -7,6 +7,8 @@
 //! ("scanned") and is written at most once a second, or when the loop stops, since nothing is lost by replaying
 //! events it skips anyway.
 //!
+//! After a wake-up the loop waits [`GATHER`] before reading, so a busy log is read in batches of some size.
+//!
 //! How far a short page reaches: past the last event read, up to the head this process was told of before the
 //! read (the appender's wake-up channel, fed by this process's commits and other processes' `pg_notify`), since
 //! positions are gap-free and commit-ordered (invariant 5): nothing at or below that head can still appear. When
@@ -25,6 +27,10 @@ use crate::{EventFilter, StoreError};
 
 /// How often positions moved only in memory are written to `checkpoints`.
 const PERSIST_EVERY: Duration = Duration::from_secs(1);
+/// How long the loop waits after a wake-up before reading, so that under load one batch carries the events of a
+/// few moments (and a job's start and end often meet in one row write) instead of one batch per append. It is
+/// also the most a read model lags behind the log while the loop keeps up.
+const GATHER: Duration = Duration::from_millis(10);
 
 /// Where one projection has got to.
 #[derive(Debug)]
@@ -79,16 +85,21 @@ impl ProjectionRunner {
                 Some(cursors) => self.advance(cursors, known, persist).await,
                 None => self.cursors().await.map_err(Missed::Failed).map(|loaded| {
                     cursors = Some(loaded);
-                    1
+                    usize::MAX
                 }),
             };
             match outcome {
-                Ok(0) => {
+                // A short page: caught up with the log as this process knows it.
+                Ok(read) if i64::try_from(read).is_ok_and(|read| read < self.batch_size) => {
                     failures = 0;
                     tokio::select! {
                         () = stop.cancelled() => {}
                         woke = tokio::time::timeout(self.poll, wake.changed()) => match woke {
-                            Ok(Ok(())) => head = Some(hint),
+                            Ok(Ok(())) => {
+                                head = Some(hint);
+                                // Let the appends of the next moments join this one's batch.
+                                tokio::time::sleep(GATHER).await;
+                            }
                             // The appender is gone (the store is closing): only the timer is left.
                             Ok(Err(_)) => tokio::time::sleep(self.poll).await,
                             Err(_) => {}
