@@ -1,8 +1,9 @@
 //! The canonical byte encoding of an event, which the audit chain (invariant 7) hashes.
 //!
 //! Two encodings of the same event must be byte-identical whichever backend stored it, so JSON is written with
-//! sorted keys, no whitespace and normalized numbers: PostgreSQL's JSONB reorders keys and rewrites `1.0` as it
-//! likes, and a chain computed over the bytes a client sent would not survive a round trip through it.
+//! sorted keys, no whitespace and normalized numbers: a chain computed over the bytes a client sent would not
+//! survive a round trip through a store that reorders keys or rewrites `1.0` as it likes (PostgreSQL's JSONB, which
+//! held the log's JSON until migration 0011, does both). The log now stores this text as it is.
 
 use serde_json::Value;
 use uuid::Uuid;

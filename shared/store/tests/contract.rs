@@ -526,7 +526,7 @@ async fn changed_data_breaks_the_chain_at_that_position(t: TestDb) {
     ten_events(&t).await;
     tamper(
         &t.db,
-        "UPDATE events SET data = jsonb_set(data, '{n}', '8') WHERE position = 7",
+        "UPDATE events SET data = jsonb_set(data::jsonb, '{n}', '8')::json WHERE position = 7",
         "UPDATE events SET data = json_set(data, '$.n', 8) WHERE position = 7",
     )
     .await;
@@ -537,7 +537,7 @@ async fn changed_metadata_breaks_the_chain_at_that_position(t: TestDb) {
     ten_events(&t).await;
     tamper(
         &t.db,
-        r#"UPDATE events SET metadata = metadata || '{"actor": "user:alicf"}' WHERE position = 7"#,
+        r#"UPDATE events SET metadata = (metadata::jsonb || '{"actor": "user:alicf"}')::json WHERE position = 7"#,
         "UPDATE events SET metadata = json_set(metadata, '$.actor', 'user:alicf') WHERE position = 7",
     )
     .await;

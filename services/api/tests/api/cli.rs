@@ -140,7 +140,7 @@ async fn audit_verify_prints_ok_then_names_the_tampered_position() {
         "{stdout}"
     );
 
-    sqlx::query("UPDATE events SET data = jsonb_set(data, '{n}', '99') WHERE position = 4")
+    sqlx::query("UPDATE events SET data = jsonb_set(data::jsonb, '{n}', '99')::json WHERE position = 4")
         .execute(db.db.pg_pool().unwrap())
         .await
         .unwrap();
