@@ -299,7 +299,7 @@ fn metric(name: &str) -> f64 {
 
 /// Flushes what the previous phase left dirty, so its writes are not billed to the next phase. Without the
 /// privilege (superuser or pg_checkpoint) the phases simply run unsettled.
-async fn settle(admin_url: &str) {
+pub(crate) async fn settle(admin_url: &str) {
     let _ = admin_exec(admin_url, "CHECKPOINT").await;
 }
 
