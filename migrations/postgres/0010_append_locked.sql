@@ -19,12 +19,17 @@ BEGIN
     -- "lawha" in ASCII: the key lawha_append takes at transaction level; the two levels exclude each other
     -- across sessions, and the same session may hold both.
     PERFORM pg_advisory_lock(465491683425);
+    -- One unique-index probe per stream and per id (a LATERAL subquery with LIMIT is never turned into a join):
+    -- with `= ANY(array)` the planner, without statistics, took a sequential scan of streams for large batches.
     RETURN QUERY
         SELECT 'h'::text, NULL::text, NULL::bigint, NULL::uuid, h.position, h.chain FROM chain_head h WHERE h.id = 1
-        UNION ALL SELECT 's', st.stream_id, st.version, NULL, NULL, NULL FROM streams st
-                  WHERE st.stream_id = ANY(p_streams)
-        UNION ALL SELECT 'e', e.stream_id, e.stream_version, e.event_id, e.position, NULL FROM events e
-                  WHERE e.event_id = ANY(p_ids);
+        UNION ALL SELECT 's', st.stream_id, st.version, NULL, NULL, NULL
+                  FROM unnest(p_streams) AS a(id)
+                  CROSS JOIN LATERAL (SELECT s.stream_id, s.version FROM streams s WHERE s.stream_id = a.id LIMIT 1) st
+        UNION ALL SELECT 'e', e.stream_id, e.stream_version, e.event_id, e.position, NULL
+                  FROM unnest(p_ids) AS n(id)
+                  CROSS JOIN LATERAL (SELECT x.stream_id, x.stream_version, x.event_id, x.position FROM events x
+                                      WHERE x.event_id = n.id LIMIT 1) e;
 END
 $$;
 

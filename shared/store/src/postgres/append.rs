@@ -20,11 +20,16 @@ use crate::{
 const APPEND_LOCK: i64 = 465_491_683_425;
 
 /// The head, the versions of the batch's streams and the batch's ids already stored, read in one statement, so
-/// all of it comes from one snapshot: a consistent state of the log at the head it reports.
+/// all of it comes from one snapshot: a consistent state of the log at the head it reports. Each stream and id is
+/// one unique-index probe (a LATERAL subquery with LIMIT is never turned into a join): with `= ANY($1)` the
+/// planner, without statistics, scanned the whole table for a large batch.
 const LOAD: &str = "SELECT 'h' AS kind, NULL::text AS stream_id, NULL::bigint AS version, NULL::uuid AS event_id, \
             position, chain FROM chain_head WHERE id = 1 \
-     UNION ALL SELECT 's', stream_id, version, NULL, NULL, NULL FROM streams WHERE stream_id = ANY($1) \
-     UNION ALL SELECT 'e', stream_id, stream_version, event_id, position, NULL FROM events WHERE event_id = ANY($2)";
+     UNION ALL SELECT 's', st.stream_id, st.version, NULL, NULL, NULL FROM unnest($1::text[]) AS a(id) \
+        CROSS JOIN LATERAL (SELECT stream_id, version FROM streams WHERE stream_id = a.id LIMIT 1) st \
+     UNION ALL SELECT 'e', e.stream_id, e.stream_version, e.event_id, e.position, NULL FROM unnest($2::uuid[]) AS n(id) \
+        CROSS JOIN LATERAL (SELECT stream_id, stream_version, event_id, position FROM events \
+                            WHERE event_id = n.id LIMIT 1) e";
 
 /// The same, read after taking the append lock at session level (migration 0010): it stays held until
 /// `lawha_append_unlock` has committed the batch, or until `pg_advisory_unlock`.

@@ -77,9 +77,20 @@ impl Rows {
         ids.sort_unstable();
         ids.dedup();
         let mut jobs = HashMap::with_capacity(ids.len());
+        let postgres = tx.backend_name() == "PostgreSQL";
         for chunk in statement_chunks(&ids) {
-            let sql =
-                format!("SELECT {JOB_COLUMNS} FROM jobs WHERE job_id IN ({})", values_placeholders(1, chunk.len()));
+            let ids = values_placeholders(1, chunk.len());
+            // On PostgreSQL one primary-key probe per id (a LATERAL subquery with LIMIT is never turned into a join):
+            // `IN (…)` got a sequential scan and a hash join whenever the plan was made without statistics. SQLite
+            // looks an IN list up in the index.
+            let sql = if postgres {
+                format!(
+                    "SELECT j.* FROM ({ids}) AS wanted(id) \
+                     CROSS JOIN LATERAL (SELECT {JOB_COLUMNS} FROM jobs WHERE job_id = wanted.id LIMIT 1) j"
+                )
+            } else {
+                format!("SELECT {JOB_COLUMNS} FROM jobs WHERE job_id IN ({ids})")
+            };
             // Fixed text with numbered placeholders; the ids are binds.
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for id in chunk {
