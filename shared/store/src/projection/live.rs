@@ -30,7 +30,7 @@ const PERSIST_EVERY: Duration = Duration::from_secs(1);
 /// How long the loop waits after a wake-up before reading, so that under load one batch carries the events of a
 /// few moments (and a job's start and end often meet in one row write) instead of one batch per append. It is
 /// also the most a read model lags behind the log while the loop keeps up.
-const GATHER: Duration = Duration::from_millis(10);
+const GATHER: Duration = Duration::from_millis(25);
 
 /// Where one projection has got to.
 #[derive(Debug)]
