@@ -22,6 +22,7 @@ use sqlx::{
 use uuid::Uuid;
 
 pub mod vacuum;
+mod wake;
 
 /// How often a worker tells the queue it is alive.
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
@@ -77,7 +78,7 @@ pub struct Queues {
 
 #[derive(Debug, Clone)]
 enum Backend {
-    Redis { conn: ConnectionManager, namespace: String },
+    Redis { conn: ConnectionManager, client: redis::Client, namespace: String },
     Sqlite { pool: SqlitePool },
 }
 
@@ -97,7 +98,7 @@ impl Queues {
             .set_response_timeout(Some(REDIS_RESPONSE_TIMEOUT))
             .set_connection_timeout(Some(Duration::from_secs(5)));
         let conn = client.get_connection_manager_with_config(settings).await?;
-        Ok(Self { backend: Backend::Redis { conn, namespace: namespace.to_owned() } })
+        Ok(Self { backend: Backend::Redis { conn, client, namespace: namespace.to_owned() } })
     }
 
     /// Queues in a SQLite file of their own, beside the event log, so queue polling never contends with appends
@@ -149,6 +150,16 @@ impl Queues {
         Some(RedisStorage::new(conn.clone()).with_config(config))
     }
 
+    /// On Redis, a wake-up stored each time messages are pushed to `queue`, and the task listening for them (to
+    /// abort when the workers stop); None on SQLite, whose workers only poll.
+    pub(crate) fn pushes(
+        &self,
+        queue: &str,
+    ) -> Option<(std::sync::Arc<tokio::sync::Notify>, tokio::task::JoinHandle<()>)> {
+        let Backend::Redis { client, .. } = &self.backend else { return None };
+        Some(wake::listen(client.clone(), wake::channel(&self.apalis_name(queue))))
+    }
+
     /// The SQLite storage of one queue, configured for Lawha's workers.
     pub(crate) fn sqlite_storage(&self, queue: &str, batch: usize) -> Option<SqliteStorage<Job>> {
         let Backend::Sqlite { pool } = &self.backend else { return None };
@@ -173,7 +184,11 @@ impl Queues {
                 // idempotency key has expired.
                 let tasks: Vec<_> =
                     items.map(|o| task(o).task_id(TaskId::from_string(o.key.to_string())).build()).collect();
+                let count = tasks.len();
                 storage.push_all(futures::stream::iter(tasks)).await.map_err(|e| QueueError::Push(e.to_string()))?;
+                if let Backend::Redis { conn, .. } = &self.backend {
+                    wake::announce(conn, &wake::channel(&self.apalis_name(queue)), count).await;
+                }
             } else if let Some(mut storage) = self.sqlite_storage(queue, 1) {
                 // One attempt per message: the runtime decides retries itself (apalis-sqlite would retry at once).
                 let tasks: Vec<_> = items.map(|o| task(o).max_attempts(1).build()).collect();

@@ -171,15 +171,21 @@ impl Runtime {
         let host = hostname();
         let pid = std::process::id();
         let mut monitor = Monitor::new();
+        let mut listeners = Listeners(Vec::new());
         for queue in queues {
             let (inner, queue) = (Arc::clone(&self.inner), queue.clone());
             let batch = inner.settings.concurrency;
             let prefix = format!("{queue}-{host}-{pid}");
             let name = move |run: usize| format!("{prefix}-{run}");
             if let Some(storage) = inner.queues.redis_storage(&queue, batch) {
+                let pushed = inner.queues.pushes(&queue).map(|(notify, listener)| {
+                    listeners.0.push(listener);
+                    notify
+                });
                 monitor = monitor.register(move |run| {
+                    let wake = poll::Every::new(inner.settings.poll, pushed.clone());
                     WorkerBuilder::new(name(run))
-                        .backend(storage.clone().poll_with_strategy(poll::Every::new(inner.settings.poll)))
+                        .backend(storage.clone().poll_with_strategy(wake))
                         .data(Arc::clone(&inner))
                         .concurrency(inner.settings.concurrency)
                         .catch_panic()
@@ -188,7 +194,7 @@ impl Runtime {
             } else if let Some(storage) = inner.queues.sqlite_storage(&queue, batch) {
                 monitor = monitor.register(move |run| {
                     WorkerBuilder::new(name(run))
-                        .backend(storage.clone().poll_with_strategy(poll::Every::new(inner.settings.poll)))
+                        .backend(storage.clone().poll_with_strategy(poll::Every::new(inner.settings.poll, None)))
                         .data(Arc::clone(&inner))
                         .concurrency(inner.settings.concurrency)
                         .catch_panic()
@@ -214,8 +220,20 @@ impl Runtime {
             })
             .await
             .context("running the workers")?;
+        drop(listeners);
         tracing::info!("workers stopped");
         Ok(())
+    }
+}
+
+/// The tasks listening for push notices, stopped with the workers however `run` returns.
+struct Listeners(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Listeners {
+    fn drop(&mut self) {
+        for listener in &self.0 {
+            listener.abort();
+        }
     }
 }
 

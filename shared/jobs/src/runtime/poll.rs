@@ -1,4 +1,5 @@
-//! How an idle worker looks at its queue again: every `interval`, with the timer armed again on every wake-up.
+//! How an idle worker looks at its queue again: when messages are announced as pushed (Redis), and in any case
+//! every `interval`, with the timer armed again on every wake-up.
 //!
 //! apalis' `IntervalStrategy` replaces a timer that fired with a new one without polling it. When the fetch that
 //! the wake-up started comes back empty in the same poll (a fetch slower than the interval, as under load), no
@@ -9,36 +10,56 @@
 use std::{
     future::Future as _,
     pin::Pin,
+    sync::Arc,
     task::{Context, Poll},
     time::Duration,
 };
 
 use apalis::prelude::{PollSnapshot, PollStrategy};
-use tokio::time::{Instant, Sleep};
+use tokio::{
+    sync::{Notify, futures::OwnedNotified},
+    time::{Instant, Sleep},
+};
 
-/// Wakes the worker every `interval` while it is idle.
+/// Wakes the worker when pushes are announced and every `interval` while it is idle.
 #[derive(Debug)]
 pub(crate) struct Every {
     interval: Duration,
     timer: Pin<Box<Sleep>>,
+    /// The queue's push notices, and the wait for the next one.
+    pushed: Option<(Arc<Notify>, Pin<Box<OwnedNotified>>)>,
 }
 
 impl Every {
-    /// Needs a Tokio runtime (the timer is Tokio's).
-    pub(crate) fn new(interval: Duration) -> Self {
-        Self { interval, timer: Box::pin(tokio::time::sleep(interval)) }
+    /// Needs a Tokio runtime (the timer is Tokio's). `pushed` stores a wake-up per announced push.
+    pub(crate) fn new(interval: Duration, pushed: Option<Arc<Notify>>) -> Self {
+        let pushed = pushed.map(|notify| {
+            let next = Box::pin(Arc::clone(&notify).notified_owned());
+            (notify, next)
+        });
+        Self { interval, timer: Box::pin(tokio::time::sleep(interval)), pushed }
     }
 }
 
 impl PollStrategy for Every {
     fn poll_drive(&mut self, cx: &mut Context<'_>, _: &PollSnapshot) -> Poll<Option<()>> {
-        if self.timer.as_mut().poll(cx).is_pending() {
-            return Poll::Pending;
+        let mut woke = false;
+        if let Some((notify, next)) = &mut self.pushed
+            && next.as_mut().poll(cx).is_ready()
+        {
+            *next = Box::pin(Arc::clone(notify).notified_owned());
+            // Registers this task's waker for the next notice (a notice stored meanwhile is consumed here; the fetch
+            // this wake-up starts sees its messages).
+            let _ = next.as_mut().poll(cx);
+            woke = true;
         }
-        self.timer.as_mut().reset(Instant::now() + self.interval);
-        // Registers this task's waker with the new deadline; it cannot be due yet.
-        let _ = self.timer.as_mut().poll(cx);
-        Poll::Ready(Some(()))
+        if self.timer.as_mut().poll(cx).is_ready() {
+            self.timer.as_mut().reset(Instant::now() + self.interval);
+            // Registers this task's waker with the new deadline; it cannot be due yet.
+            let _ = self.timer.as_mut().poll(cx);
+            woke = true;
+        }
+        if woke { Poll::Ready(Some(())) } else { Poll::Pending }
     }
 }
 
@@ -68,7 +89,7 @@ mod tests {
         let counter = Arc::new(Counter(AtomicUsize::new(0)));
         let waker = Waker::from(Arc::clone(&counter));
         let mut cx = Context::from_waker(&waker);
-        let mut every = Every::new(Duration::from_millis(20));
+        let mut every = Every::new(Duration::from_millis(20), None);
         assert!(every.poll_drive(&mut cx, &PollSnapshot::new()).is_pending());
         tokio::time::advance(Duration::from_millis(25)).await;
         assert_eq!(counter.0.load(Ordering::SeqCst), 1, "the first interval woke the worker");
@@ -77,5 +98,23 @@ mod tests {
         // wake the worker.
         tokio::time::advance(Duration::from_millis(25)).await;
         assert_eq!(counter.0.load(Ordering::SeqCst), 2, "the next interval did not wake the worker");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_announced_push_wakes_the_worker_before_its_interval() {
+        let counter = Arc::new(Counter(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&counter));
+        let mut cx = Context::from_waker(&waker);
+        let notify = Arc::new(Notify::new());
+        let mut every = Every::new(Duration::from_secs(10), Some(Arc::clone(&notify)));
+        assert!(every.poll_drive(&mut cx, &PollSnapshot::new()).is_pending());
+        notify.notify_one();
+        assert_eq!(counter.0.load(Ordering::SeqCst), 1, "the notice did not wake the worker");
+        assert!(every.poll_drive(&mut cx, &PollSnapshot::new()).is_ready());
+        // A notice that arrives while the worker is busy is kept for its next look, not lost.
+        notify.notify_one();
+        assert_eq!(counter.0.load(Ordering::SeqCst), 2, "the second notice did not wake the worker");
+        assert!(every.poll_drive(&mut cx, &PollSnapshot::new()).is_ready());
+        assert!(every.poll_drive(&mut cx, &PollSnapshot::new()).is_pending());
     }
 }
