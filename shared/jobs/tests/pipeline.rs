@@ -31,6 +31,11 @@ struct Pipeline {
 
 impl Pipeline {
     async fn start(redis: bool) -> Self {
+        Self::start_polling(redis, Duration::from_millis(20)).await
+    }
+
+    /// A pipeline whose workers poll their queue every `poll` when nothing wakes them.
+    async fn start_polling(redis: bool, poll: Duration) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let (db, queues) = if redis {
             (TestDb::postgres().await, testkit::redis_queues().await.0)
@@ -40,7 +45,7 @@ impl Pipeline {
         };
         let mut pipeline = Self { db, queues, stop: CancellationToken::new(), tasks: vec![], _dir: dir };
         pipeline.add_dispatcher();
-        pipeline.add_workers();
+        pipeline.add_workers(poll);
         pipeline
     }
 
@@ -49,8 +54,8 @@ impl Pipeline {
         self.tasks.push(tokio::spawn(dispatcher.run(self.stop.clone())));
     }
 
-    fn add_workers(&mut self) {
-        let settings = Settings { concurrency: 4, poll: Duration::from_millis(20), grace: Duration::from_secs(5) };
+    fn add_workers(&mut self, poll: Duration) {
+        let settings = Settings { concurrency: 4, poll, grace: Duration::from_secs(5) };
         let runtime = Runtime::new(&self.db.db, self.queues.clone(), settings).handle("Probe", Probe);
         let stop = self.stop.clone();
         self.tasks.push(tokio::spawn(async move {
@@ -123,6 +128,21 @@ both_queues!(
     two_dispatchers_at_once_enqueue_each_job_once,
     finished_messages_are_vacuumed_and_waiting_ones_kept,
 );
+
+/// On Redis a push wakes the workers: with a poll of a minute, each job still starts within a second of its request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_on_redis_wakes_idle_workers_long_before_their_poll() {
+    let p = Pipeline::start_polling(true, Duration::from_secs(60)).await;
+    for _ in 0..3 {
+        // Idle first: the workers' last fetch found nothing, and their next poll is a minute away.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let asked = tokio::time::Instant::now();
+        let job = p.request(json!({})).await;
+        p.wait(job, Duration::from_secs(10), ended).await;
+        assert!(asked.elapsed() < Duration::from_secs(2), "the job took {:?} to run", asked.elapsed());
+    }
+    p.stop().await;
+}
 
 async fn a_requested_probe_runs_once_and_succeeds(redis: bool) {
     let p = Pipeline::start(redis).await;
