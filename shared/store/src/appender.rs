@@ -84,15 +84,20 @@ impl Appender {
 
 /// A batch: `first`, then every request already queued, up to the batch bound.
 pub(crate) fn gather(rx: &mut mpsc::Receiver<AppendRequest>, first: AppendRequest) -> Vec<AppendRequest> {
-    let mut events = first.events.len();
     let mut batch = vec![first];
+    gather_more(rx, &mut batch);
+    batch
+}
+
+/// Adds every request already queued to `batch`, up to the batch bound.
+pub(crate) fn gather_more(rx: &mut mpsc::Receiver<AppendRequest>, batch: &mut Vec<AppendRequest>) {
+    let mut events: usize = batch.iter().map(|r| r.events.len()).sum();
     while events < MAX_BATCH_EVENTS
         && let Ok(next) = rx.try_recv()
     {
         events += next.events.len();
         batch.push(next);
     }
-    batch
 }
 
 /// Counts one transaction carrying `requests` appends (the bench reads the count as commits).
