@@ -158,8 +158,10 @@ pub const KEYS: &[KeyDoc] = &[
         key: "jobs.poll_interval_ms",
         env: "LAWHA_JOBS__POLL_INTERVAL_MS",
         default: "20",
-        meaning: "Milliseconds between polls of an idle queue, 5 to 10000: the longest a queued job waits for a \
-                  free worker to notice it.",
+        meaning: "Milliseconds between polls of an idle queue, 5 to 10000. On Redis a push also wakes the workers \
+                  at once (a notice on `<namespace>:<queue>:pushed`), so this is the longest a job waits only when a \
+                  notice is lost; on the SQLite queue it is the longest a queued job waits for a free worker to \
+                  notice it.",
     },
     KeyDoc {
         key: "jobs.shutdown_grace_secs",
