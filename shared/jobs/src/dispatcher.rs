@@ -105,11 +105,7 @@ impl Dispatcher {
 
     /// Where the dispatcher has got to.
     pub async fn checkpoint(&self) -> Result<i64, StoreError> {
-        let position = sqlx::query_scalar("SELECT position FROM checkpoints WHERE name = $1")
-            .bind(CHECKPOINT)
-            .fetch_optional(&self.db.read_models)
-            .await?;
-        Ok(position.unwrap_or(0))
+        lawha_store::projection::checkpoint(&self.db, CHECKPOINT).await
     }
 
     /// Handles one page of events; returns how many events it read (0 when caught up).
@@ -153,19 +149,9 @@ impl Dispatcher {
         }
         // Compare-and-set: when another dispatcher moved the checkpoint meanwhile, it pushed the same messages; the
         // next step reads where it got to.
-        let moved = sqlx::query(
-            "INSERT INTO checkpoints (name, position, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at \
-             WHERE checkpoints.position = $4",
-        )
-        .bind(CHECKPOINT)
-        .bind(last)
-        .bind(chrono::Utc::now().timestamp_micros())
-        .bind(from)
-        .execute(&self.db.read_models)
-        .await?
-        .rows_affected();
-        cursor.position = (moved == 1).then_some(last);
+        let mut conn = self.db.read_models.acquire().await?;
+        let moved = lawha_store::projection::claim(&mut conn, CHECKPOINT, from, last).await?;
+        cursor.position = moved.then_some(last);
         Ok(events.len())
     }
 

@@ -71,11 +71,7 @@ impl ProjectionRunner {
 
     /// A projection's checkpoint (0 before its first batch).
     pub async fn checkpoint(&self, name: &str) -> Result<i64, StoreError> {
-        let position = sqlx::query_scalar("SELECT position FROM checkpoints WHERE name = $1")
-            .bind(name)
-            .fetch_optional(&self.db.read_models)
-            .await?;
-        Ok(position.unwrap_or(0))
+        checkpoint(&self.db, name).await
     }
 
     async fn begin<'c>(&self, conn: &'c mut AnyConnection) -> Result<sqlx::Transaction<'c, sqlx::Any>, sqlx::Error> {
@@ -149,11 +145,20 @@ impl ProjectionRunner {
     }
 }
 
-/// Moves a checkpoint from `from` to `to` inside `tx`, unless another runner moved it first (false). Claiming
-/// before applying matters: moving the checkpoint locks its row, so a second runner waits here, before it touches
-/// any read-model row, and then finds the checkpoint moved. Applying first would let two runners lock read-model
-/// rows in different orders and deadlock on PostgreSQL.
-async fn claim(tx: &mut AnyConnection, name: &str, from: i64, to: i64) -> Result<bool, sqlx::Error> {
+/// Where the subscriber `name` (a projection, the job dispatcher) has got to: 0 before its first batch.
+pub async fn checkpoint(db: &Database, name: &str) -> Result<i64, StoreError> {
+    let position = sqlx::query_scalar("SELECT position FROM checkpoints WHERE name = $1")
+        .bind(name)
+        .fetch_optional(&db.read_models)
+        .await?;
+    Ok(position.unwrap_or(0))
+}
+
+/// Moves the checkpoint `name` from `from` to `to` (creating it when missing), unless another runner moved it
+/// first (false). Inside a transaction, claiming before applying matters: moving the checkpoint locks its row, so
+/// a second runner waits here, before it touches any read-model row, and then finds the checkpoint moved. Applying
+/// first would let two runners lock read-model rows in different orders and deadlock on PostgreSQL.
+pub async fn claim(tx: &mut AnyConnection, name: &str, from: i64, to: i64) -> Result<bool, sqlx::Error> {
     let moved = sqlx::query(
         "INSERT INTO checkpoints (name, position, updated_at) VALUES ($1, $2, $3) \
          ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at \
