@@ -43,7 +43,7 @@ pub struct JobsArgs {
     pub concurrency: u32,
     /// Concurrent API clients asking for jobs in the throughput rounds: enough to keep the pipeline busy. With
     /// few, each request mostly waits its turn at the append lock the panel and the workers share, and a round
-    /// measures that wait (32 clients: about 2,000 jobs/s) rather than what the pipeline can carry.
+    /// measures that wait (32 clients: about 2,800 jobs/s) rather than what the pipeline can carry.
     #[arg(long, default_value_t = 128)]
     pub clients: usize,
     /// Jobs per second in the latency run.
