@@ -28,26 +28,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-/// Instantiates every behaviour for both backends, each test on a database of its own.
-macro_rules! on_both_backends {
-    ($($behaviour:ident),* $(,)?) => {
-        on_both_backends!(@backend postgres: $($behaviour),*);
-        on_both_backends!(@backend sqlite: $($behaviour),*);
-    };
-    (@backend $backend:ident: $($behaviour:ident),*) => {
-        mod $backend {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $behaviour() {
-                    let test_db = lawha_store::testkit::TestDb::$backend().await;
-                    Box::pin(super::$behaviour(test_db)).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+lawha_store::on_both_backends!(
     two_schedulers_running_at_once_append_each_slot_exactly_once,
     a_scheduler_started_after_downtime_appends_only_the_latest_missed_slot_once,
     a_scheduler_that_missed_several_slots_skips_all_but_the_latest,

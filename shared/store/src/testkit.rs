@@ -183,6 +183,27 @@ fn without_password(url: &str) -> String {
     }
 }
 
+/// Instantiates every behaviour (an `async fn(TestDb)`) for both backends, as `mod postgres` and `mod sqlite`, each
+/// test on a fresh database of its own.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($behaviour:ident),* $(,)?) => {
+        $crate::on_both_backends!(@backend postgres: $($behaviour),*);
+        $crate::on_both_backends!(@backend sqlite: $($behaviour),*);
+    };
+    (@backend $backend:ident: $($behaviour:ident),*) => {
+        mod $backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $behaviour() {
+                    let test_db = $crate::testkit::TestDb::$backend().await;
+                    Box::pin(super::$behaviour(test_db)).await;
+                }
+            )*
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

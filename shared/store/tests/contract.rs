@@ -1,8 +1,9 @@
 //! The event store's contract: one set of behaviours, run against both backends (PostgreSQL and SQLite).
 //!
-//! Each behaviour is a function taking a fresh [`TestDb`]; the `contract!` macro (`common/mod.rs`) instantiates
-//! every one of them in `mod postgres` and `mod sqlite`. The projection runner's behaviours are in `projections.rs`. PostgreSQL comes from `LAWHA_TEST_DATABASE_URL` (see the test kit): when
-//! it is unreachable the PostgreSQL tests fail, they never skip.
+//! Each behaviour is a function taking a fresh [`TestDb`]; the test kit's `on_both_backends!` instantiates every one
+//! of them in `mod postgres` and `mod sqlite`. The projection runner's behaviours are in `projections.rs`.
+//! PostgreSQL comes from `LAWHA_TEST_DATABASE_URL` (see the test kit): when it is unreachable the PostgreSQL tests
+//! fail, they never skip.
 
 mod common;
 
@@ -22,7 +23,7 @@ use lawha_store::{
 use serde_json::json;
 use uuid::Uuid;
 
-contract!(
+lawha_store::on_both_backends!(
     appended_events_read_back_with_positions_versions_and_content_intact,
     a_stale_expected_version_is_a_conflict_naming_the_actual_version_and_writes_nothing,
     an_event_id_already_in_the_log_is_an_idempotent_success_that_writes_nothing,

@@ -17,7 +17,7 @@ use serde_json::json;
 use sqlx::{AnyConnection, AssertSqlSafe};
 use tokio_util::sync::CancellationToken;
 
-contract!(
+lawha_store::on_both_backends!(
     catch_up_applies_every_event_exactly_once,
     a_runner_stopped_between_batches_resumes_without_loss_or_duplication,
     rebuild_replays_the_log_into_identical_rows,

@@ -1,4 +1,5 @@
-//! What the store's test files share: the macro that runs a behaviour on both backends, and small helpers.
+//! Small helpers the store's test files share (the macro that runs a behaviour on both backends is the test kit's
+//! `on_both_backends!`).
 
 // Each test file uses its own part of this module.
 #![allow(dead_code)]
@@ -8,26 +9,6 @@ use std::{future::Future, sync::Arc, time::Duration};
 use lawha_domain::{ExpectedVersion, NewEvent, RecordedEvent, StreamId};
 use lawha_store::{Appended, EventFilter, EventStore, testkit::TestDb};
 use uuid::Uuid;
-
-/// Instantiates every behaviour for both backends, each test on a database of its own.
-#[macro_export]
-macro_rules! contract {
-    ($($behaviour:ident),* $(,)?) => {
-        contract!(@backend postgres: $($behaviour),*);
-        contract!(@backend sqlite: $($behaviour),*);
-    };
-    (@backend $backend:ident: $($behaviour:ident),*) => {
-        mod $backend {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $behaviour() {
-                    let test_db = lawha_store::testkit::TestDb::$backend().await;
-                    Box::pin(super::$behaviour(test_db)).await;
-                }
-            )*
-        }
-    };
-}
 
 /// A bound on every wait, so a broken store fails the test instead of hanging it.
 pub const LIMIT: Duration = Duration::from_secs(120);
