@@ -2,15 +2,16 @@
 -- append at once, a batch decided ahead of the lock (lawha_append) mostly finds the head moved; the appender then
 -- takes the lock first. Before, that was BEGIN and the lock, a read, the write and COMMIT: three client turns while
 -- every other appender waited. Now:
---   1. lawha_lock_read takes the append lock at session level (it outlives the statement) and reads the head, the
---      versions of the batch's streams and the batch's ids already stored, each statement after the lock with a
---      snapshot of its own, so every append committed before ours is seen;
+--   1. lawha_batch_state(…, true) takes the append lock at session level (it outlives the statement) and reads the
+--      head, the versions of the batch's streams and the batch's ids already stored, in a statement after the lock
+--      with a snapshot of its own, so every append committed before ours is seen (the pipeline reads the same state
+--      without the lock, `false`, before deciding a batch ahead of the lock);
 --   2. the client decides the batch on that state and CALLs lawha_append_unlock, which writes it through
 --      lawha_append (the head cannot have moved: the lock is held), commits, and only then releases the lock, so
 --      the next appender reads a head that includes this batch (invariant 5).
 -- A client that fails between the two closes its connection, which releases the lock.
 
-CREATE FUNCTION lawha_lock_read(p_streams TEXT[], p_ids UUID[])
+CREATE FUNCTION lawha_batch_state(p_streams TEXT[], p_ids UUID[], p_lock BOOLEAN)
 RETURNS TABLE (kind TEXT, stream_id TEXT, version BIGINT, event_id UUID, "position" BIGINT, chain BYTEA)
 LANGUAGE plpgsql
 AS $$
@@ -18,8 +19,10 @@ AS $$
 BEGIN
     -- "lawha" in ASCII: the key lawha_append takes at transaction level; the two levels exclude each other
     -- across sessions, and the same session may hold both.
-    PERFORM pg_advisory_lock(465491683425);
-    -- One unique-index probe per stream and per id (a LATERAL subquery with LIMIT is never turned into a join):
+    IF p_lock THEN
+        PERFORM pg_advisory_lock(465491683425);
+    END IF;
+    -- One statement, so one snapshot: a consistent state of the log at the head it reports. One unique-index probe per stream and per id (a LATERAL subquery with LIMIT is never turned into a join):
     -- with `= ANY(array)` the planner, without statistics, took a sequential scan of streams for large batches.
     RETURN QUERY
         SELECT 'h'::text, NULL::text, NULL::bigint, NULL::uuid, h.position, h.chain FROM chain_head h WHERE h.id = 1

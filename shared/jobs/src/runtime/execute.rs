@@ -103,8 +103,7 @@ type Known = (JobState, i64);
 /// Decides `command` on the job's stream and appends the facts; returns them with the state after them, or None
 /// when the job refuses the command (ended, or a stale copy of the message). `known` (what the previous record
 /// left, or an empty stream for a first attempt) saves reading the stream; a concurrent write, or facts found
-/// already stored, make it read. Retries on a concurrent write and,
-/// with backoff, on a database failure.
+/// already stored, make it read. Retries on a concurrent write and, with backoff, on a database failure.
 async fn record(
     inner: &Inner,
     job: &Job,

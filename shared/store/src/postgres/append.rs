@@ -16,38 +16,28 @@ use crate::{
 };
 
 /// The advisory lock key that serializes appends across every process sharing the database (invariant 5): "lawha"
-/// in ASCII (0x6c61776861), the one `lawha_append` and `lawha_lock_read` take.
+/// in ASCII (0x6c61776861), the one `lawha_append` and `lawha_batch_state` take.
 const APPEND_LOCK: i64 = 465_491_683_425;
 
-/// The head, the versions of the batch's streams and the batch's ids already stored, read in one statement, so
-/// all of it comes from one snapshot: a consistent state of the log at the head it reports. Each stream and id is
-/// one unique-index probe (a LATERAL subquery with LIMIT is never turned into a join): with `= ANY($1)` the
-/// planner, without statistics, scanned the whole table for a large batch.
-const LOAD: &str = "SELECT 'h' AS kind, NULL::text AS stream_id, NULL::bigint AS version, NULL::uuid AS event_id, \
-            position, chain FROM chain_head WHERE id = 1 \
-     UNION ALL SELECT 's', st.stream_id, st.version, NULL, NULL, NULL FROM unnest($1::text[]) AS a(id) \
-        CROSS JOIN LATERAL (SELECT stream_id, version FROM streams WHERE stream_id = a.id LIMIT 1) st \
-     UNION ALL SELECT 'e', e.stream_id, e.stream_version, e.event_id, e.position, NULL FROM unnest($2::uuid[]) AS n(id) \
-        CROSS JOIN LATERAL (SELECT stream_id, stream_version, event_id, position FROM events \
-                            WHERE event_id = n.id LIMIT 1) e";
+/// What a batch is decided on (the head, the versions of the batch's streams, the batch's ids already stored), read
+/// by `lawha_batch_state` (migration 0010) in one statement: without the lock for the pipeline, or after taking it
+/// at session level for the locked path, where it stays held until `lawha_append_unlock` has committed the batch or
+/// until `pg_advisory_unlock`.
+const STATE: &str = "SELECT kind, stream_id, version, event_id, position, chain FROM lawha_batch_state($1, $2, $3)";
 
-/// The same, read after taking the append lock at session level (migration 0010): it stays held until
-/// `lawha_append_unlock` has committed the batch, or until `pg_advisory_unlock`.
-const LOCK_AND_LOAD: &str = "SELECT kind, stream_id, version, event_id, position, chain FROM lawha_lock_read($1, $2)";
-
-/// What a batch is decided on, read without any lock (see [`LOAD`]).
+/// What a batch is decided on, read without any lock.
 pub(super) async fn load<'c>(conn: impl sqlx::PgExecutor<'c>, batch: &[AppendRequest]) -> Result<Loaded, sqlx::Error> {
-    read_state(conn, batch, LOAD).await
+    read_state(conn, batch, false).await
 }
 
 async fn read_state<'c>(
     conn: impl sqlx::PgExecutor<'c>,
     batch: &[AppendRequest],
-    sql: &'static str,
+    lock: bool,
 ) -> Result<Loaded, sqlx::Error> {
     let streams: Vec<&str> = batch.iter().map(|r| r.stream.as_str()).collect();
     let ids: Vec<Uuid> = batch.iter().flat_map(|r| r.events.iter().map(|e| e.event_id)).collect();
-    let lookups = sqlx::query(sql).bind(&streams).bind(&ids).fetch_all(conn).await?;
+    let lookups = sqlx::query(STATE).bind(&streams).bind(&ids).bind(lock).fetch_all(conn).await?;
     let mut loaded = Loaded {
         head_position: 0,
         head_chain: crate::chain::GENESIS.to_vec(),
@@ -96,13 +86,18 @@ pub(super) enum Outcome {
     Stale,
 }
 
-/// The 20 arguments of `lawha_append` and `lawha_append_unlock`, in order.
-const WRITE_ARGS: &str = "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20";
+/// The 20 arguments of `lawha_append` and of `lawha_append_unlock`, which wraps it, in order.
+macro_rules! write_args {
+    () => {
+        "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+    };
+}
+const WRITE: &str = concat!("SELECT lawha_append", write_args!());
+const WRITE_AND_UNLOCK: &str = concat!("CALL lawha_append_unlock", write_args!());
 
 /// Calls `lawha_append` with a decided batch.
 pub(super) async fn write<'c>(conn: impl sqlx::PgExecutor<'c>, w: &Write) -> Result<Outcome, sqlx::Error> {
-    let sql = format!("SELECT lawha_append({WRITE_ARGS})");
-    let answer: i16 = bind_write(sqlx::query(sqlx::AssertSqlSafe(sql)), w).fetch_one(conn).await?.try_get(0)?;
+    let answer: i16 = bind_write(sqlx::query(WRITE), w).fetch_one(conn).await?.try_get(0)?;
     Ok(match answer {
         0 => Outcome::Written,
         1 => Outcome::Early,
@@ -151,15 +146,14 @@ pub(super) async fn write_locked(
     batch: &[AppendRequest],
 ) -> Result<Decided, StoreError> {
     let mut conn = LockedConnection(pool.acquire().await?, true);
-    let loaded = read_state(&mut *conn.0, batch, LOCK_AND_LOAD).await?;
+    let loaded = read_state(&mut *conn.0, batch, true).await?;
     let from = (loaded.head_position, loaded.head_chain.clone());
     let Plan { rows, streams, head, results } = batch::plan(key, loaded, batch, Utc::now());
     let (start, mut last) = (from.0, from.clone());
     if let Some(to) = head {
         last.clone_from(&to);
         let w = Write { from, to, assumed: Vec::new(), rows, streams };
-        let sql = format!("CALL lawha_append_unlock({WRITE_ARGS})");
-        bind_write(sqlx::query(sqlx::AssertSqlSafe(sql)), &w).execute(&mut *conn.0).await?;
+        bind_write(sqlx::query(WRITE_AND_UNLOCK), &w).execute(&mut *conn.0).await?;
     } else {
         sqlx::query("SELECT pg_advisory_unlock($1)").bind(APPEND_LOCK).execute(&mut *conn.0).await?;
     }

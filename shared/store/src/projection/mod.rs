@@ -11,7 +11,11 @@
 
 mod live;
 
-use std::{fmt::Debug, sync::Arc, time::Duration};
+use std::{
+    fmt::{Debug, Write as _},
+    sync::Arc,
+    time::Duration,
+};
 
 use async_trait::async_trait;
 use lawha_domain::RecordedEvent;
@@ -204,7 +208,8 @@ pub fn values_placeholders(width: usize, rows: usize) -> String {
             if column > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!("${}", row * width + column + 1));
+            // Writing to a String cannot fail.
+            let _ = write!(sql, "${}", row * width + column + 1);
         }
         sql.push(')');
     }

@@ -59,10 +59,10 @@ impl Projection for Jobs {
     }
 
     async fn apply_batch(&self, tx: &mut AnyConnection, events: &[&RecordedEvent]) -> Result<(), sqlx::Error> {
-        let ids = events.iter().filter_map(|e| job_id(e)).collect();
-        let mut rows = Rows::load(tx, ids).await?;
-        for event in events {
-            let Some(id) = job_id(event) else {
+        let jobs: Vec<(&RecordedEvent, Option<String>)> = events.iter().map(|e| (*e, job_id(e))).collect();
+        let mut rows = Rows::load(tx, jobs.iter().filter_map(|(_, id)| id.clone()).collect()).await?;
+        for (event, id) in jobs {
+            let Some(id) = id else {
                 tracing::warn!(stream = %event.stream, "a job event outside a job-<uuid> stream is not shown");
                 continue;
             };

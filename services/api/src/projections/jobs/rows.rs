@@ -3,7 +3,7 @@
 //! inside the runner's transaction (which holds the projection's checkpoint, so no other runner writes them
 //! meanwhile).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use lawha_store::projection::{statement_chunks, values_placeholders};
 use sqlx::{AnyConnection, Row as _};
@@ -63,12 +63,13 @@ impl Attempt {
     }
 }
 
-/// The rows a batch works on: those it read (or created), which it changed, and its attempt changes in order.
+/// The rows a batch works on: those it read (or created), which it changed, and what its facts say of attempts,
+/// one change per attempt (so a statement never touches a row twice, which PostgreSQL refuses).
 #[derive(Debug, Default)]
 pub(super) struct Rows {
     jobs: HashMap<String, Job>,
-    changed: Vec<String>,
-    attempts: Vec<((String, i64), Attempt)>,
+    changed: BTreeSet<String>,
+    attempts: BTreeMap<(String, i64), Attempt>,
 }
 
 impl Rows {
@@ -120,13 +121,13 @@ impl Rows {
                 jobs.insert(job.job_id.clone(), job);
             }
         }
-        Ok(Self { jobs, changed: Vec::new(), attempts: Vec::new() })
+        Ok(Self { jobs, changed: BTreeSet::new(), attempts: BTreeMap::new() })
     }
 
     /// Adds `job` unless a row for its id exists (INSERT … ON CONFLICT DO NOTHING).
     pub fn insert(&mut self, job: Job) {
         if !self.jobs.contains_key(&job.job_id) {
-            self.changed.push(job.job_id.clone());
+            self.changed.insert(job.job_id.clone());
             self.jobs.insert(job.job_id.clone(), job);
         }
     }
@@ -138,22 +139,21 @@ impl Rows {
         change(job);
         job.stream_version = version;
         job.updated_at = at;
-        self.changed.push(id.to_owned());
+        self.changed.insert(id.to_owned());
         true
     }
 
-    /// Records what a fact says of an attempt.
+    /// Records what a fact says of an attempt, after what earlier facts of the batch said of it.
     pub fn attempt(&mut self, id: &str, attempt: i64, change: Attempt) {
-        self.attempts.push(((id.to_owned(), attempt), change));
+        let known = self.attempts.entry((id.to_owned(), attempt)).or_default();
+        *known = std::mem::take(known).then(change);
     }
 
     /// Writes every changed row and attempt.
-    pub async fn store(mut self, tx: &mut AnyConnection) -> Result<(), sqlx::Error> {
-        self.changed.sort_unstable();
-        self.changed.dedup();
+    pub async fn store(self, tx: &mut AnyConnection) -> Result<(), sqlx::Error> {
         let jobs: Vec<&Job> = self.changed.iter().filter_map(|id| self.jobs.get(id)).collect();
+        let update = JOB_COLUMNS.split(", ").skip(1).map(|c| format!("{c} = excluded.{c}")).collect::<Vec<_>>();
         for chunk in statement_chunks(&jobs) {
-            let update = JOB_COLUMNS.split(", ").skip(1).map(|c| format!("{c} = excluded.{c}")).collect::<Vec<_>>();
             let sql = format!(
                 "INSERT INTO jobs ({JOB_COLUMNS}) {} ON CONFLICT (job_id) DO UPDATE SET {}",
                 values_placeholders(JOB_WIDTH, chunk.len()),
@@ -183,19 +183,8 @@ impl Rows {
             }
             query.execute(&mut *tx).await?;
         }
-        // One change per attempt, so a statement never touches a row twice (PostgreSQL refuses that).
-        let mut folded: Vec<((String, i64), Attempt)> = Vec::new();
-        let mut at: HashMap<(String, i64), usize> = HashMap::new();
-        for (key, change) in self.attempts {
-            match at.get(&key) {
-                Some(&i) => folded[i].1 = std::mem::take(&mut folded[i].1).then(change),
-                None => {
-                    at.insert(key.clone(), folded.len());
-                    folded.push((key, change));
-                }
-            }
-        }
-        for chunk in statement_chunks(&folded) {
+        let attempts: Vec<_> = self.attempts.iter().collect();
+        for chunk in statement_chunks(&attempts) {
             let sql = format!(
                 "INSERT INTO job_attempts (job_id, attempt, worker, started_at, finished_at, outcome, error, \
                  duration_ms) {} ON CONFLICT (job_id, attempt) DO UPDATE SET \
