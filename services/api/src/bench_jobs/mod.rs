@@ -32,7 +32,8 @@ pub struct JobsArgs {
     /// Jobs in each throughput round.
     #[arg(long, default_value_t = 10_000)]
     pub jobs: u64,
-    /// Throughput rounds; the median is the figure (one run on a shared 2-core machine varies by ±15%).
+    /// Throughput rounds; the median is the figure (runs on a shared 2-core machine vary by ±20% from hour to
+    /// hour, rounds within a run by less).
     #[arg(long, default_value_t = 3)]
     pub rounds: u32,
     /// Worker processes; 0 runs the probes inside the panel's process instead (no second process appending).
