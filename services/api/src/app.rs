@@ -93,14 +93,14 @@ impl App {
         let stop = CancellationToken::new();
         let grace = Duration::from_secs(self.state.config.http.shutdown_grace_secs);
         tracing::info!(address = %self.local_addr(), backend = ?self.state.db.backend(), "serving");
-        match http::setup::first_start_line(&self.state, self.local_addr()).await {
+        match crate::setup::pages::first_start_line(&self.state, self.local_addr()).await {
             Ok(Some(line)) => eprintln!("{line}"),
             Ok(None) => {}
             Err(error) => tracing::warn!(%error, "could not create the first-start setup link"),
         }
         let runner = tokio::spawn(self.runner.clone().run(stop.clone()));
         let purger = tokio::spawn(purge_sessions(
-            crate::session::DbSessionStore::new(self.state.db.read_models.clone()),
+            crate::users::session::DbSessionStore::new(self.state.db.read_models.clone()),
             stop.clone(),
         ));
         let sampler = tokio::spawn(self.recorder.run(stop.clone()));
@@ -137,7 +137,7 @@ impl App {
 }
 
 /// Deletes expired sessions every ten minutes (loading already ignores them; this keeps the table small).
-async fn purge_sessions(store: crate::session::DbSessionStore, stop: CancellationToken) {
+async fn purge_sessions(store: crate::users::session::DbSessionStore, stop: CancellationToken) {
     let mut every = tokio::time::interval(Duration::from_secs(600));
     loop {
         tokio::select! {

@@ -5,17 +5,17 @@
 //! input, runs one command and maps the result. It never talks to Redis from a request (invariant 2).
 
 pub mod app;
+pub mod audit;
 pub mod backups;
 pub mod bench;
 pub mod bench_backup;
 pub mod bench_http;
 pub mod bench_jobs;
 pub mod cli;
-pub mod commands;
 pub mod http;
 pub mod jobs;
 pub mod projections;
-pub mod session;
+pub mod setup;
 pub mod state;
 pub mod system;
 pub mod ui;

@@ -5,8 +5,9 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use lawha::{
     App, app, bench,
-    cli::{AdminCommand, AuditCommand, BackupCommand, BenchCommand, Cli, Command, ConfigCommand, ProjectionsCommand},
-    commands,
+    cli::{
+        AdminCommand, AuditCommand, BackupCommand, BenchCommand, Cli, Command, ConfigCommand, ProjectionsCommand, run,
+    },
 };
 use lawha_config::{Config, LoadOptions};
 
@@ -52,14 +53,12 @@ fn main() -> ExitCode {
                 App::build(config).await?.run_until_stopped(app::shutdown_signal()).await?;
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Migrate => commands::migrate(&config).await,
+            Command::Migrate => run::migrate(&config).await,
             Command::Config(ConfigCommand::Check) => Ok(ExitCode::SUCCESS),
-            Command::Audit(AuditCommand::Verify) => commands::audit_verify(&config).await,
-            Command::Projections(ProjectionsCommand::Rebuild(args)) => {
-                commands::projections_rebuild(&config, &args).await
-            }
+            Command::Audit(AuditCommand::Verify) => run::audit_verify(&config).await,
+            Command::Projections(ProjectionsCommand::Rebuild(args)) => run::projections_rebuild(&config, &args).await,
             Command::Backup(BackupCommand::Verify { file, identity }) => {
-                commands::backup_verify(&config, &file, identity.as_deref())
+                run::backup_verify(&config, &file, identity.as_deref())
             }
             Command::Worker(args) => lawha::jobs::worker::run(&config, &args).await,
             Command::Bench(BenchCommand::Append(args)) => bench::append(&config, &args).await,
@@ -67,11 +66,9 @@ fn main() -> ExitCode {
             Command::Bench(BenchCommand::Jobs(args)) => lawha::bench_jobs::jobs(&config, &args).await,
             Command::Bench(BenchCommand::Backup(args)) => lawha::bench_backup::backup(&config, &args),
             Command::Bench(BenchCommand::BackupChild(args)) => lawha::bench_backup::child(&config, &args),
-            Command::Admin(AdminCommand::CreateUser { name, role }) => {
-                commands::create_user(&config, &name, role).await
-            }
+            Command::Admin(AdminCommand::CreateUser { name, role }) => run::create_user(&config, &name, role).await,
             Command::Admin(AdminCommand::CreateToken { name, user, scopes }) => {
-                commands::create_token(&config, &name, &user, scopes).await
+                run::create_token(&config, &name, &user, scopes).await
             }
         }
     });

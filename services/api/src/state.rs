@@ -17,7 +17,7 @@ pub struct AppState {
     /// Recently used API tokens.
     pub tokens: Arc<crate::users::token_cache::TokenCache>,
     /// Recent answers of `GET /api/v1/audit`.
-    pub audit_pages: Arc<crate::http::audit::cache::PageCache>,
+    pub audit_pages: Arc<crate::audit::cache::PageCache>,
     /// The host's last hour of CPU, memory, disk and load figures, kept by a background task.
     pub system: SystemMonitor,
 }

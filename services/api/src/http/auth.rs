@@ -81,7 +81,7 @@ async fn session_principal(
 ) -> Result<Option<Principal>, Box<dyn std::error::Error + Send + Sync>> {
     let Some(session) = session else { return Ok(None) };
     let absolute = state.config.session.absolute_timeout_secs;
-    let Some(user) = crate::session::signed_in_user(&session, absolute).await? else { return Ok(None) };
+    let Some(user) = crate::users::session::signed_in_user(&session, absolute).await? else { return Ok(None) };
     let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE name = $1")
         .bind(user.clone())
         .fetch_optional(&state.db.read_models)

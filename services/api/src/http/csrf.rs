@@ -14,7 +14,10 @@ use axum::{
 use tower_sessions::Session;
 
 use super::error::ApiError;
-use crate::{session, state::AppState, users::credentials::constant_time_eq};
+use crate::{
+    state::AppState,
+    users::{credentials::constant_time_eq, session},
+};
 
 /// The header scripts send the token in.
 pub const HEADER: &str = "x-csrf-token";

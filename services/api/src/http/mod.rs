@@ -6,36 +6,17 @@
 //! (with its own authorization layer). Health endpoints and webhooks stay at the root, outside the entrance and
 //! the allow-list.
 
-pub mod account;
-pub mod account_pages;
-pub mod admin;
 pub mod allow;
-pub mod audit;
-pub mod audit_chain;
 pub mod auth;
-pub mod backup_form;
-pub mod backup_run_page;
-pub mod backups;
-pub mod backups_pages;
 pub mod context;
 pub mod csrf;
-pub mod dashboard;
 pub mod entrance;
 pub mod error;
-pub mod events;
 pub mod headers;
 pub mod health;
-pub mod jobs;
-pub mod jobs_pages;
 pub mod metrics;
 pub mod openapi;
-pub mod pages;
 pub mod routes;
-pub mod setup;
-pub mod signin;
-pub mod system;
-pub mod users;
-pub mod users_pages;
 
 use std::time::Duration;
 
@@ -78,8 +59,8 @@ pub fn with_middleware(routes: Router<AppState>, state: &AppState) -> Router<App
         ))
         .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
-        .layer(crate::session::layer(
-            crate::session::DbSessionStore::new(state.db.read_models.clone()),
+        .layer(crate::users::session::layer(
+            crate::users::session::DbSessionStore::new(state.db.read_models.clone()),
             state.config.profile.is_production(),
             state.config.ui.prefix(),
             state.config.session.idle_timeout_secs,

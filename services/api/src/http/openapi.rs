@@ -7,7 +7,14 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{account, admin, audit, backups, error, events, health, jobs, signin, system, users};
+use super::{error, health};
+use crate::{
+    audit::{api as audit, read as audit_read, stream as events},
+    backups::api as backups,
+    jobs::api::{self as jobs, admin},
+    system::api as system,
+    users::api::{account, session as signin, users},
+};
 
 /// The document.
 #[derive(Debug, OpenApi)]
@@ -20,7 +27,7 @@ use super::{account, admin, audit, backups, error, events, health, jobs, signin,
         jobs::list, jobs::show, jobs::retry, jobs::log, admin::audit_verify, admin::rebuild, admin::probe,
         backups::create, backups::list, backups::show, backups::update, backups::remove, backups::run,
         backups::show_run, backups::verify, backups::restore),
-    components(schemas(error::ErrorBody, error::ErrorDetail, audit::AuditPage, audit::AuditItem, account::AccountView,
+    components(schemas(error::ErrorBody, error::ErrorDetail, audit_read::AuditPage, audit_read::AuditItem, account::AccountView,
         account::TokenInfo, account::PasswordChange, account::CodeBody, account::NewToken,
         crate::users::two_factor::Enrollment, users::UserRow, users::NewUser, users::RoleChange,
         system::SystemReport, crate::system::Sample, jobs::JobPage, jobs::LogPage, jobs::RetryAccepted,

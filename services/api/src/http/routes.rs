@@ -11,12 +11,28 @@ use axum::{
 use lawha_domain::users::Role;
 
 use super::{
-    account, account_pages, admin, audit, audit_chain,
     auth::{self, Need},
-    backup_form, backup_run_page, backups, backups_pages, dashboard, events, health, jobs, jobs_pages, openapi, pages,
-    setup, signin, system, users, users_pages,
+    health, openapi,
 };
-use crate::state::AppState;
+use crate::{
+    audit::{self, chain as audit_chain, pages as audit_pages, stream as events},
+    backups::{
+        api as backups,
+        pages::{self as backups_pages, form as backup_form, run as backup_run_page},
+    },
+    jobs::{
+        api::{self as jobs, admin},
+        pages as jobs_pages,
+    },
+    setup::pages as setup,
+    state::AppState,
+    system::{self, dashboard, settings},
+    ui::assets,
+    users::{
+        api::{account, session as signin, users},
+        pages::{account as account_pages, signin as signin_pages, users as users_pages},
+    },
+};
 
 /// One row of the table.
 #[derive(Debug)]
@@ -40,10 +56,10 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (spec(Method::GET, "/health/metrics", Need::Public, "/health/metrics"), get(health::metrics)),
         (spec(Method::GET, "/api/openapi.json", Need::Public, "/api/openapi.json"), get(openapi::document)),
         (spec(Method::GET, "/", Need::AtLeast(Role::Viewer), "/"), get(dashboard::page)),
-        (spec(Method::GET, "/login", Need::Public, "/login"), get(pages::login_page)),
-        (spec(Method::GET, "/audit", Need::AtLeast(Role::Viewer), "/audit"), get(pages::audit_page)),
-        (spec(Method::POST, "/settings/language", Need::Public, "/settings/language"), post(pages::set_language)),
-        (spec(Method::GET, "/assets/{file}", Need::Public, "/assets/app.css"), get(pages::asset)),
+        (spec(Method::GET, "/login", Need::Public, "/login"), get(signin_pages::login_page)),
+        (spec(Method::GET, "/audit", Need::AtLeast(Role::Viewer), "/audit"), get(audit_pages::audit_page)),
+        (spec(Method::POST, "/settings/language", Need::Public, "/settings/language"), post(settings::set_language)),
+        (spec(Method::GET, "/assets/{file}", Need::Public, "/assets/app.css"), get(assets::asset)),
         (spec(Method::GET, "/api/v1/session", Need::Public, "/api/v1/session"), get(signin::current)),
         (spec(Method::POST, "/login", Need::Public, "/login"), post(signin::login)),
         (spec(Method::POST, "/logout", Need::Public, "/logout"), post(signin::logout)),
@@ -91,7 +107,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(Method::GET, "/backups/runs/{id}/download", Need::AtLeast(Role::Admin), "/backups/runs/x/download"),
             get(backup_run_page::download),
         ),
-        (spec(Method::GET, "/settings", Need::AtLeast(Role::Viewer), "/settings"), get(pages::settings_page)),
+        (spec(Method::GET, "/settings", Need::AtLeast(Role::Viewer), "/settings"), get(settings::settings_page)),
         (spec(Method::GET, "/users", Need::AtLeast(Role::Admin), "/users"), get(users_pages::show)),
         (spec(Method::POST, "/users", Need::Session(Role::Admin), "/users"), post(users_pages::create)),
         (
@@ -200,15 +216,15 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(Method::GET, "/api/v1/events/stream", Need::AtLeast(Role::Viewer), "/api/v1/events/stream"),
             get(events::stream),
         ),
-        (spec(Method::GET, "/api/v1/system", Need::AtLeast(Role::Viewer), "/api/v1/system"), get(system::report)),
-        (spec(Method::GET, "/api/v1/audit", Need::AtLeast(Role::Viewer), "/api/v1/audit"), get(audit::list)),
+        (spec(Method::GET, "/api/v1/system", Need::AtLeast(Role::Viewer), "/api/v1/system"), get(system::api::report)),
+        (spec(Method::GET, "/api/v1/audit", Need::AtLeast(Role::Viewer), "/api/v1/audit"), get(audit::api::list)),
         (
             spec(Method::GET, "/api/v1/audit/export", Need::AtLeast(Role::Viewer), "/api/v1/audit/export?format=csv"),
-            get(audit::export),
+            get(audit::api::export),
         ),
         (
             spec(Method::GET, "/api/v1/audit/{position}", Need::AtLeast(Role::Viewer), "/api/v1/audit/1"),
-            get(audit::event),
+            get(audit::api::event),
         ),
         (spec(Method::GET, "/api/v1/jobs", Need::AtLeast(Role::Viewer), "/api/v1/jobs"), get(jobs::list)),
         (spec(Method::GET, "/api/v1/jobs/{id}", Need::AtLeast(Role::Viewer), "/api/v1/jobs/x"), get(jobs::show)),

@@ -1,97 +1,20 @@
-//! Jobs in this binary. As people and programs see them: the reads of the `jobs` read model and the job log
-//! (`read`), and the commands that ask for work (`commands`: retry by hand, and the admin requests that the
-//! dispatcher turns into jobs); commands only append events (invariant 2), nothing there talks to a queue. And the
-//! pipeline: `lawha serve` runs the scheduler, the dispatcher, the queue-depth sampler, the redispatch sweep and
-//! workers for its in-process queues (`jobs.in_process`, which includes `admin` in every profile's default); `lawha worker` runs workers
-//! only, as a process of its own. Both register the same handlers ([`runtime`]).
+//! The jobs capability: jobs as people and programs see them, and the pipeline this binary runs. The reads of
+//! the `jobs` read model and the job log (`read.rs`), the `jobs` projection (`projection/`), the commands that
+//! ask for work (`commands.rs`: retry by hand, and the admin requests the dispatcher turns into jobs; they only
+//! append events, invariant 2), the JSON API (`api/`), the pages (`pages.rs`), the in-process handlers of the
+//! panel's own kinds (`handlers.rs`), the built-in schedules (`schedules.rs`), the redispatch sweep
+//! (`redispatch.rs`), the pipeline `lawha serve` runs (`pipeline.rs`) and `lawha worker` (`worker.rs`).
 
+pub mod api;
 pub mod commands;
 pub mod handlers;
+pub mod pages;
+pub mod pipeline;
+pub mod projection;
 pub mod read;
 pub mod redispatch;
 pub mod schedules;
 pub mod worker;
 
 pub use commands::{JobError, Retried};
-
-use std::{sync::Arc, time::Duration};
-
-use lawha_config::Config;
-use lawha_jobs::{
-    dispatcher::{self, Dispatcher},
-    probe::Probe,
-    queue::{Queues, vacuum},
-    runtime::{Runtime, Settings},
-};
-use lawha_store::{ChainKey, Database, ProjectionRunner};
-use tokio_util::sync::CancellationToken;
-
-/// A runtime with every handler this binary has.
-pub fn runtime(config: &Config, db: &Database, runner: &ProjectionRunner, queues: Queues) -> Runtime {
-    let key = ChainKey::derive(config.secret_key_bytes());
-    let runtime = Runtime::new(db, queues, Settings::from_config(config))
-        .handle("VerifyAuditChain", handlers::VerifyAuditChain { db: db.clone(), key })
-        .handle("RebuildProjection", handlers::RebuildProjection { runner: runner.clone() })
-        .handle("Probe", Probe);
-    lawha_backup_worker::register(runtime, &lawha_backup_worker::Deps::new(db.clone(), config.secret_key_bytes()))
-}
-
-/// The queues `lawha serve` works itself: those of `jobs.in_process` that this binary has handlers for. Every
-/// profile's default includes `admin`, whose jobs (verify the chain, rebuild a projection) belong with the API.
-pub fn in_process_queues(config: &Config, runtime: &Runtime) -> Vec<String> {
-    runtime.servable_queues().into_iter().filter(|q| config.jobs.in_process.serves(q)).map(str::to_owned).collect()
-}
-
-/// Connects to the queues, retrying with backoff until they answer or `stop` is cancelled: a panel whose Redis is
-/// down still starts and accepts commands (their jobs wait in the log).
-pub async fn connect(config: &Config, stop: &CancellationToken) -> Option<Queues> {
-    let mut wait = Duration::from_millis(500);
-    loop {
-        match Queues::connect(config).await {
-            Ok(queues) => return Some(queues),
-            Err(error) => {
-                tracing::warn!(%error, retry_in_ms = wait.as_millis(), "the job queue is unreachable; jobs wait in the log");
-                tokio::select! {
-                    () = stop.cancelled() => return None,
-                    () = tokio::time::sleep(wait) => {}
-                }
-                wait = (wait * 2).min(Duration::from_secs(15));
-            }
-        }
-    }
-}
-
-/// `lawha serve`'s part of the pipeline, until `stop` is cancelled.
-pub async fn serve(config: Arc<Config>, db: Database, runner: ProjectionRunner, stop: CancellationToken) {
-    // The scheduler only appends requests, so it runs whether or not the queue answers.
-    let source = Arc::new(lawha_jobs::schedule::Sources(vec![
-        Arc::new(schedules::builtin(&config)),
-        crate::backups::schedules::source(db.read_models.clone()),
-    ]));
-    let scheduler =
-        tokio::spawn(lawha_jobs::schedule::run(Arc::clone(&db.events), source, stop.clone(), Duration::from_secs(30)));
-    let Some(queues) = connect(&config, &stop).await else {
-        let _ = scheduler.await;
-        return;
-    };
-    let poll = Duration::from_millis(config.projections.poll_interval_ms.min(250));
-    let dispatcher = Dispatcher::new(db.clone(), queues.clone(), 500, poll);
-    let sampler =
-        tokio::spawn(dispatcher::sample_depths(Arc::new(queues.clone()), Duration::from_secs(5), stop.clone()));
-    let dispatching = tokio::spawn(dispatcher.run(stop.clone()));
-    let after = Duration::from_secs(config.jobs.redispatch_after_secs);
-    let sweeping = tokio::spawn(redispatch::run(db.clone(), queues.clone(), after, stop.clone()));
-    let vacuum = lawha_jobs::queue::vacuum::run(queues.clone(), vacuum::INTERVAL, vacuum::RETENTION, stop.clone());
-    let cleaning = tokio::spawn(vacuum);
-    let runtime = runtime(&config, &db, &runner, queues);
-    let served = in_process_queues(&config, &runtime);
-    let signal = stop.clone();
-    if let Err(error) = runtime.run(&served, async move { signal.cancelled().await }).await {
-        tracing::error!(error = %format!("{error:#}"), "in-process workers stopped");
-    }
-    let _ = dispatching.await;
-    let _ = sweeping.await;
-    let _ = cleaning.await;
-    let _ = sampler.await;
-    let _ = scheduler.await;
-}
+pub use pipeline::{connect, in_process_queues, runtime, serve};

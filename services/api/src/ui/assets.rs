@@ -8,7 +8,14 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use axum::{
+    extract::Path,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse as _, Response},
+};
 use sha2::{Digest, Sha256};
+
+use crate::http::error::ApiError;
 
 /// For responses to versioned asset URLs.
 pub const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
@@ -34,6 +41,25 @@ pub fn get(name: &str) -> Option<(&'static str, &'static [u8])> {
 pub fn etag(name: &str) -> Option<&'static str> {
     let name = name.strip_prefix('/').unwrap_or(name);
     ETAGS.get(name).map(String::as_str)
+}
+
+/// `GET /assets/{file}`: the UI's own CSS and script, cached for a year (links carry a content hash).
+pub async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    let (Some((content_type, bytes)), Some(etag)) = (get(&file), etag(&file)) else {
+        return ApiError::not_found().into_response();
+    };
+    let quoted = format!("\"{etag}\"");
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(quoted.as_str()) {
+        return StatusCode::NOT_MODIFIED.into_response();
+    }
+    let mut response = (StatusCode::OK, bytes).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    if let Ok(value) = HeaderValue::from_str(&quoted) {
+        h.insert(header::ETAG, value);
+    }
+    response
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@
 pub mod assets;
 pub mod i18n;
 mod page;
+pub mod request;
 mod templates;
 pub mod units;
 

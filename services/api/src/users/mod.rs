@@ -1,10 +1,16 @@
-//! Accounts and API tokens: the commands that create them, their credentials, and the `users` read model.
+//! The users capability: accounts and API tokens (`commands.rs`: load, decide, append), their credentials
+//! (`credentials.rs`, never in the log), two-factor sign-in (`two_factor.rs`), sign-in with throttling
+//! (`signin.rs`), web sessions (`session/`), the token cache (`token_cache.rs`), the `users` read model
+//! (`projection.rs`), the JSON API (`api/`) and the pages (`pages/`).
 
+pub mod api;
+pub mod commands;
 pub mod credentials;
+pub mod pages;
 pub mod projection;
-pub mod service;
-pub mod setup;
+pub mod session;
+pub mod signin;
 pub mod token_cache;
 pub mod two_factor;
 
-pub use service::{IssuedToken, UserError, create_token, create_user, user_stream};
+pub use commands::{IssuedToken, UserError, create_token, create_user, user_stream};

@@ -19,8 +19,8 @@ use lawha_store::Database;
 use uuid::Uuid;
 
 use super::{
+    commands::{TokenOwner, UserError, lookup_token},
     credentials,
-    service::{TokenOwner, UserError, lookup_token},
 };
 
 /// How long an entry may be used without reading the read models again.

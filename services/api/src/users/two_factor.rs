@@ -17,8 +17,8 @@ use totp_rs::{Builder, Totp};
 use uuid::Uuid;
 
 use super::{
+    commands::{UserError, existing_user},
     credentials,
-    service::{UserError, existing_user},
 };
 
 /// Recovery codes issued at enrollment.

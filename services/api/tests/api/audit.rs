@@ -7,11 +7,11 @@ use std::time::Duration;
 use axum::{Extension, Json, Router, extract::State, routing::post};
 use common::{eventually, postgres, spawn_with};
 use lawha::{
+    audit::projection::AuditLog,
     http::{
         context::{Actor, RequestContext},
         error::ApiError,
     },
-    projections::audit_log::AuditLog,
     state::AppState,
 };
 use lawha_domain::{ExpectedVersion, NewEvent, StreamId};

@@ -8,7 +8,7 @@ use std::{collections::BTreeSet, time::Duration};
 
 use chrono::{DateTime, Utc};
 use common::{TestApp, eventually, postgres, spawn_app};
-use lawha::projections::audit_log::summary;
+use lawha::audit::projection::summary;
 use lawha::users;
 use lawha_domain::users::{Role, Scope};
 use lawha_domain::{ExpectedVersion, Metadata, NewEvent, RecordedEvent, StreamId};

@@ -13,7 +13,10 @@ use std::{
 
 use chrono::Utc;
 use common::{TestApp, cookie_of, csrf_in, no_redirects, postgres, spawn_app, spawn_with, wait_for_users};
-use lawha::users::{self, credentials, setup};
+use lawha::{
+    setup::token as setup,
+    users::{self, credentials},
+};
 use lawha_config::Profile;
 use lawha_domain::{Metadata, users::Role};
 use lawha_store::EventFilter;

@@ -1,0 +1,109 @@
+//! The audit log's JSON API: the filtered, paged list the audit view shows (`GET /api/v1/audit`), one raw event
+//! on demand (`GET /api/v1/audit/{position}`) and streamed CSV / JSON Lines exports (`GET /api/v1/audit/export`).
+//! The list and the export read the `audit_log` read model (`read.rs`); the raw event comes from the log itself,
+//! the only source of truth.
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{Path, Query, RawQuery, State, rejection::QueryRejection},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse as _, Response},
+};
+use lawha_store::EventFilter;
+use serde_json::Value;
+
+use super::{
+    export,
+    input::{self, AuditQuery, ExportQuery},
+    read::{AuditPage, page},
+};
+use crate::{http::error::ApiError, state::AppState};
+
+/// `GET /api/v1/audit`: one page of the filtered audit log, newest first.
+#[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
+    params(
+        ("actor" = Option<String>, Query, description = "Exact actor, e.g. `user:amira`"),
+        ("event_type" = Option<String>, Query, description = "Event types: repeat the key or separate with commas"),
+        ("stream" = Option<String>, Query, description = "An exact stream id, or a category such as `backup_run`"),
+        ("since" = Option<String>, Query, description = "RFC 3339 time, inclusive"),
+        ("until" = Option<String>, Query, description = "RFC 3339 time, exclusive"),
+        ("q" = Option<String>, Query, description = "Free text, case-insensitive, over summary, actor, type and stream"),
+        ("limit" = Option<i64>, Query, description = "1 to 500, default 50"),
+        ("before" = Option<i64>, Query, description = "Only positions below this: the `next_before` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page, newest first", body = AuditPage),
+        (status = 400, description = "A parameter is invalid; the message names it", body = crate::http::error::ErrorBody),
+        (status = 401, description = "No valid token", body = crate::http::error::ErrorBody),
+        (status = 403, description = "The token's level is below viewer", body = crate::http::error::ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    query: Result<Query<AuditQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|r| input::rejected(&r))?;
+    let key = raw.unwrap_or_default();
+    let body = match state.audit_pages.get(&key) {
+        Some(body) => body,
+        None => {
+            let generation = super::projection::generation();
+            let body =
+                Bytes::from(serde_json::to_vec(&page(&state, &query).await?).map_err(|e| ApiError::internal(&e))?);
+            state.audit_pages.put(key, generation, body.clone());
+            body
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
+}
+
+/// `GET /api/v1/audit/{position}`: the stored event at `position`, as recorded.
+#[utoipa::path(get, path = "/api/v1/audit/{position}", tag = "audit", security(("bearer" = [])),
+    params(("position" = i64, Path, description = "The event's global position")),
+    responses(
+        (status = 200, description = "The raw event: envelope, data, metadata and chain value", body = Object),
+        (status = 401, description = "No valid token", body = crate::http::error::ErrorBody),
+        (status = 403, description = "The token's level is below viewer", body = crate::http::error::ErrorBody),
+        (status = 404, description = "No event at that position", body = crate::http::error::ErrorBody),
+    ))]
+pub async fn event(State(state): State<AppState>, Path(position): Path<i64>) -> Result<Json<Value>, ApiError> {
+    let missing = || ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no event at position {position}"));
+    if position < 1 {
+        return Err(missing());
+    }
+    let events = state.db.events.read_all(position - 1, 1, &EventFilter::all()).await?;
+    let event = events.into_iter().find(|e| e.position == position).ok_or_else(missing)?;
+    Ok(Json(serde_json::to_value(&event).map_err(|e| ApiError::internal(&e))?))
+}
+
+/// `GET /api/v1/audit/export?format=csv|jsonl`: every filtered row, oldest first, streamed in pages so memory
+/// stays flat whatever the size. It stops at the newest row that existed when it started.
+#[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", security(("bearer" = [])),
+    params(
+        ("format" = String, Query, description = "`csv` or `jsonl`"),
+        ("actor" = Option<String>, Query, description = "Exact actor, e.g. `user:amira`"),
+        ("event_type" = Option<String>, Query, description = "Event types: repeat the key or separate with commas"),
+        ("stream" = Option<String>, Query, description = "An exact stream id, or a category such as `backup_run`"),
+        ("since" = Option<String>, Query, description = "RFC 3339 time, inclusive"),
+        ("until" = Option<String>, Query, description = "RFC 3339 time, exclusive"),
+        ("q" = Option<String>, Query, description = "Free text, case-insensitive, over summary, actor, type and stream"),
+    ),
+    responses(
+        (status = 200, description = "The filtered rows, oldest first, streamed", content(
+            (String = "text/csv"), (String = "application/x-ndjson"))),
+        (status = 400, description = "A parameter is invalid; the message names it", body = crate::http::error::ErrorBody),
+        (status = 401, description = "No valid token", body = crate::http::error::ErrorBody),
+        (status = 403, description = "The token's level is below viewer", body = crate::http::error::ErrorBody),
+    ))]
+pub async fn export(
+    State(state): State<AppState>,
+    query: Result<Query<ExportQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(query) = query.map_err(|r| input::rejected(&r))?;
+    let upto: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) FROM audit_log")
+        .fetch_one(&state.db.read_models)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    Ok(export::response(state.db.read_models.clone(), query, upto))
+}

@@ -1,0 +1,302 @@
+//! The backups API: plans (create, list, show, change, delete), runs by hand, a run's status, and the
+//! verification and restore of a finished run. Requests for work answer 202 with the job's id; the backup
+//! worker does the work and records it on the run's stream.
+
+use axum::{
+    Json,
+    body::Bytes,
+    extract::{Path, State},
+    http::StatusCode,
+};
+use lawha_domain::backups::RestoreTarget;
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::http::{context::RequestContext, error::ApiError};
+use crate::{
+    backups::{self, BackupCommandError, PlanInput, input, read},
+    state::AppState,
+};
+
+/// A body as JSON of `T`: a syntax error or a wrong field is a 422 that names it.
+fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", format!("the request body is not valid: {e}"))
+    })
+}
+
+fn id(text: &str, what: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text).map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no {what} {text}")))
+}
+
+impl From<BackupCommandError> for ApiError {
+    fn from(e: BackupCommandError) -> Self {
+        use lawha_domain::backups::{PlanRejection as P, RunRejection as R};
+        let message = e.to_string();
+        match e {
+            BackupCommandError::NotFound(_) => Self::new(StatusCode::NOT_FOUND, "not_found", message),
+            BackupCommandError::Invalid(problems) => {
+                let details: serde_json::Map<String, Value> =
+                    problems.into_iter().map(|(field, problem)| (field, Value::String(problem))).collect();
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
+                    .with_details(json!({ "fields": details }))
+            }
+            BackupCommandError::Plan(P::NotFound) => Self::new(StatusCode::NOT_FOUND, "not_found", message),
+            BackupCommandError::Plan(P::Invalid(_)) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
+            }
+            BackupCommandError::Plan(_) => Self::new(StatusCode::CONFLICT, "conflict", message),
+            BackupCommandError::Run(R::NotFound) => Self::new(StatusCode::NOT_FOUND, "not_found", message),
+            BackupCommandError::Run(R::NoArchive(_)) => Self::new(StatusCode::CONFLICT, "no_archive", message),
+            BackupCommandError::Run(_) => Self::new(StatusCode::CONFLICT, "conflict", message),
+            BackupCommandError::Append(append) => append.into(),
+            BackupCommandError::Store(store) => store.into(),
+        }
+    }
+}
+
+/// `{"id"}` of a created plan.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Created {
+    /// The new plan's id.
+    pub id: Uuid,
+}
+
+/// `POST /api/v1/backup-plans`.
+#[utoipa::path(post, path = "/api/v1/backup-plans", tag = "backups", security(("bearer" = [])),
+    request_body = PlanInput,
+    responses(
+        (status = 201, description = "`BackupPlanCreated` is recorded", body = Created),
+        (status = 422, description = "Every problem, each under `details.fields.<field>`", body = crate::http::error::ErrorBody),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    context: RequestContext,
+    bytes: Bytes,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    let input: PlanInput = body(&bytes)?;
+    let seal = backups::seal_key(state.config.secret_key_bytes());
+    let plan_id = backups::create_plan(&state.db, &seal, input, &context.metadata()).await?;
+    settle_plan(&state, plan_id).await;
+    Ok((StatusCode::CREATED, Json(Created { id: plan_id })))
+}
+
+/// Waits briefly for the read model to show a plan change, so a client's next GET sees it.
+async fn settle_plan(state: &AppState, plan_id: Uuid) {
+    crate::projections::settle(|| async { read::plan(&state.db.read_models, plan_id).await.ok().flatten().is_some() })
+        .await;
+}
+
+/// `GET /api/v1/backup-plans`.
+#[utoipa::path(get, path = "/api/v1/backup-plans", tag = "backups", security(("bearer" = [])),
+    responses((status = 200, description = "The live plans by name", body = [read::PlanView]),
+              (status = 401, description = "No valid token", body = crate::http::error::ErrorBody)))]
+pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({ "plans": read::plans(&state.db.read_models).await.map_err(|e| ApiError::internal(&e))? })))
+}
+
+/// `GET /api/v1/backup-plans/{id}`: the plan and its last 50 runs.
+#[utoipa::path(get, path = "/api/v1/backup-plans/{id}", tag = "backups", security(("bearer" = [])),
+    responses((status = 200, description = "The plan and `runs`, newest first", body = read::PlanView),
+              (status = 404, description = "No such plan", body = crate::http::error::ErrorBody)))]
+pub async fn show(State(state): State<AppState>, Path(plan): Path<String>) -> Result<Json<Value>, ApiError> {
+    let plan_id = id(&plan, "backup plan")?;
+    let pool = &state.db.read_models;
+    let Some(plan) = read::plan(pool, plan_id).await.map_err(|e| ApiError::internal(&e))? else {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no backup plan {plan_id}")));
+    };
+    let runs = read::runs(pool, plan_id, 50).await.map_err(|e| ApiError::internal(&e))?;
+    let mut value = serde_json::to_value(plan).unwrap_or(Value::Null);
+    value["runs"] = serde_json::to_value(runs).unwrap_or(Value::Null);
+    Ok(Json(value))
+}
+
+/// `PUT /api/v1/backup-plans/{id}`: the whole plan again (a URL sent back with `***` keeps its password).
+#[utoipa::path(put, path = "/api/v1/backup-plans/{id}", tag = "backups", security(("bearer" = [])),
+    request_body = PlanInput,
+    responses((status = 204, description = "Changed (or unchanged)"),
+              (status = 404, description = "No such plan", body = crate::http::error::ErrorBody),
+              (status = 422, description = "Every problem, each under `details.fields.<field>`", body = crate::http::error::ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Path(plan): Path<String>,
+    bytes: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let plan_id = id(&plan, "backup plan")?;
+    let input: PlanInput = body(&bytes)?;
+    let seal = backups::seal_key(state.config.secret_key_bytes());
+    backups::update_plan(&state.db, &seal, plan_id, input, &context.metadata()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /api/v1/backup-plans/{id}`: the plan stops; its archives stay on disk.
+#[utoipa::path(delete, path = "/api/v1/backup-plans/{id}", tag = "backups", security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such plan", body = crate::http::error::ErrorBody)))]
+pub async fn remove(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Path(plan): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    backups::delete_plan(&state.db, id(&plan, "backup plan")?, &context.metadata()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `{"run_id", "job_id"}` of a requested run.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RunRequested {
+    /// The run (`GET /api/v1/backup-runs/{run_id}`).
+    pub run_id: Uuid,
+    /// Its job (`GET /api/v1/jobs/{job_id}`).
+    pub job_id: Uuid,
+}
+
+/// `POST /api/v1/backup-plans/{id}/run`.
+#[utoipa::path(post, path = "/api/v1/backup-plans/{id}/run", tag = "backups", security(("bearer" = [])),
+    responses((status = 202, description = "`BackupRequested` is recorded", body = RunRequested),
+              (status = 404, description = "No such plan", body = crate::http::error::ErrorBody)))]
+pub async fn run(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Path(plan): Path<String>,
+) -> Result<(StatusCode, Json<RunRequested>), ApiError> {
+    let requested = backups::request_run(&state.db, id(&plan, "backup plan")?, &context.metadata()).await?;
+    Ok((StatusCode::ACCEPTED, Json(RunRequested { run_id: requested.run_id, job_id: requested.job_id })))
+}
+
+/// `GET /api/v1/backup-runs/{id}`.
+#[utoipa::path(get, path = "/api/v1/backup-runs/{id}", tag = "backups", security(("bearer" = [])),
+    responses((status = 200, description = "The run", body = read::RunView),
+              (status = 404, description = "No such run", body = crate::http::error::ErrorBody)))]
+pub async fn show_run(State(state): State<AppState>, Path(run): Path<String>) -> Result<Json<read::RunView>, ApiError> {
+    let run_id = id(&run, "backup run")?;
+    match read::run(&state.db.read_models, run_id).await.map_err(|e| ApiError::internal(&e))? {
+        Some(run) => Ok(Json(run)),
+        None => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no backup run {run_id}"))),
+    }
+}
+
+/// The optional body of a verification.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyBody {
+    /// The age identity (`AGE-SECRET-KEY-1…`) of an encrypted plan; sealed before it is recorded.
+    #[serde(default)]
+    pub identity: Option<String>,
+}
+
+/// `{"job_id"}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JobAccepted {
+    /// The job (`GET /api/v1/jobs/{job_id}`).
+    pub job_id: Uuid,
+}
+
+/// `POST /api/v1/backup-runs/{id}/verify`.
+#[utoipa::path(post, path = "/api/v1/backup-runs/{id}/verify", tag = "backups", security(("bearer" = [])),
+    request_body(content = Option<VerifyBody>),
+    responses((status = 202, description = "`BackupVerifyRequested` is recorded", body = JobAccepted),
+              (status = 409, description = "The run has no archive (not completed, or pruned)", body = crate::http::error::ErrorBody)))]
+pub async fn verify(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Path(run): Path<String>,
+    bytes: Bytes,
+) -> Result<(StatusCode, Json<JobAccepted>), ApiError> {
+    let run_id = id(&run, "backup run")?;
+    let request: VerifyBody =
+        if bytes.iter().all(u8::is_ascii_whitespace) { VerifyBody::default() } else { body(&bytes)? };
+    let seal = backups::seal_key(state.config.secret_key_bytes());
+    let job_id =
+        backups::request_verify(&state.db, &seal, run_id, request.identity.as_deref(), &context.metadata()).await?;
+    Ok((StatusCode::ACCEPTED, Json(JobAccepted { job_id })))
+}
+
+/// The body of a restore.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RestoreBody {
+    /// `{"path"}` (a new folder, or a SQLite file) or `{"url"}` (a database; its password is sealed).
+    #[schema(value_type = Object)]
+    pub target: TargetBody,
+    /// Replace an existing folder (directory plans only); default false.
+    #[serde(default)]
+    pub overwrite: bool,
+    /// The age identity of an encrypted plan.
+    #[serde(default)]
+    pub identity: Option<String>,
+}
+
+/// Where a restore goes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetBody {
+    /// A new folder or SQLite file.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// A database URL.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// `POST /api/v1/backup-runs/{id}/restore`.
+#[utoipa::path(post, path = "/api/v1/backup-runs/{id}/restore", tag = "backups", security(("bearer" = [])),
+    request_body = RestoreBody,
+    responses((status = 202, description = "`BackupRestoreRequested` is recorded; the worker verifies first", body = JobAccepted),
+              (status = 409, description = "The run has no archive", body = crate::http::error::ErrorBody),
+              (status = 422, description = "The target is missing or malformed", body = crate::http::error::ErrorBody)))]
+pub async fn restore(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Path(run): Path<String>,
+    bytes: Bytes,
+) -> Result<(StatusCode, Json<JobAccepted>), ApiError> {
+    let run_id = id(&run, "backup run")?;
+    let request: RestoreBody = body(&bytes)?;
+    let seal = backups::seal_key(state.config.secret_key_bytes());
+    let target = restore_target(&seal, request.target.path, request.target.url)?;
+    let job_id = backups::request_restore(
+        &state.db,
+        &seal,
+        run_id,
+        target,
+        request.overwrite,
+        request.identity.as_deref(),
+        &context.metadata(),
+    )
+    .await?;
+    Ok((StatusCode::ACCEPTED, Json(JobAccepted { job_id })))
+}
+
+/// A restore's target from its `path` or `url` (the URL's password sealed), or a 422 that says what is wrong.
+pub(crate) fn restore_target(
+    seal: &lawha_store::SealKey,
+    path: Option<String>,
+    url: Option<String>,
+) -> Result<RestoreTarget, ApiError> {
+    let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", m.to_owned());
+    match (path, url) {
+        (Some(path), None) if path.starts_with('/') => {
+            Ok(RestoreTarget { path: Some(path), ..RestoreTarget::default() })
+        }
+        (Some(_), None) => Err(invalid("target.path must be an absolute path")),
+        (None, Some(url)) => {
+            let kind = if url.starts_with("postgres") {
+                lawha_domain::backups::SourceKind::Postgres
+            } else {
+                lawha_domain::backups::SourceKind::Mysql
+            };
+            if let Some(problem) = input::check_url(kind, &url) {
+                return Err(invalid(&format!("target.url {problem}")));
+            }
+            let (redacted, password) = input::split_password(&url);
+            Ok(RestoreTarget {
+                path: None,
+                url: Some(redacted),
+                password_sealed: password.map(|p| seal.seal(p.as_bytes())),
+            })
+        }
+        _ => Err(invalid("target needs exactly one of path (a new folder or file) and url (a database)")),
+    }
+}

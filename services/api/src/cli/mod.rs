@@ -1,0 +1,153 @@
+//! The command line: `lawha serve | migrate | config check | audit verify | projections rebuild | worker | admin … | bench …`.
+
+pub mod run;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use lawha_domain::users::{Role, Scope};
+
+/// Lawha, a server control panel: backups, blue-green deployments and TLS certificates, with every action in
+/// one tamper-evident event log.
+///
+/// Configuration comes from defaults, then a TOML file (--config or LAWHA_CONFIG), then LAWHA_* environment
+/// variables; `lawha config check` shows the result. Exit status: 0 success, 1 failure, 2 usage error,
+/// 78 configuration problem.
+#[derive(Debug, Parser)]
+#[command(name = "lawha", version, propagate_version = true)]
+pub struct Cli {
+    /// A TOML configuration file (overrides LAWHA_CONFIG).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the panel: API, UI and health endpoints; applies migrations first. Stops on SIGTERM/SIGINT after
+    /// finishing in-flight requests (http.shutdown_grace_secs).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Configuration commands.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Audit log commands.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Backup archive commands.
+    #[command(subcommand)]
+    Backup(BackupCommand),
+    /// Read-model commands.
+    #[command(subcommand)]
+    Projections(ProjectionsCommand),
+    /// Run job workers for some queues as a process of their own; SIGTERM stops taking jobs, lets in-flight
+    /// ones finish (jobs.shutdown_grace_secs) and exits 0.
+    Worker(crate::jobs::worker::WorkerArgs),
+    /// User and token administration.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Benchmarks that print their rate next to a reference measured in the same run.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// `lawha backup …`
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Check an archive against the signed manifest beside it (`FILE.manifest.json`): the HMAC with this
+    /// panel's secret key, the run and file name, the size and the SHA-256 of every stored byte. Exits 0 only
+    /// when the archive is intact; otherwise prints the precise mismatch and exits 1.
+    Verify {
+        /// The archive (`…/<plan>/<time>-<run>.tar.zst[.age]`).
+        file: std::path::PathBuf,
+        /// For an encrypted archive: a file holding its age identity (`AGE-SECRET-KEY-1…`); then it is also
+        /// decrypted and decoded to the size the source wrote.
+        #[arg(long, value_name = "FILE")]
+        identity: Option<std::path::PathBuf>,
+    },
+}
+
+/// `lawha config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the effective configuration (secrets redacted) with where each value came from; exit 78 and list
+    /// every problem when it is not valid.
+    Check,
+}
+
+/// `lawha audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain over the whole log. Prints `ok: N events, head <hex>` and exits 0, or names
+    /// the first position that does not match and exits 1.
+    Verify,
+}
+
+/// `lawha projections …`
+#[derive(Debug, Subcommand)]
+pub enum ProjectionsCommand {
+    /// Empty a read model and replay the whole log into it.
+    Rebuild(RebuildArgs),
+}
+
+/// Which projections to rebuild.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct RebuildArgs {
+    /// The projection's name (e.g. audit_log).
+    pub name: Option<String>,
+    /// Rebuild every projection.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `lawha admin …`
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a user. The password is read from standard input (its first line), so it never appears in the
+    /// shell history or the process list: `printf '%s\n' "$PASSWORD" | lawha admin create-user amira --role admin`.
+    CreateUser {
+        /// The user name: lowercase letters, digits, '.', '_' or '-', starting with a letter.
+        name: String,
+        /// admin, operator or viewer.
+        #[arg(long)]
+        role: Role,
+    },
+    /// Issue an API token for a user and print it once, alone on standard output. Send it as
+    /// `Authorization: Bearer <token>`.
+    CreateToken {
+        /// A label for the token (e.g. the machine or job that uses it).
+        name: String,
+        /// The user who owns it.
+        #[arg(long)]
+        user: String,
+        /// read, operate or admin; repeat for several. Never more than the owner's role.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<Scope>,
+    },
+}
+
+/// `lawha bench …`
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Append events to PostgreSQL with 1, 8 and 32 writers and print events/s beside pgbench's raw
+    /// single-row INSERT rate measured in the same run.
+    Append(crate::bench::AppendArgs),
+    /// Load the API and pages with wrk (a real server on a throwaway PostgreSQL database) and print requests/s,
+    /// p99 and the server's RSS beside `GET /health/live` measured in the same run.
+    Http(crate::bench_http::HttpArgs),
+    /// Run no-op jobs end to end (API, dispatcher, Redis, worker processes) and print jobs/s and request→start
+    /// latency, beside Celery 5 with 2 prefork workers on the same Redis measured in the same run.
+    Jobs(crate::bench_jobs::JobsArgs),
+    /// Back up a generated folder (1 GiB, half text-like, half random binary) with Lawha's engine, every
+    /// guarantee on, and print MB/s and peak RSS beside `tar | zstd -T0 | tee | sha256sum` and `restic backup`
+    /// into a fresh repository, measured in the same run on the same file system (needs restic and zstd).
+    Backup(crate::bench_backup::BackupArgs),
+    /// One backup for `lawha bench backup`, in a process of its own so that its peak RSS is the backup's alone.
+    #[command(hide = true, name = "backup-child")]
+    BackupChild(crate::bench_backup::ChildArgs),
+}

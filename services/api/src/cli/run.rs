@@ -1,0 +1,164 @@
+//! What the one-shot subcommands do: each opens what it needs, does one thing, prints a result, returns an exit
+//! status.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use lawha_config::Config;
+use lawha_store::{ChainKey, ChainVerdict, verify_chain};
+
+use lawha_domain::{
+    Metadata,
+    users::{Role, Scope},
+};
+
+use crate::{
+    app::{open_database, projection_runner},
+    cli::RebuildArgs,
+    users::{self, UserError},
+};
+
+/// `lawha migrate`.
+pub async fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
+    let db = open_database(config).await?;
+    db.migrate().await.context("applying database migrations")?;
+    let status = db.migration_status().await?;
+    println!("ok: schema current ({} backend)", format!("{:?}", db.backend()).to_lowercase());
+    db.close().await;
+    Ok(if status.is_current() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// `lawha audit verify`.
+pub async fn audit_verify(config: &Config) -> anyhow::Result<ExitCode> {
+    let db = open_database(config).await?;
+    let key = ChainKey::derive(config.secret_key_bytes());
+    let verdict = verify_chain(db.events.as_ref(), &key).await.context("reading the event log")?;
+    db.close().await;
+    Ok(match verdict {
+        ChainVerdict::Intact { events, head } => {
+            println!("ok: {events} events, head {}", hex(&head));
+            ExitCode::SUCCESS
+        }
+        ChainVerdict::Broken { position, reason } => {
+            println!("FAILED at position {position}: {reason}");
+            ExitCode::FAILURE
+        }
+    })
+}
+
+/// `lawha projections rebuild NAME|--all`.
+pub async fn projections_rebuild(config: &Config, args: &RebuildArgs) -> anyhow::Result<ExitCode> {
+    let db = open_database(config).await?;
+    db.migrate().await.context("applying database migrations")?;
+    let runner = projection_runner(config, &db);
+    let chosen = match &args.name {
+        Some(name) => match runner.find(name) {
+            Some(p) => vec![p],
+            None => {
+                let known: Vec<_> = runner.projections().iter().map(|p| p.name()).collect();
+                eprintln!("error: no projection named {name:?}; known: {}", known.join(", "));
+                return Ok(ExitCode::from(2));
+            }
+        },
+        None => runner.projections().to_vec(),
+    };
+    for projection in chosen {
+        let started = std::time::Instant::now();
+        let events =
+            runner.rebuild(projection.as_ref()).await.with_context(|| format!("rebuilding {}", projection.name()))?;
+        println!("rebuilt {}: {events} events in {:.1} s", projection.name(), started.elapsed().as_secs_f64());
+    }
+    db.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `lawha admin create-user NAME --role ROLE` (password on stdin).
+pub async fn create_user(config: &Config, name: &str, role: Role) -> anyhow::Result<ExitCode> {
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password).context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    let db = open_database(config).await?;
+    db.migrate().await.context("applying database migrations")?;
+    let result = users::create_user(&db, name, role, password, &cli_metadata()).await;
+    db.close().await;
+    report(result.map(|_| format!("created user {name} ({role})")), false)
+}
+
+/// `lawha admin create-token NAME --user USER --scope …` (prints the token once, alone on stdout).
+pub async fn create_token(config: &Config, name: &str, user: &str, scopes: Vec<Scope>) -> anyhow::Result<ExitCode> {
+    let db = open_database(config).await?;
+    db.migrate().await.context("applying database migrations")?;
+    let result = users::create_token(&db, user, name, scopes, &cli_metadata()).await;
+    db.close().await;
+    report(result.map(|issued| issued.token), true)
+}
+
+fn cli_metadata() -> Metadata {
+    Metadata { actor: Some("system:cli".into()), ..Metadata::default() }
+}
+
+/// Prints a command's outcome: success on stdout, a refusal on stderr with exit 2 (bad input) or 1.
+fn report(result: Result<String, UserError>, secret_output: bool) -> anyhow::Result<ExitCode> {
+    match result {
+        Ok(line) => {
+            println!("{line}");
+            if secret_output {
+                eprintln!("This token is shown once; store it now.");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(UserError::Invalid(message)) => {
+            eprintln!("error: {message}");
+            Ok(ExitCode::from(2))
+        }
+        Err(UserError::Rejected(rejection)) => {
+            eprintln!("error: {rejection}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `lawha backup verify FILE [--identity FILE]`: exit 0 only when the archive matches its signed manifest.
+pub fn backup_verify(
+    config: &Config,
+    file: &std::path::Path,
+    identity: Option<&std::path::Path>,
+) -> anyhow::Result<ExitCode> {
+    use lawha_backup::verify::{Check, verify_archive_with};
+    let key = lawha_backup::manifest::ManifestKey::derive(config.secret_key_bytes());
+    let identity = match identity {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the identity {}", path.display()))?;
+            // A bare key line or a whole `age-keygen` file: parse_identity takes either.
+            Some(
+                lawha_backup::encryption::parse_identity(&text)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+            )
+        }
+        None => None,
+    };
+    let check = if identity.is_some() { Check::Decode(identity.as_ref()) } else { Check::Hash };
+    match verify_archive_with(file, &key, None, check) {
+        Ok(manifest) => {
+            println!(
+                "ok: {} intact ({} bytes, sha256 {}, plan {}, run {})",
+                file.display(),
+                manifest.stored_bytes,
+                manifest.sha256,
+                manifest.plan_name,
+                manifest.run_id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! The jobs API: the list (filtered by state and kind, newest request first, paged by request position), one
+//! job with its attempts, a retry by hand, and the job's output lines. Reads come from the `jobs` read model
+//! and the job log; the retry decides on the job's own stream.
+
+pub mod admin;
+
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    http::StatusCode,
+};
+use lawha_jobs::registry;
+use serde::Serialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::http::{context::RequestContext, error::ApiError};
+use crate::{
+    jobs::{
+        self,
+        read::{self, JobDetail, JobSummary, ListFilter, LogLine, STATES},
+    },
+    state::AppState,
+};
+
+/// Page sizes of the list.
+const LIMITS: std::ops::RangeInclusive<i64> = 1..=200;
+/// Lines per page of the log.
+const LOG_LIMITS: std::ops::RangeInclusive<i64> = 1..=1000;
+
+/// A page of the list.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct JobPage {
+    /// Newest request first.
+    pub items: Vec<JobSummary>,
+    /// The `before` of the next page, or null when this page is the last.
+    pub next_before: Option<i64>,
+}
+
+/// A page of a job's log.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct LogPage {
+    /// Oldest first.
+    pub lines: Vec<LogLine>,
+    /// The `after` of the next page: the last line's id (or the `after` asked for, when there was none).
+    pub next_after: i64,
+}
+
+/// A retry that was accepted.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct RetryAccepted {
+    /// The job.
+    pub job_id: Uuid,
+    /// The attempt that will run.
+    pub attempt: u32,
+}
+
+/// `?state=&kind=&limit=&before=`, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    /// The filters and the cursor.
+    pub filter: ListFilter,
+    /// Rows per page.
+    pub limit: i64,
+}
+
+fn invalid(parameter: &str, message: String, valid: &[&str]) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", message)
+        .with_details(json!({ "parameter": parameter, "valid": valid }))
+}
+
+fn number(parameter: &str, value: &str, range: std::ops::RangeInclusive<i64>) -> Result<i64, ApiError> {
+    value.parse().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+        let (min, max) = (range.start(), range.end());
+        invalid(parameter, format!("`{parameter}` must be a whole number from {min} to {max}, got {value:?}"), &[])
+    })
+}
+
+impl ListQuery {
+    /// Parses the query pairs; empty values mean "any" (a form's blank choice), unknown keys and values are
+    /// 422 naming what is valid.
+    pub fn parse(pairs: &[(String, String)]) -> Result<Self, ApiError> {
+        let kinds: Vec<&str> = registry::KINDS.iter().map(|k| k.kind).collect();
+        let mut query = Self { filter: ListFilter::default(), limit: 50 };
+        for (key, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+            match key.as_str() {
+                "state" if STATES.contains(&value.as_str()) => query.filter.state = Some(value.clone()),
+                "state" => return Err(invalid("state", format!("unknown state {value:?}"), &STATES)),
+                "kind" if kinds.contains(&value.as_str()) => query.filter.kind = Some(value.clone()),
+                "kind" => return Err(invalid("kind", format!("unknown kind {value:?}"), &kinds)),
+                "limit" => query.limit = number("limit", value, LIMITS)?,
+                "before" => query.filter.before = Some(number("before", value, 1..=i64::MAX)?),
+                other => {
+                    let known = ["state", "kind", "limit", "before"];
+                    return Err(invalid(other, format!("unknown parameter `{other}`"), &known));
+                }
+            }
+        }
+        Ok(query)
+    }
+}
+
+/// A job id from the path; anything that is not a UUID names no job.
+pub fn job_id(id: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(id).map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no job {id:?}")))
+}
+
+fn internal(e: &sqlx::Error) -> ApiError {
+    ApiError::internal(e)
+}
+
+/// One page of the list; the JSON list and the jobs page both use it.
+pub async fn page(state: &AppState, query: &ListQuery) -> Result<JobPage, ApiError> {
+    // One row more than asked tells whether another page exists without a COUNT.
+    let mut items =
+        read::list(&state.db.read_models, &query.filter, query.limit + 1).await.map_err(|e| internal(&e))?;
+    let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
+    let more = items.len() > limit;
+    items.truncate(limit);
+    let next_before = if more { items.last().map(|j| j.request_position) } else { None };
+    Ok(JobPage { items, next_before })
+}
+
+/// `GET /api/v1/jobs`.
+#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", security(("bearer" = [])),
+    params(
+        ("state" = Option<String>, Query, description = "queued, running, retrying, succeeded, failed, dead or dispatch_failed"),
+        ("kind" = Option<String>, Query, description = "A registered kind: VerifyAuditChain, RebuildProjection, Probe"),
+        ("limit" = Option<i64>, Query, description = "1 to 200, default 50"),
+        ("before" = Option<i64>, Query, description = "Only requests below this position: the `next_before` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page, newest request first", body = JobPage),
+        (status = 401, description = "No valid token", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Below the viewer level", body = crate::http::error::ErrorBody),
+        (status = 422, description = "An unknown state, kind or parameter; `details.valid` lists the valid values", body = crate::http::error::ErrorBody),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Json<JobPage>, ApiError> {
+    Ok(Json(page(&state, &ListQuery::parse(&pairs)?).await?))
+}
+
+/// `GET /api/v1/jobs/{id}`.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The job's id")),
+    responses(
+        (status = 200, description = "The job, its attempts, and whether it can be retried by hand", body = JobDetail),
+        (status = 401, description = "No valid token", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Below the viewer level", body = crate::http::error::ErrorBody),
+        (status = 404, description = "No such job", body = crate::http::error::ErrorBody),
+    ))]
+pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<JobDetail>, ApiError> {
+    let job_id = job_id(&id)?;
+    let detail = read::detail(&state.db.read_models, job_id).await.map_err(|e| internal(&e))?;
+    detail.map(Json).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no job {job_id}")))
+}
+
+/// `POST /api/v1/jobs/{id}/retry`.
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/retry", tag = "jobs", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The job's id")),
+    responses(
+        (status = 202, description = "The retry is recorded (`JobRetryRequested`) and will be queued", body = RetryAccepted),
+        (status = 401, description = "No valid token", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Below the operator level", body = crate::http::error::ErrorBody),
+        (status = 404, description = "No such job", body = crate::http::error::ErrorBody),
+        (status = 409, description = "The job is not failed or dead, or it changed meanwhile; the message says which", body = crate::http::error::ErrorBody),
+    ))]
+pub async fn retry(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<RetryAccepted>), ApiError> {
+    let retried = jobs::commands::retry(&state.db, job_id(&id)?, &context.metadata()).await?;
+    Ok((StatusCode::ACCEPTED, Json(RetryAccepted { job_id: retried.job_id, attempt: retried.attempt })))
+}
+
+/// `GET /api/v1/jobs/{id}/log`.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}/log", tag = "jobs", security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "The job's id"),
+        ("after" = Option<i64>, Query, description = "Only lines with an id above this: the `next_after` of the previous page (default 0)"),
+        ("limit" = Option<i64>, Query, description = "1 to 1000, default 500"),
+    ),
+    responses(
+        (status = 200, description = "Lines, oldest first", body = LogPage),
+        (status = 401, description = "No valid token", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Below the viewer level", body = crate::http::error::ErrorBody),
+        (status = 404, description = "No such job", body = crate::http::error::ErrorBody),
+        (status = 422, description = "An invalid parameter", body = crate::http::error::ErrorBody),
+    ))]
+pub async fn log(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Json<LogPage>, ApiError> {
+    let job_id = job_id(&id)?;
+    let (mut after, mut limit) = (0, 500);
+    for (key, value) in &pairs {
+        match key.as_str() {
+            "after" => after = number("after", value, 0..=i64::MAX)?,
+            "limit" => limit = number("limit", value, LOG_LIMITS)?,
+            other => return Err(invalid(other, format!("unknown parameter `{other}`"), &["after", "limit"])),
+        }
+    }
+    let pool = &state.db.read_models;
+    if !read::exists(pool, job_id).await.map_err(|e| internal(&e))? {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no job {job_id}")));
+    }
+    let lines = read::log_after(pool, job_id, after, limit).await.map_err(|e| internal(&e))?;
+    let next_after = lines.last().map_or(after, |l| l.id);
+    Ok(Json(LogPage { lines, next_after }))
+}

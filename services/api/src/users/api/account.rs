@@ -1,0 +1,231 @@
+//! `/api/v1/account…`: the signed-in user's own account as JSON: password, two-factor sign-in and API tokens.
+//! Reading works with a token; every change needs a signed-in session ([`crate::http::auth::Need::Session`]).
+
+use axum::{
+    Extension, Json,
+    extract::{Path, State},
+    http::StatusCode,
+};
+use lawha_domain::users::Scope;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::http::{auth::Principal, context::RequestContext, error::ApiError};
+use crate::{
+    state::AppState,
+    users::{self, two_factor},
+};
+
+/// One API token as its owner sees it (never the token itself, which is shown once).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenInfo {
+    /// Its id (the part after `lawha_`).
+    pub token_id: String,
+    /// Its label.
+    pub name: String,
+    /// Its scopes.
+    pub scopes: Vec<String>,
+    /// When it was issued (RFC 3339).
+    pub created_at: String,
+    /// When it was last used (RFC 3339), if ever.
+    pub last_used_at: Option<String>,
+}
+
+/// The account as `GET /api/v1/account` shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    /// The user's name.
+    pub user: String,
+    /// Its role.
+    pub role: String,
+    /// Whether two-factor sign-in is on.
+    pub two_factor: bool,
+    /// Unused recovery codes.
+    pub recovery_codes_left: i64,
+    /// Active tokens, newest first.
+    pub tokens: Vec<TokenInfo>,
+}
+
+fn rfc3339(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros).map(|t| t.to_rfc3339()).unwrap_or_default()
+}
+
+/// Reads the account of `user` from the read models.
+pub async fn load_account(state: &AppState, user: &str) -> Result<AccountView, ApiError> {
+    let row: Option<(String, i64, i64)> =
+        sqlx::query_as("SELECT role, two_factor, recovery_codes_left FROM users WHERE name = $1")
+            .bind(user.to_owned())
+            .fetch_optional(&state.db.read_models)
+            .await
+            .map_err(|e| ApiError::internal(&e))?;
+    let Some((role, two_factor, recovery_codes_left)) = row else { return Err(ApiError::not_found()) };
+    let rows: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT t.token_id, t.name, t.scopes, t.created_at, u.last_used_at FROM api_tokens t \
+         JOIN users s ON s.user_id = t.user_id LEFT JOIN token_usage u ON u.token_id = t.token_id \
+         WHERE s.name = $1 AND t.revoked_at IS NULL ORDER BY t.created_at DESC",
+    )
+    .bind(user.to_owned())
+    .fetch_all(&state.db.read_models)
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
+    let tokens = rows
+        .into_iter()
+        .map(|(token_id, name, scopes, created, used)| TokenInfo {
+            token_id,
+            name,
+            scopes: scopes.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+            created_at: rfc3339(created),
+            last_used_at: used.map(rfc3339),
+        })
+        .collect();
+    Ok(AccountView { user: user.to_owned(), role, two_factor: two_factor == 1, recovery_codes_left, tokens })
+}
+
+/// `GET /api/v1/account`.
+#[utoipa::path(get, path = "/api/v1/account", tag = "account", security(("bearer" = [])),
+    responses((status = 200, description = "The acting user's account", body = AccountView),
+              (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody)))]
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Result<Json<AccountView>, ApiError> {
+    Ok(Json(load_account(&state, &principal.user).await?))
+}
+
+/// A password change.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordChange {
+    /// The password now.
+    pub current_password: String,
+    /// The new one (12 characters or more).
+    pub new_password: String,
+}
+
+/// `POST /api/v1/account/password`.
+#[utoipa::path(post, path = "/api/v1/account/password", tag = "account", request_body = PasswordChange,
+    responses((status = 204, description = "Changed"),
+              (status = 403, description = "Wrong current password, or not a session", body = crate::http::error::ErrorBody),
+              (status = 422, description = "The new password is too short or too long", body = crate::http::error::ErrorBody)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Extension(principal): Extension<Principal>,
+    Json(body): Json<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    users::commands::change_password(
+        &state.db,
+        &principal.user,
+        &body.current_password,
+        &body.new_password,
+        &context.metadata(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/account/two-factor/enroll`: a new pending secret, its URL and QR code.
+#[utoipa::path(post, path = "/api/v1/account/two-factor/enroll", tag = "account",
+    responses((status = 200, description = "Scan the QR code, then confirm with a code", body = two_factor::Enrollment),
+              (status = 403, description = "Not a session", body = crate::http::error::ErrorBody),
+              (status = 409, description = "Two-factor sign-in is already on", body = crate::http::error::ErrorBody)))]
+pub async fn enroll(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Result<Json<two_factor::Enrollment>, ApiError> {
+    Ok(Json(two_factor::begin(&state.db, &state.two_factor_keys(), &principal.user).await?))
+}
+
+/// A code from the authenticator app (or, where accepted, a recovery code) and, to disable, the password.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct CodeBody {
+    /// The 6-digit code or a recovery code.
+    pub code: String,
+    /// The password (needed to disable).
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// `POST /api/v1/account/two-factor/confirm`: turns two-factor on; the recovery codes are in the answer, once.
+#[utoipa::path(post, path = "/api/v1/account/two-factor/confirm", tag = "account", request_body = CodeBody,
+    responses((status = 200, description = "On; `recovery_codes` are shown this once", body = Object),
+              (status = 409, description = "Already on", body = crate::http::error::ErrorBody),
+              (status = 422, description = "Wrong code, or no enrollment started", body = crate::http::error::ErrorBody)))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Extension(principal): Extension<Principal>,
+    Json(body): Json<CodeBody>,
+) -> Result<Json<Value>, ApiError> {
+    let keys = state.two_factor_keys();
+    let codes = two_factor::confirm(&state.db, &keys, &principal.user, &body.code, &context.metadata()).await?;
+    Ok(Json(json!({ "recovery_codes": codes })))
+}
+
+/// `POST /api/v1/account/two-factor/disable`: needs the password and a code.
+#[utoipa::path(post, path = "/api/v1/account/two-factor/disable", tag = "account", request_body = CodeBody,
+    responses((status = 204, description = "Off"),
+              (status = 403, description = "Wrong password", body = crate::http::error::ErrorBody),
+              (status = 409, description = "Already off", body = crate::http::error::ErrorBody),
+              (status = 422, description = "Wrong code", body = crate::http::error::ErrorBody)))]
+pub async fn disable(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Extension(principal): Extension<Principal>,
+    Json(body): Json<CodeBody>,
+) -> Result<StatusCode, ApiError> {
+    let password = body.password.unwrap_or_default();
+    let keys = state.two_factor_keys();
+    two_factor::disable(&state.db, &keys, &principal.user, &password, &body.code, &context.metadata()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new token's label and scopes.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewToken {
+    /// A label (1-100 characters).
+    pub name: String,
+    /// `read`, `operate`, `admin`; never above the owner's role.
+    pub scopes: Vec<String>,
+}
+
+/// Parses scope names, naming the first bad one.
+pub fn parse_scopes<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Vec<Scope>, ApiError> {
+    names
+        .into_iter()
+        .map(|s| s.parse::<Scope>().map_err(|m| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", m)))
+        .collect()
+}
+
+/// `POST /api/v1/account/tokens`: 201 with the token, shown this once.
+#[utoipa::path(post, path = "/api/v1/account/tokens", tag = "account", request_body = NewToken,
+    responses((status = 201, description = "`token` is shown this once; only its hash is kept", body = Object),
+              (status = 403, description = "Not a session", body = crate::http::error::ErrorBody),
+              (status = 422, description = "Bad label or scopes", body = crate::http::error::ErrorBody)))]
+pub async fn create_token(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Extension(principal): Extension<Principal>,
+    Json(body): Json<NewToken>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let scopes = parse_scopes(body.scopes.iter().map(String::as_str))?;
+    let issued = users::create_token(&state.db, &principal.user, &body.name, scopes, &context.metadata()).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "token_id": issued.token_id.simple().to_string(), "token": issued.token }))))
+}
+
+/// `DELETE /api/v1/account/tokens/{id}`.
+#[utoipa::path(delete, path = "/api/v1/account/tokens/{id}", tag = "account",
+    params(("id" = String, Path, description = "The token's id")),
+    responses((status = 204, description = "Revoked"),
+              (status = 404, description = "No such active token of yours", body = crate::http::error::ErrorBody)))]
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Extension(principal): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let token_id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
+    users::commands::revoke_token(&state.db, &principal.user, token_id, &context.metadata()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

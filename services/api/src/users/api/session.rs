@@ -1,0 +1,226 @@
+//! Sign-in and sign-out over the session cookie. `GET /api/v1/session` tells a page (or a script) who is
+//! signed in and hands out the CSRF token the sign-in form must carry; `POST /login` checks the password.
+
+use axum::{
+    Extension, Form, Json,
+    extract::State,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tower_sessions::Session;
+
+use crate::http::{auth::Principal, context::RequestContext, error::ApiError, wants_html};
+use crate::{
+    state::AppState,
+    ui::request::PageRequest,
+    users::{session, signin},
+};
+
+/// The sign-in form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    /// User name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+fn session_error(e: &tower_sessions::session::Error) -> ApiError {
+    ApiError::internal(e)
+}
+
+/// `GET /api/v1/session`: `{"user": name|null, "csrf": token}`.
+#[utoipa::path(get, path = "/api/v1/session", tag = "session",
+    responses((status = 200, description = "Who is signed in, and the session's CSRF token", body = Object),
+              (status = 500, description = "The session store failed", body = crate::http::error::ErrorBody)))]
+pub async fn current(State(state): State<AppState>, session: Session) -> Result<Json<Value>, ApiError> {
+    let absolute = state.config.session.absolute_timeout_secs;
+    let user = session::signed_in_user(&session, absolute).await.map_err(|e| session_error(&e))?;
+    let csrf = session::csrf_token(&session).await.map_err(|e| session_error(&e))?;
+    Ok(Json(json!({ "user": user, "csrf": csrf })))
+}
+
+/// `POST /login`: 200 with the new CSRF token (or, for accounts with two-factor sign-in, 200 with
+/// `second_factor_required` and the code to post to `/login/second-factor`), 401 for wrong credentials, 429 with
+/// `Retry-After` when locked.
+#[utoipa::path(post, path = "/login", tag = "session",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+                 description = "`username`, `password` and `csrf` (the token of `GET /api/v1/session`)"),
+    responses((status = 200, description = "Signed in (a new session id and CSRF token), or the code step is next", body = Object),
+              (status = 401, description = "Invalid user name or password", body = crate::http::error::ErrorBody),
+              (status = 403, description = "Missing or wrong CSRF token", body = crate::http::error::ErrorBody),
+              (status = 429, description = "Locked out after repeated failures; see Retry-After", body = crate::http::error::ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    context: RequestContext,
+    request: PageRequest,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, ApiError> {
+    let html = wants_html(&headers);
+    let name = form.username.trim();
+    match signin::sign_in(&state.db, name, &form.password, &context.metadata()).await {
+        Ok(signin::Outcome::SignedIn(user)) => signed_in(&request, &user, html).await,
+        Ok(signin::Outcome::SecondFactor(user)) => {
+            session::await_second_factor(&request.session, &user).await.map_err(|e| session_error(&e))?;
+            if html {
+                return Ok(crate::users::pages::signin::login_failed(&request, &user, StatusCode::OK, None, true).await);
+            }
+            let csrf = session::csrf_token(&request.session).await.map_err(|e| session_error(&e))?;
+            Ok(Json(json!({ "user": null, "second_factor_required": true, "csrf": csrf })).into_response())
+        }
+        Err(refusal) => refused(&request, name, refusal, html, false).await,
+    }
+}
+
+/// The code form of the second step.
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    /// A 6-digit TOTP code or a recovery code.
+    pub code: String,
+}
+
+/// `POST /login/second-factor`: the code that completes a two-factor sign-in.
+#[utoipa::path(post, path = "/login/second-factor", tag = "session",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+                 description = "`code` (6 digits from the app, or a recovery code) and `csrf`"),
+    responses((status = 200, description = "Signed in: a new session id and CSRF token", body = Object),
+              (status = 401, description = "Wrong code, or no password step in the last 5 minutes", body = crate::http::error::ErrorBody),
+              (status = 403, description = "Missing or wrong CSRF token", body = crate::http::error::ErrorBody),
+              (status = 429, description = "Locked out after repeated failures; see Retry-After", body = crate::http::error::ErrorBody)))]
+pub async fn second_factor(
+    State(state): State<AppState>,
+    context: RequestContext,
+    request: PageRequest,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, ApiError> {
+    let html = wants_html(&headers);
+    let pending = session::pending_second_factor(&request.session).await.map_err(|e| session_error(&e))?;
+    let Some(user) = pending else {
+        if html {
+            let status = StatusCode::UNAUTHORIZED;
+            return Ok(crate::users::pages::signin::login_failed(
+                &request,
+                "",
+                status,
+                Some("sign-in-error-expired"),
+                false,
+            )
+            .await);
+        }
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "no_pending_sign_in",
+            "sign in with the password first; the code must follow within 5 minutes",
+        ));
+    };
+    let keys = state.two_factor_keys();
+    match signin::second_factor(&state.db, &keys, &user, &form.code, &context.metadata()).await {
+        Ok(user) => signed_in(&request, &user, html).await,
+        Err(refusal) => refused(&request, &user, refusal, html, true).await,
+    }
+}
+
+async fn signed_in(request: &PageRequest, user: &str, html: bool) -> Result<Response, ApiError> {
+    let csrf = session::begin(&request.session, user).await.map_err(|e| session_error(&e))?;
+    Ok(if html {
+        request.prefix.redirect("/").into_response()
+    } else {
+        Json(json!({ "user": user, "csrf": csrf })).into_response()
+    })
+}
+
+/// A refused sign-in step: the page again (browsers) or the error shape, with `Retry-After` when locked.
+async fn refused(
+    request: &PageRequest,
+    name: &str,
+    refusal: signin::SignInError,
+    html: bool,
+    second_factor: bool,
+) -> Result<Response, ApiError> {
+    let text = refusal.to_string();
+    let (status, code, page_text, retry_after) = match refusal {
+        signin::SignInError::Store(message) => return Err(ApiError::internal(&std::io::Error::other(message))),
+        signin::SignInError::LockedOut { retry_after_secs } => {
+            (StatusCode::TOO_MANY_REQUESTS, "locked_out", "sign-in-error-throttled", Some(retry_after_secs))
+        }
+        signin::SignInError::InvalidCredentials if second_factor => {
+            (StatusCode::UNAUTHORIZED, "invalid_code", "sign-in-error-code", None)
+        }
+        signin::SignInError::InvalidCredentials => {
+            (StatusCode::UNAUTHORIZED, "invalid_credentials", "sign-in-error-invalid", None)
+        }
+    };
+    let mut response = if html {
+        crate::users::pages::signin::login_failed(request, name, status, Some(page_text), second_factor).await
+    } else {
+        let message = if second_factor && retry_after.is_none() {
+            "the code is wrong, expired or already used".to_owned()
+        } else {
+            text
+        };
+        let details = retry_after.map_or_else(|| json!({}), |secs| json!({ "retry_after_secs": secs }));
+        ApiError::new(status, code, message).with_details(details).into_response()
+    };
+    if let Some(value) = retry_after.and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    Ok(response)
+}
+
+/// `POST /logout`: ends this session.
+#[utoipa::path(post, path = "/logout", tag = "session",
+    responses((status = 204, description = "Signed out"),
+              (status = 303, description = "Signed out, from a browser's form: on to the sign-in page"),
+              (status = 403, description = "Missing or wrong CSRF token", body = crate::http::error::ErrorBody)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    context: RequestContext,
+    request: PageRequest,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    if let Some(user) = request.user().await? {
+        signin::record(&state.db, &user, "SignedOut", json!({ "user": user }), &context.metadata()).await;
+    }
+    request.session.flush().await.map_err(|e| session_error(&e))?;
+    // A browser that submitted the header's form stays on a page that still looks signed in after a 204.
+    Ok(if wants_html(&headers) {
+        request.prefix.redirect("/login").into_response()
+    } else {
+        StatusCode::NO_CONTENT.into_response()
+    })
+}
+
+/// `POST /api/v1/session/sign-out-everywhere`: ends every session of the acting user (signed in, or the owner
+/// of the token used).
+#[utoipa::path(post, path = "/api/v1/session/sign-out-everywhere", tag = "session", security(("bearer" = [])),
+    responses((status = 200, description = "How many sessions were ended", body = Object),
+              (status = 401, description = "Not signed in", body = crate::http::error::ErrorBody),
+              (status = 403, description = "Missing or wrong CSRF token", body = crate::http::error::ErrorBody)))]
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Extension(principal): Extension<Principal>,
+    request: PageRequest,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    let user = principal.user;
+    let store = session::DbSessionStore::new(state.db.read_models.clone());
+    let ended = store.delete_for_user(&user).await.map_err(|e| ApiError::internal(&e))?;
+    signin::record(
+        &state.db,
+        &user,
+        "SignedOutEverywhere",
+        json!({ "user": user, "sessions": ended }),
+        &context.metadata(),
+    )
+    .await;
+    request.session.flush().await.map_err(|e| session_error(&e))?;
+    if wants_html(&headers) {
+        return Ok(request.prefix.redirect("/login").into_response());
+    }
+    Ok(Json(json!({ "sessions_ended": ended })).into_response())
+}
