@@ -7,11 +7,6 @@
 pub mod app;
 pub mod audit;
 pub mod backups;
-pub mod bench;
-pub mod bench_backup;
-pub mod bench_http;
-pub mod bench_jobs;
-pub mod cli;
 pub mod http;
 pub mod jobs;
 pub mod projections;

@@ -3,12 +3,10 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use lawha::{
-    App, app, bench,
-    cli::{
-        AdminCommand, AuditCommand, BackupCommand, BenchCommand, Cli, Command, ConfigCommand, ProjectionsCommand, run,
-    },
-};
+mod cli;
+
+use cli::{AdminCommand, AuditCommand, BackupCommand, Cli, Command, ConfigCommand, ProjectionsCommand, run};
+use lawha::{App, app};
 use lawha_config::{Config, LoadOptions};
 
 /// EX_CONFIG from sysexits.h: systemd units stop restarting on it (RestartPreventExitStatus=78).
@@ -61,11 +59,7 @@ fn main() -> ExitCode {
                 run::backup_verify(&config, &file, identity.as_deref())
             }
             Command::Worker(args) => lawha::jobs::worker::run(&config, &args).await,
-            Command::Bench(BenchCommand::Append(args)) => bench::append(&config, &args).await,
-            Command::Bench(BenchCommand::Http(args)) => lawha::bench_http::http(&config, &args).await,
-            Command::Bench(BenchCommand::Jobs(args)) => lawha::bench_jobs::jobs(&config, &args).await,
-            Command::Bench(BenchCommand::Backup(args)) => lawha::bench_backup::backup(&config, &args),
-            Command::Bench(BenchCommand::BackupChild(args)) => lawha::bench_backup::child(&config, &args),
+            Command::Bench(bench) => lawha_bench::run(&config, &bench).await,
             Command::Admin(AdminCommand::CreateUser { name, role }) => run::create_user(&config, &name, role).await,
             Command::Admin(AdminCommand::CreateToken { name, user, scopes }) => {
                 run::create_token(&config, &name, &user, scopes).await

@@ -33,7 +33,12 @@ pub struct Deps {
 impl Deps {
     /// The handlers' dependencies from the database and the configured secret key.
     pub fn new(db: Database, secret: &[u8]) -> Self {
-        Self { db, manifest_key: ManifestKey::derive(secret), seal: SealKey::derive(secret, SEAL_PURPOSE), threads: 0 }
+        Self {
+            db,
+            manifest_key: ManifestKey::derive(secret),
+            seal: SealKey::derive(secret, lawha_domain::backups::SEAL_PURPOSE),
+            threads: 0,
+        }
     }
 }
 
@@ -45,9 +50,6 @@ impl Deps {
         String::from_utf8(bytes).map_err(|_| JobError::Permanent(format!("{what} is not text")))
     }
 }
-
-/// The seal purpose of database passwords and age identities (the API seals with the same).
-pub const SEAL_PURPOSE: &str = "backup-source";
 
 /// Adds the three handlers to a runtime.
 pub fn register(runtime: Runtime, deps: &Deps) -> Runtime {

@@ -12,7 +12,7 @@ use lawha_domain::{
 use lawha_store::{AppendError, Database, SealKey, StoreError};
 use uuid::Uuid;
 
-use super::{PlanInput, input, read};
+use super::{PlanInput, read};
 
 /// Why a backup command failed.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +45,7 @@ impl From<sqlx::Error> for BackupCommandError {
 
 /// The key that seals database passwords of plans and restore targets.
 pub fn seal_key(secret: &[u8]) -> SealKey {
-    SealKey::derive(secret, input::SEAL_PURPOSE)
+    SealKey::derive(secret, lawha_domain::backups::SEAL_PURPOSE)
 }
 
 async fn load_stream<A: Aggregate>(db: &Database, id: Uuid) -> Result<(A, i64), BackupCommandError> {

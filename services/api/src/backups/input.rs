@@ -9,9 +9,6 @@ use lawha_jobs::schedule::CronSchedule;
 use lawha_store::SealKey;
 use serde::Deserialize;
 
-/// The seal purpose of database passwords in backup plans and restore targets (the worker opens them).
-pub use lawha_backup_worker::SEAL_PURPOSE;
-
 /// `POST /api/v1/backup-plans` and `PUT /api/v1/backup-plans/{id}`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -46,13 +46,13 @@ pub enum Command {
     Projections(ProjectionsCommand),
     /// Run job workers for some queues as a process of their own; SIGTERM stops taking jobs, lets in-flight
     /// ones finish (jobs.shutdown_grace_secs) and exits 0.
-    Worker(crate::jobs::worker::WorkerArgs),
+    Worker(lawha::jobs::worker::WorkerArgs),
     /// User and token administration.
     #[command(subcommand)]
     Admin(AdminCommand),
     /// Benchmarks that print their rate next to a reference measured in the same run.
     #[command(subcommand)]
-    Bench(BenchCommand),
+    Bench(lawha_bench::BenchCommand),
 }
 
 /// `lawha backup …`
@@ -129,25 +129,4 @@ pub enum AdminCommand {
         #[arg(long = "scope", required = true)]
         scopes: Vec<Scope>,
     },
-}
-
-/// `lawha bench …`
-#[derive(Debug, Subcommand)]
-pub enum BenchCommand {
-    /// Append events to PostgreSQL with 1, 8 and 32 writers and print events/s beside pgbench's raw
-    /// single-row INSERT rate measured in the same run.
-    Append(crate::bench::AppendArgs),
-    /// Load the API and pages with wrk (a real server on a throwaway PostgreSQL database) and print requests/s,
-    /// p99 and the server's RSS beside `GET /health/live` measured in the same run.
-    Http(crate::bench_http::HttpArgs),
-    /// Run no-op jobs end to end (API, dispatcher, Redis, worker processes) and print jobs/s and request→start
-    /// latency, beside Celery 5 with 2 prefork workers on the same Redis measured in the same run.
-    Jobs(crate::bench_jobs::JobsArgs),
-    /// Back up a generated folder (1 GiB, half text-like, half random binary) with Lawha's engine, every
-    /// guarantee on, and print MB/s and peak RSS beside `tar | zstd -T0 | tee | sha256sum` and `restic backup`
-    /// into a fresh repository, measured in the same run on the same file system (needs restic and zstd).
-    Backup(crate::bench_backup::BackupArgs),
-    /// One backup for `lawha bench backup`, in a process of its own so that its peak RSS is the backup's alone.
-    #[command(hide = true, name = "backup-child")]
-    BackupChild(crate::bench_backup::ChildArgs),
 }

@@ -12,11 +12,12 @@ use lawha_domain::{
     users::{Role, Scope},
 };
 
-use crate::{
+use lawha::{
     app::{open_database, projection_runner},
-    cli::RebuildArgs,
     users::{self, UserError},
 };
+
+use super::RebuildArgs;
 
 /// `lawha migrate`.
 pub async fn migrate(config: &Config) -> anyhow::Result<ExitCode> {

@@ -20,6 +20,11 @@ use serde::{Deserialize, Serialize};
 pub use plan::{BackupPlan, PlanCommand, PlanEvent, PlanRejection};
 pub use run::{BackupRun, RestoreTarget, RunCommand, RunEvent, RunRejection, RunStatus, Trigger};
 
+/// The seal purpose of the secrets backups keep sealed in their events: database passwords of plans and restore
+/// targets, and age identities (the panel seals them, the worker opens them; both derive the key from the secret
+/// key with this purpose).
+pub const SEAL_PURPOSE: &str = "backup-source";
+
 /// Puts a password back into a URL recorded with `***` in its place (only a worker holding the seal key does).
 pub fn url_with_password(redacted: &str, password: Option<&str>) -> String {
     match password {

@@ -7,7 +7,7 @@ use super::JobsArgs;
 
 /// The Celery reference: tasks/s, or None (with the reason printed) when Celery or its script is missing.
 pub(super) async fn celery(args: &JobsArgs) -> Option<f64> {
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/celery_noop.py");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("celery_noop.py");
     let broker = format!("{}/15", args.redis_url.trim_end_matches('/'));
     let output = Command::new("python3").arg(&script).args(["run", &broker, &args.jobs.to_string()]).output().await;
     let text = match output {

@@ -18,8 +18,10 @@ use clap::Args;
 use lawha_config::Config;
 use lawha_domain::{ExpectedVersion, Metadata, NewEvent, StreamId};
 use lawha_store::{ChainKey, ChainVerdict, Database, DatabaseOptions, EventStore, verify_chain};
-use sqlx::{AssertSqlSafe, Connection as _, PgConnection, Row as _, postgres::PgConnectOptions};
+use sqlx::postgres::PgConnectOptions;
 use uuid::Uuid;
+
+use crate::common::{admin_exec, create_database, database_url, settle, thousands};
 
 /// Options of `lawha bench append`.
 #[derive(Debug, Args)]
@@ -297,51 +299,6 @@ fn metric(name: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-/// Flushes what the previous phase left dirty, so its writes are not billed to the next phase. Without the
-/// privilege (superuser or pg_checkpoint) the phases simply run unsettled.
-pub(crate) async fn settle(admin_url: &str) {
-    let _ = admin_exec(admin_url, "CHECKPOINT").await;
-}
-
-/// Creates a throwaway database, remembering it for the final clean-up before anything can fail.
-pub(crate) async fn create_database(admin_url: &str, name: &str, created: &mut Vec<String>) -> anyhow::Result<()> {
-    admin_exec(admin_url, &format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await?;
-    created.push(name.to_owned());
-    admin_exec(admin_url, &format!("CREATE DATABASE \"{name}\"")).await.map(drop)
-}
-
-/// One statement on the admin server, on its own short-lived connection (CREATE/DROP DATABASE refuse
-/// transactions); returns the first column of the first row as text, or "" when there is none.
-pub(crate) async fn admin_exec(admin_url: &str, sql: &str) -> anyhow::Result<String> {
-    let mut conn = PgConnection::connect(admin_url).await.context("connecting to --admin-url")?;
-    let row = sqlx::raw_sql(AssertSqlSafe(sql.to_owned())).fetch_optional(&mut conn).await.context(sql.to_owned())?;
-    conn.close().await?;
-    Ok(row.and_then(|r| r.try_get::<String, _>(0).ok()).unwrap_or_default())
-}
-
-/// The admin URL with its database replaced by `db`, keeping credentials and query parameters.
-pub(crate) fn database_url(admin_url: &str, db: &str) -> String {
-    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let end = base[authority_start..].find('/').map_or(base.len(), |i| authority_start + i);
-    let query = query.map(|q| format!("?{q}")).unwrap_or_default();
-    format!("{}/{db}{query}", &base[..end])
-}
-
-/// 12345.6 → "12,346".
-pub(crate) fn thousands(value: f64) -> String {
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // rates are small and non-negative
-    let digits = (value.round().max(0.0) as u64).to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,21 +313,5 @@ mod tests {
         assert_eq!(parse_tps(older), Some(1234.5));
         assert_eq!(parse_tps("pgbench: error: connection refused\n"), None);
         assert_eq!(parse_tps("tps = many (without initial connection time)"), None);
-    }
-
-    #[test]
-    fn replaces_only_the_database_of_the_admin_url() {
-        assert_eq!(
-            database_url("postgres://postgres@127.0.0.1:5432/postgres", "b"),
-            "postgres://postgres@127.0.0.1:5432/b"
-        );
-        assert_eq!(database_url("postgres://u:p@h?sslmode=disable", "b"), "postgres://u:p@h/b?sslmode=disable");
-    }
-
-    #[test]
-    fn groups_thousands() {
-        assert_eq!(thousands(9812.4), "9,812");
-        assert_eq!(thousands(123.0), "123");
-        assert_eq!(thousands(1_234_567.0), "1,234,567");
     }
 }

@@ -17,14 +17,10 @@ use std::{
 use anyhow::{Context as _, bail};
 use clap::Args;
 use lawha_config::Config;
-use lawha_domain::{
-    Metadata,
-    users::{Role, Scope},
-};
 use lawha_store::{ChainKey, Database, DatabaseOptions};
 use tokio::process::{Child, Command};
 
-use crate::bench::{admin_exec, create_database, database_url};
+use crate::common::{admin_exec, bench_token, create_database, database_url};
 
 /// Options of `lawha bench jobs`.
 #[derive(Debug, Args)]
@@ -106,12 +102,9 @@ async fn run(config: &Config, args: &JobsArgs, name: &str, created: &mut Vec<Str
         acquire_timeout: Duration::from_secs(30),
         chain_key: ChainKey::derive(secret.as_bytes()),
     };
-    let db = Database::connect(&url, options).await?;
-    db.migrate().await?;
-    let meta = Metadata { actor: Some("system:bench".into()), ..Metadata::default() };
-    crate::users::create_user(&db, "bench", Role::Admin, "bench password, long enough", &meta).await?;
-    let token = crate::users::create_token(&db, "bench", "bench", vec![Scope::Admin], &meta).await?.token;
     let dir = tempfile::tempdir()?;
+    let token = bench_token(&url, &secret, dir.path(), "admin").await?;
+    let db = Database::connect(&url, options).await?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let namespace = format!("lawha-bench-{}", std::process::id());

@@ -16,7 +16,7 @@ use anyhow::Context as _;
 use lawha_store::Database;
 
 use super::{JobsArgs, ask, head, wait_ready, wait_succeeded};
-use crate::bench::{settle, thousands};
+use crate::common::{settle, thousands};
 
 /// The targets: end-to-end throughput, and the 99th percentile of request → start at the steady rate.
 const TARGET_JOBS_PER_SECOND: f64 = 3000.0;

@@ -19,7 +19,7 @@ use contenders::{Contender, Sample, Setup, tool_version};
 use lawha_backup::bench::{self, data};
 use lawha_config::Config;
 
-use crate::bench::thousands;
+use crate::common::thousands;
 
 /// Options of `lawha bench backup`.
 #[derive(Debug, Args)]

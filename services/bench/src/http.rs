@@ -12,7 +12,7 @@ use std::{
 use anyhow::{Context as _, bail};
 use clap::Args;
 use lawha_config::Config;
-use lawha_domain::{ExpectedVersion, Metadata, NewEvent, StreamId, users::Role, users::Scope};
+use lawha_domain::{ExpectedVersion, Metadata, NewEvent, StreamId};
 use lawha_store::{ChainKey, Database, DatabaseOptions};
 use tokio::{
     io::{AsyncReadExt as _, AsyncWriteExt as _},
@@ -20,7 +20,7 @@ use tokio::{
     process::{Child, Command},
 };
 
-use crate::bench::{admin_exec, create_database, database_url, thousands};
+use crate::common::{admin_exec, bench_token, create_database, database_url, thousands};
 
 /// Options of `lawha bench http`.
 #[derive(Debug, Args)]
@@ -77,8 +77,10 @@ pub async fn http(config: &Config, args: &HttpArgs) -> anyhow::Result<ExitCode> 
 async fn run(config: &Config, args: &HttpArgs, name: &str, created: &mut Vec<String>) -> anyhow::Result<ExitCode> {
     create_database(&args.admin_url, name, created).await?;
     let url = database_url(&args.admin_url, name);
-    let token = seed(config, &url, args.events).await?;
     let dir = tempfile::tempdir()?;
+    // The server gets the key as text; the events written here must be chained with the same key.
+    let secret = hex::encode(config.secret_key_bytes());
+    let token = seed(&secret, &url, args.events, dir.path()).await?;
     let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let mut server = Command::new(std::env::current_exe()?)
@@ -87,7 +89,7 @@ async fn run(config: &Config, args: &HttpArgs, name: &str, created: &mut Vec<Str
         .env("LAWHA_LISTEN", addr.to_string())
         .env("LAWHA_DATABASE_URL", &url)
         .env("LAWHA_DATA_DIR", dir.path())
-        .env("LAWHA_SECRET_KEY", hex::encode(config.secret_key_bytes()))
+        .env("LAWHA_SECRET_KEY", &secret)
         .env("LAWHA_LOG__LEVEL", "warn")
         .stdout(Stdio::null())
         .kill_on_drop(true)
@@ -134,18 +136,16 @@ fn print_row(label: &str, load: Load, reference: Load) {
     );
 }
 
-/// Migrates, seeds `events` audit events and a token-holding admin; returns the token.
-async fn seed(config: &Config, url: &str, events: u64) -> anyhow::Result<String> {
+/// Seeds a token-holding admin and `events` audit events; returns the token.
+async fn seed(secret: &str, url: &str, events: u64, data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let token = bench_token(url, secret, data_dir, "read").await?;
     let options = DatabaseOptions {
         max_connections: 4,
         acquire_timeout: Duration::from_secs(10),
-        chain_key: ChainKey::derive(config.secret_key_bytes()),
+        chain_key: ChainKey::derive(secret.as_bytes()),
     };
     let db = Database::connect(url, options).await?;
-    db.migrate().await?;
     let meta = Metadata { actor: Some("system:bench".into()), ip: Some("127.0.0.1".into()), ..Metadata::default() };
-    crate::users::create_user(&db, "bench", Role::Admin, PASSWORD, &meta).await?;
-    let token = crate::users::create_token(&db, "bench", "bench", vec![Scope::Read], &meta).await?.token;
     let mut written = 0;
     while written < events {
         let batch: Vec<NewEvent> = (written..events.min(written + 100))
