@@ -11,6 +11,7 @@
 mod appender;
 mod batch;
 pub mod chain;
+pub mod command;
 mod database;
 mod error;
 mod postgres;
@@ -24,6 +25,7 @@ pub mod testkit;
 
 use async_trait::async_trait;
 pub use chain::{ChainKey, ChainVerdict, verify_chain};
+pub use command::{CommandError, Executed, Loaded, execute, load};
 pub use database::{Backend, Database, DatabaseOptions, MigrationStatus};
 pub use error::{AppendError, StoreError};
 use lawha_domain::{ExpectedVersion, NewEvent, RecordedEvent, StreamId};

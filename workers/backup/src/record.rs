@@ -1,26 +1,24 @@
 //! Reading a plan or a run from the log, and recording a worker's fact on a run with the id derived from its
 //! job. A refused fact (the run completed meanwhile, a stale attempt) records nothing and says so.
 
-use chrono::Utc;
 use lawha_domain::{
-    Aggregate, DomainEvent as _, ExpectedVersion, Metadata, RecordedEvent,
+    Aggregate, DomainEvent as _, Metadata, RecordedEvent,
     backups::{BackupPlan, BackupRun, PlanSpec, RunCommand, RunEvent},
-    load,
 };
 use lawha_jobs::runtime::{JobContext, JobError};
-use lawha_store::{AppendError, Database};
+use lawha_store::{AppendError, CommandError, Database, StoreError};
 use uuid::Uuid;
 
 /// The events of an aggregate's stream and its state.
 pub async fn read<A: Aggregate>(db: &Database, id: Uuid) -> Result<(A, i64, Vec<RecordedEvent>), JobError> {
-    let history = db
-        .events
-        .read_stream(&A::stream(id), 0, i64::MAX)
-        .await
-        .map_err(|e| JobError::Retryable(format!("reading {}: {e}", A::stream(id))))?;
-    let (state, version) =
-        load::<A>(&history).map_err(|e| JobError::Permanent(format!("{} does not decode: {e}", A::stream(id))))?;
-    Ok((state, version, history))
+    match lawha_store::load::<A>(db.events.as_ref(), &A::stream(id)).await {
+        Ok(loaded) => Ok((loaded.state, loaded.version, loaded.history)),
+        // An event this build cannot read will not read better on another attempt.
+        Err(e @ StoreError::Corrupt { .. }) => {
+            Err(JobError::Permanent(format!("{} does not decode: {e}", A::stream(id))))
+        }
+        Err(e) => Err(JobError::Retryable(format!("reading {}: {e}", A::stream(id)))),
+    }
 }
 
 /// The spec of a live plan.
@@ -55,20 +53,21 @@ fn metadata(ctx: &JobContext) -> Metadata {
 /// Records `fact` on run `run_id` for the job in `ctx`; Ok(false) when the run's rules refused it.
 pub async fn fact(db: &Database, ctx: &JobContext, run_id: Uuid, fact: RunEvent) -> Result<bool, JobError> {
     let metadata = metadata(ctx);
+    let envelope = |_: &BackupRun, e: &RunEvent| e.to_new_event_with_id(e.event_id(ctx.job.id), metadata.clone());
+    let command = RunCommand::Record(fact.clone());
     for _ in 0..5 {
-        let (state, version, _) = read::<BackupRun>(db, run_id).await?;
-        let events = match state.decide(&RunCommand::Record(fact.clone()), Utc::now()) {
-            Ok(events) => events,
-            Err(rejection) => {
+        match lawha_store::execute::<BackupRun>(db.events.as_ref(), &BackupRun::stream(run_id), &command, envelope)
+            .await
+        {
+            Ok(_) => return Ok(true),
+            Err(CommandError::Rejected(rejection)) => {
                 tracing::info!(%rejection, run = %run_id, "the run refused a worker's fact; nothing recorded");
                 return Ok(false);
             }
-        };
-        let new = events.iter().map(|e| e.to_new_event_with_id(e.event_id(ctx.job.id), metadata.clone())).collect();
-        match db.events.append(&BackupRun::stream(run_id), ExpectedVersion::Exact(version), new).await {
-            Ok(_) => return Ok(true),
-            Err(AppendError::Conflict { .. }) => continue,
-            Err(e) => return Err(JobError::Retryable(format!("recording {}: {e}", fact_name(&fact)))),
+            Err(CommandError::Append(AppendError::Conflict { .. })) => continue,
+            Err(CommandError::Append(e)) => {
+                return Err(JobError::Retryable(format!("recording {}: {e}", fact_name(&fact))));
+            }
         }
     }
     Err(JobError::Retryable(format!("recording {} kept conflicting with other writers", fact_name(&fact))))
@@ -76,13 +75,12 @@ pub async fn fact(db: &Database, ctx: &JobContext, run_id: Uuid, fact: RunEvent)
 
 /// Records retention's removal of a run's archive (a run the log does not know as completed is left alone).
 pub async fn pruned(db: &Database, ctx: &JobContext, run_id: Uuid, reason: &str) -> Result<(), JobError> {
-    let (state, version, _) = read::<BackupRun>(db, run_id).await?;
-    let Ok(events) = state.decide(&RunCommand::Prune { reason: reason.to_owned() }, Utc::now()) else { return Ok(()) };
     let metadata = metadata(ctx);
-    let new = events.iter().map(|e| e.to_new_event_with_id(e.event_id(run_id), metadata.clone())).collect();
-    match db.events.append(&BackupRun::stream(run_id), ExpectedVersion::Exact(version), new).await {
-        Ok(_) | Err(AppendError::Conflict { .. }) => Ok(()),
-        Err(e) => Err(JobError::Retryable(format!("recording BackupPruned: {e}"))),
+    let envelope = |_: &BackupRun, e: &RunEvent| e.to_new_event_with_id(e.event_id(run_id), metadata.clone());
+    let command = RunCommand::Prune { reason: reason.to_owned() };
+    match lawha_store::execute::<BackupRun>(db.events.as_ref(), &BackupRun::stream(run_id), &command, envelope).await {
+        Ok(_) | Err(CommandError::Rejected(_) | CommandError::Append(AppendError::Conflict { .. })) => Ok(()),
+        Err(CommandError::Append(e)) => Err(JobError::Retryable(format!("recording BackupPruned: {e}"))),
     }
 }
 

@@ -3,13 +3,11 @@
 //! the domain's rules and appends at the version read; the work itself is the backup worker's, reached through
 //! the dispatcher (invariant 2).
 
-use chrono::Utc;
 use lawha_domain::{
-    Aggregate, DomainEvent as _, ExpectedVersion, Metadata,
+    Aggregate, DomainEvent as _, Metadata,
     backups::{BackupPlan, BackupRun, PlanCommand, PlanRejection, RestoreTarget, RunCommand, RunRejection, Trigger},
-    load,
 };
-use lawha_store::{AppendError, Database, SealKey, StoreError};
+use lawha_store::{AppendError, CommandError, Database, SealKey, StoreError};
 use uuid::Uuid;
 
 use super::{PlanInput, read};
@@ -48,14 +46,8 @@ pub fn seal_key(secret: &[u8]) -> SealKey {
     SealKey::derive(secret, lawha_domain::backups::SEAL_PURPOSE)
 }
 
-async fn load_stream<A: Aggregate>(db: &Database, id: Uuid) -> Result<(A, i64), BackupCommandError> {
-    let history = db.events.read_stream(&A::stream(id), 0, i64::MAX).await?;
-    load::<A>(&history).map_err(|e| {
-        BackupCommandError::Store(StoreError::Corrupt {
-            position: history.last().map_or(0, |e| e.position),
-            reason: e.to_string(),
-        })
-    })
+async fn load_stream<A: Aggregate>(db: &Database, id: Uuid) -> Result<A, BackupCommandError> {
+    Ok(lawha_store::load::<A>(db.events.as_ref(), &A::stream(id)).await?.state)
 }
 
 async fn decide_and_append<A: Aggregate>(
@@ -67,14 +59,12 @@ async fn decide_and_append<A: Aggregate>(
 where
     BackupCommandError: From<A::Rejection>,
 {
-    let (state, version) = load_stream::<A>(db, id).await?;
-    let events = state.decide(command, Utc::now())?;
-    let new: Vec<_> = events.iter().map(|e| e.to_new_event(metadata.clone())).collect();
-    let ids = new.iter().map(|e| e.event_id).collect();
-    if !new.is_empty() {
-        db.events.append(&A::stream(id), ExpectedVersion::Exact(version), new).await?;
+    let envelope = |_: &A, e: &A::Event| e.to_new_event(metadata.clone());
+    match lawha_store::execute::<A>(db.events.as_ref(), &A::stream(id), command, envelope).await {
+        Ok(executed) => Ok(executed.ids),
+        Err(CommandError::Rejected(rejection)) => Err(rejection.into()),
+        Err(CommandError::Append(e)) => Err(e.into()),
     }
-    Ok(ids)
 }
 
 /// Creates a plan; returns its id.
@@ -99,7 +89,7 @@ pub async fn update_plan(
     input: PlanInput,
     metadata: &Metadata,
 ) -> Result<(), BackupCommandError> {
-    let (plan, _) = load_stream::<BackupPlan>(db, plan_id).await?;
+    let plan = load_stream::<BackupPlan>(db, plan_id).await?;
     let Some(current) = plan.spec.filter(|_| !plan.deleted) else {
         return Err(BackupCommandError::NotFound(format!("backup plan {plan_id}")));
     };
@@ -140,7 +130,7 @@ pub struct Requested {
 
 /// Asks for a backup of a plan now.
 pub async fn request_run(db: &Database, plan_id: Uuid, metadata: &Metadata) -> Result<Requested, BackupCommandError> {
-    let (plan, _) = load_stream::<BackupPlan>(db, plan_id).await?;
+    let plan = load_stream::<BackupPlan>(db, plan_id).await?;
     if plan.id.is_none() || plan.deleted {
         return Err(BackupCommandError::NotFound(format!("backup plan {plan_id}")));
     }

@@ -2,14 +2,12 @@
 //! requests for work an admin makes (verify the audit chain, rebuild a projection, run a probe), each one
 //! `…Requested` event whose id becomes the job's id. Shared by the API and the pages.
 
-use chrono::Utc;
 use lawha_domain::{
     Aggregate as _, DomainEvent as _, ExpectedVersion, Metadata, NewEvent, StreamId,
     jobs::{JobCommand, JobEvent, JobRejection, JobState},
-    load,
 };
 use lawha_jobs::registry;
-use lawha_store::{AppendError, Database, StoreError};
+use lawha_store::{AppendError, CommandError, Database, StoreError};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -65,29 +63,30 @@ pub struct Retried {
 /// `JobRetryRequested` at the version read, so two people retrying at once get one retry and one conflict.
 pub async fn retry(db: &Database, job_id: Uuid, metadata: &Metadata) -> Result<Retried, JobError> {
     let stream = JobState::stream(job_id);
-    let history = db.events.read_stream(&stream, 0, i64::MAX).await?;
     // A queued job has no stream yet; the read model knows it, and the rules then say why it cannot be retried.
-    if history.is_empty() && !super::read::exists(&db.read_models, job_id).await? {
+    if db.events.stream_version(&stream).await? == 0 && !super::read::exists(&db.read_models, job_id).await? {
         return Err(JobError::NotFound(job_id.to_string()));
     }
-    let (state, version) = load::<JobState>(&history).map_err(|e| {
-        JobError::Store(StoreError::Corrupt {
-            position: history.last().map_or(0, |e| e.position),
-            reason: e.to_string(),
-        })
-    })?;
-    let decided = state.decide(&JobCommand::Retry, Utc::now())?;
-    let attempt = decided
+    let envelope = |state: &JobState, e: &JobEvent| {
+        let metadata = Metadata { correlation_id: state.job.as_ref().map(|j| j.correlation_id), ..metadata.clone() };
+        e.to_new_event_with_id(e.event_id(job_id), metadata)
+    };
+    let executed = lawha_store::execute::<JobState>(db.events.as_ref(), &stream, &JobCommand::Retry, envelope)
+        .await
+        .map_err(|e| match e {
+            CommandError::Rejected(rejection) => JobError::Rejected(rejection),
+            CommandError::Append(append) => JobError::Append(append),
+        })?;
+    let attempt = executed
+        .events
         .iter()
         .find_map(|e| match e {
             JobEvent::JobRetryRequested { attempt, .. } => Some(*attempt),
             _ => None,
         })
         .unwrap_or_default();
-    let metadata = Metadata { correlation_id: state.job.as_ref().map(|j| j.correlation_id), ..metadata.clone() };
-    let events = decided.iter().map(|e| e.to_new_event_with_id(e.event_id(job_id), metadata.clone())).collect();
-    let appended = db.events.append(&stream, ExpectedVersion::Exact(version), events).await?;
-    Ok(Retried { job_id, attempt, stream_version: appended.stream_version })
+    let stream_version = executed.appended.map_or(executed.before.version, |a| a.stream_version);
+    Ok(Retried { job_id, attempt, stream_version })
 }
 
 /// Appends one request for work after checking it as the dispatcher will; returns its id, the job's id.

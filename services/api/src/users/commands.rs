@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use lawha_domain::{
-    Aggregate as _, DomainEvent as _, ExpectedVersion, Metadata, NewEvent, StreamId, load,
+    Aggregate as _, DomainEvent as _, ExpectedVersion, Metadata, NewEvent, StreamId,
     users::{Role, Scope, User, UserCommand, UserEvent, UserName, UserRejection},
 };
 use lawha_store::{AppendError, Database, StoreError};
@@ -55,17 +55,6 @@ pub fn user_stream(name: &UserName) -> StreamId {
 /// The id of the user with this name.
 pub fn user_id(name: &UserName) -> Uuid {
     Uuid::new_v5(&USER_NAMESPACE, name.as_str().as_bytes())
-}
-
-/// Loads a user's state and the stream version it was read at.
-async fn load_user(db: &Database, name: &UserName) -> Result<(User, i64), UserError> {
-    let history = db.events.read_stream(&user_stream(name), 0, i64::MAX).await?;
-    load::<User>(&history).map_err(|e| {
-        UserError::Store(StoreError::Corrupt {
-            position: history.last().map_or(0, |e| e.position),
-            reason: e.to_string(),
-        })
-    })
 }
 
 /// Creates a user with a password: the hash is stored first (a stray hash without a user is harmless; a user
@@ -132,7 +121,8 @@ impl Account {
 /// Reads the user called `name`, refusing unknown names.
 pub async fn existing_user(db: &Database, name: &str) -> Result<Account, UserError> {
     let name = UserName::parse(name).map_err(UserError::Invalid)?;
-    let (state, version) = load_user(db, &name).await?;
+    let lawha_store::Loaded { state, version, .. } =
+        lawha_store::load::<User>(db.events.as_ref(), &user_stream(&name)).await?;
     if state.id.is_none() {
         return Err(UserRejection::NotFound.into());
     }
