@@ -162,7 +162,9 @@
     time.textContent = isNaN(when.getTime()) ? String(line.at || "") : formatTime(when, lang);
     var text = document.createElement("span");
     text.className = "job-log__line";
-    text.textContent = String(line.line === undefined ? "" : line.line);
+    // `text` is the line in the page's language; `line` the English of clients that predate it.
+    var shown = line.text === undefined ? line.line : line.text;
+    text.textContent = String(shown === undefined ? "" : shown);
     item.appendChild(attempt);
     item.appendChild(document.createTextNode(" "));
     item.appendChild(time);

@@ -11,8 +11,10 @@ pub mod backups;
 pub mod canonical;
 pub mod event;
 pub mod jobs;
+pub mod message;
 pub mod testing;
 pub mod users;
 
 pub use aggregate::{Aggregate, DomainEvent, UpcastError, load};
 pub use event::{ExpectedVersion, InvalidStreamId, Metadata, NewEvent, RecordedEvent, StreamId, event_id_for};
+pub use message::{Arg, Message};

@@ -16,7 +16,7 @@ use std::{
 };
 
 use lawha_domain::{
-    Aggregate as _, DomainEvent as _, ExpectedVersion, Metadata, RecordedEvent,
+    Aggregate as _, DomainEvent as _, ExpectedVersion, Message, Metadata, RecordedEvent,
     jobs::{JobEvent, JobState},
 };
 use lawha_store::{Database, EventFilter, StoreError};
@@ -94,7 +94,7 @@ struct Cursor {
 /// What one event asks of the dispatcher.
 enum Ask {
     Push(Outgoing),
-    Refuse(String),
+    Refuse(Message),
 }
 
 impl Dispatcher {
@@ -181,7 +181,7 @@ impl Dispatcher {
     }
 
     /// Records that a request could not be queued, on the job's stream, once whoever records it.
-    async fn refuse(&self, event: &RecordedEvent, error: String) -> Result<(), DispatchError> {
+    async fn refuse(&self, event: &RecordedEvent, error: Message) -> Result<(), DispatchError> {
         tracing::warn!(event_type = %event.event_type, position = event.position, %error, "request not queued");
         metrics::counter!("lawha_jobs_dispatch_failed_total").increment(1);
         let fact = JobEvent::JobDispatchFailed { requested_by: event.event_type.clone(), error };

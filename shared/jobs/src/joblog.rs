@@ -1,8 +1,13 @@
-//! The job log: output lines of running jobs (progress, tool output), appended by workers to the `job_log` table
-//! beside the event log. Lines are not facts, so they stay out of the log; the API pages them by id and streams
-//! them over SSE. Nothing updates or deletes a line.
+//! The job log: output lines of running jobs (progress, what a tool said), appended by workers to the `job_log`
+//! table beside the event log. Lines are not facts, so they stay out of the log; the API pages them by id and
+//! streams them over SSE. Nothing updates or deletes a line.
+//!
+//! A line is a [`Message`] (its code and arguments in the `message` column, rendered in the reader's language
+//! when shown); `line` keeps a plain rendering for whoever reads the table directly. Lines written before
+//! messages existed have text only.
 
 use chrono::Utc;
+use lawha_domain::{Arg, Message};
 use sqlx::AnyPool;
 use uuid::Uuid;
 
@@ -24,8 +29,10 @@ pub struct LogLine {
     pub attempt: i64,
     /// When, in microseconds since the epoch.
     pub at: i64,
-    /// The text.
+    /// The plain rendering (the text itself for lines written before messages).
     pub line: String,
+    /// The message, for lines written since messages exist.
+    pub message: Option<Message>,
 }
 
 impl JobLog {
@@ -34,13 +41,16 @@ impl JobLog {
         Self { pool }
     }
 
-    /// Appends one line for `job` (NUL characters, which PostgreSQL refuses in text, become U+FFFD).
-    pub async fn write(&self, job: Uuid, attempt: u32, line: &str) -> Result<(), sqlx::Error> {
-        sqlx::query("INSERT INTO job_log (job_id, attempt, at, line) VALUES ($1, $2, $3, $4)")
+    /// Appends one line for `job` (its texts cut to [`MAX_LINE`]; NUL characters, which PostgreSQL refuses in
+    /// text, become U+FFFD).
+    pub async fn write(&self, job: Uuid, attempt: u32, line: &Message) -> Result<(), sqlx::Error> {
+        let line = clean_message(line);
+        sqlx::query("INSERT INTO job_log (job_id, attempt, at, line, message) VALUES ($1, $2, $3, $4, $5)")
             .bind(job.to_string())
             .bind(i64::from(attempt))
             .bind(Utc::now().timestamp_micros())
-            .bind(clean(line))
+            .bind(clean(&line.to_string()))
+            .bind(serde_json::to_string(&line).unwrap_or_default())
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -48,16 +58,44 @@ impl JobLog {
 
     /// Lines of `job` after the cursor `after`, oldest first, at most `limit`.
     pub async fn read(&self, job: Uuid, after: i64, limit: i64) -> Result<Vec<LogLine>, sqlx::Error> {
-        let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(
-            "SELECT id, attempt, at, line FROM job_log WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        let rows: Vec<(i64, i64, i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, attempt, at, line, message FROM job_log WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3",
         )
         .bind(job.to_string())
         .bind(after)
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().map(|(id, attempt, at, line)| LogLine { id, attempt, at, line }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(id, attempt, at, line, message)| LogLine {
+                id,
+                attempt,
+                at,
+                line,
+                message: parse(message.as_deref()),
+            })
+            .collect())
     }
+}
+
+/// A stored message column: `None` for lines written before messages (or a value that does not decode).
+pub fn parse(message: Option<&str>) -> Option<Message> {
+    message.and_then(|m| serde_json::from_str(m).ok())
+}
+
+/// The message with every text argument cleaned like a line.
+fn clean_message(message: &Message) -> Message {
+    let mut message = message.clone();
+    for arg in message.args.values_mut() {
+        match arg {
+            Arg::Text(text) => *text = clean(text),
+            Arg::Message(inner) => **inner = clean_message(inner),
+            Arg::List(items) => items.iter_mut().for_each(|m| *m = clean_message(m)),
+            Arg::Number(_) => {}
+        }
+    }
+    message
 }
 
 fn clean(line: &str) -> String {

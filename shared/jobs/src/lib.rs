@@ -10,6 +10,7 @@
 
 pub mod dispatcher;
 pub mod joblog;
+pub mod messages;
 pub mod probe;
 pub mod queue;
 pub mod registry;

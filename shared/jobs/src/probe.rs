@@ -7,7 +7,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use crate::runtime::{Handler, JobContext, JobError};
+use crate::{
+    messages,
+    runtime::{Handler, JobContext, JobError},
+};
 
 /// The probe's handler.
 #[derive(Debug, Clone, Copy, Default)]
@@ -20,12 +23,12 @@ impl Handler for Probe {
         let sleep_ms = payload.get("sleep_ms").and_then(Value::as_u64).unwrap_or(0);
         let outcome = payload.get("outcome").and_then(Value::as_str).unwrap_or("succeed");
         if sleep_ms > 0 {
-            ctx.log(format!("probe attempt {}: sleeping {sleep_ms} ms", ctx.job.attempt)).await;
+            ctx.log(messages::probe_sleeping(ctx.job.attempt, sleep_ms)).await;
             tokio::time::sleep(Duration::from_millis(sleep_ms)).await;
         }
         match outcome {
-            "fail" => Err(JobError::Retryable(format!("probe asked to fail (attempt {})", ctx.job.attempt))),
-            "fail_permanently" => Err(JobError::Permanent("probe asked to fail permanently".into())),
+            "fail" => Err(JobError::Retryable(messages::probe_failed(ctx.job.attempt))),
+            "fail_permanently" => Err(JobError::Permanent(messages::probe_failed_permanently())),
             "panic" => panic!("probe asked to panic (attempt {})", ctx.job.attempt),
             _ => Ok(json!({ "slept_ms": sleep_ms })),
         }

@@ -4,9 +4,11 @@
 
 use std::time::Duration;
 
-use lawha_domain::{RecordedEvent, jobs::Job};
+use lawha_domain::{Message, RecordedEvent, jobs::Job};
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+use crate::messages;
 
 /// The queues Lawha knows; `deployments.<host>` queues (one per host) come with the deployment issue.
 pub const QUEUES: &[&str] = &[ADMIN, DIAGNOSTICS, BACKUPS];
@@ -37,7 +39,7 @@ pub struct KindSpec {
     /// retries and timeouts.
     pub own_limits: bool,
     /// Builds the payload from the requesting event's data, refusing what the handler could not run.
-    pub payload: fn(&Value) -> Result<Value, String>,
+    pub payload: fn(&Value) -> Result<Value, Message>,
 }
 
 /// Every kind. Add a kind here, give it a handler in the process that serves its queue, and it is dispatched,
@@ -122,20 +124,20 @@ pub fn is_request(event_type: &str) -> bool {
 }
 
 /// The first message of the job a requesting event asks for, or why there is none.
-pub fn job_for(event: &RecordedEvent) -> Result<Job, String> {
+pub fn job_for(event: &RecordedEvent) -> Result<Job, Message> {
     let correlation_id = event.metadata.correlation_id.unwrap_or(event.event_id);
     build(&event.event_type, event.event_id, correlation_id, &event.data)
 }
 
 /// Checks the data of a request the way the dispatcher will, so a command can refuse up front (422) what would
 /// otherwise only become a `JobDispatchFailed` once appended.
-pub fn check_request(event_type: &str, data: &Value) -> Result<(), String> {
+pub fn check_request(event_type: &str, data: &Value) -> Result<(), Message> {
     build(event_type, Uuid::nil(), Uuid::nil(), data).map(|_| ())
 }
 
-fn build(event_type: &str, id: Uuid, correlation_id: Uuid, data: &Value) -> Result<Job, String> {
-    let spec = by_request(event_type).ok_or_else(|| format!("no job kind is registered for {event_type} events"))?;
-    let payload = (spec.payload)(data).map_err(|e| format!("{} refused the request: {e}", spec.kind))?;
+fn build(event_type: &str, id: Uuid, correlation_id: Uuid, data: &Value) -> Result<Job, Message> {
+    let spec = by_request(event_type).ok_or_else(|| messages::no_kind(event_type))?;
+    let payload = (spec.payload)(data).map_err(|e| messages::request_refused(spec.kind, e))?;
     let mut job = Job {
         id,
         kind: spec.kind.to_owned(),
@@ -160,13 +162,13 @@ fn millis(d: Duration) -> u64 {
 }
 
 /// A request's own limits, each within bounds that keep a probe from tying up a worker for long.
-fn apply_limits(job: &mut Job, limits: &Value) -> Result<(), String> {
-    let field = |name: &str, min: u64, max: u64| -> Result<Option<u64>, String> {
+fn apply_limits(job: &mut Job, limits: &Value) -> Result<(), Message> {
+    let field = |name: &str, min: u64, max: u64| -> Result<Option<u64>, Message> {
         match limits.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(v) => match v.as_u64() {
                 Some(n) if (min..=max).contains(&n) => Ok(Some(n)),
-                _ => Err(format!("limits.{name} must be a whole number from {min} to {max}")),
+                _ => Err(messages::limit_range(format!("limits.{name}"), min.to_string(), max.to_string())),
             },
         }
     };
@@ -182,45 +184,47 @@ fn apply_limits(job: &mut Job, limits: &Value) -> Result<(), String> {
     Ok(())
 }
 
-fn no_payload(_: &Value) -> Result<Value, String> {
+fn no_payload(_: &Value) -> Result<Value, Message> {
     Ok(json!({}))
 }
 
-fn projection_payload(data: &Value) -> Result<Value, String> {
+fn projection_payload(data: &Value) -> Result<Value, Message> {
     match data.get("projection").and_then(Value::as_str) {
         Some(name) if !name.is_empty() => Ok(json!({ "projection": name })),
-        _ => Err("the request names no projection".into()),
+        _ => Err(messages::no_projection()),
     }
 }
 
 /// A uuid field of a request's data.
-fn uuid_field(data: &Value, name: &str) -> Result<Uuid, String> {
+fn uuid_field(data: &Value, name: &str) -> Result<Uuid, Message> {
     data.get(name)
         .and_then(Value::as_str)
         .and_then(|text| Uuid::parse_str(text).ok())
-        .ok_or_else(|| format!("the request has no valid {name}"))
+        .ok_or_else(|| messages::field_invalid(name))
 }
 
 /// A backup run: the run and its plan; the handler reads the plan's spec when it runs.
-fn run_payload(data: &Value) -> Result<Value, String> {
+fn run_payload(data: &Value) -> Result<Value, Message> {
     Ok(json!({ "run_id": uuid_field(data, "run_id")?, "plan_id": uuid_field(data, "plan_id")? }))
 }
 
 /// A verification or restore of a run: the run only; the handler reads the request (target, sealed identity)
 /// from the requesting event, so nothing secret travels on the queue.
-fn run_only_payload(data: &Value) -> Result<Value, String> {
+fn run_only_payload(data: &Value) -> Result<Value, Message> {
     Ok(json!({ "run_id": uuid_field(data, "run_id")? }))
 }
 
 /// What a probe does: sleep, then succeed, fail (retryably or not) or panic.
-pub fn probe_payload(data: &Value) -> Result<Value, String> {
+pub fn probe_payload(data: &Value) -> Result<Value, Message> {
     let sleep_ms = match data.get("sleep_ms") {
         None | Some(Value::Null) => 0,
-        Some(v) => v.as_u64().filter(|n| *n <= 600_000).ok_or("sleep_ms must be a whole number from 0 to 600000")?,
+        Some(v) => {
+            v.as_u64().filter(|n| *n <= 600_000).ok_or_else(|| messages::limit_range("sleep_ms", "0", "600000"))?
+        }
     };
     let outcome = data.get("outcome").and_then(Value::as_str).unwrap_or("succeed");
     if !PROBE_OUTCOMES.contains(&outcome) {
-        return Err(format!("outcome must be one of {}", PROBE_OUTCOMES.join(", ")));
+        return Err(messages::outcome_invalid(PROBE_OUTCOMES.join(", ")));
     }
     Ok(json!({ "sleep_ms": sleep_ms, "outcome": outcome }))
 }
@@ -277,11 +281,11 @@ mod tests {
     #[test]
     fn unknown_kinds_and_bad_payloads_are_refused_with_a_reason() {
         let err = job_for(&requested("TeleportRequested", json!({}))).unwrap_err();
-        assert!(err.contains("no job kind is registered for TeleportRequested"), "{err}");
+        assert_eq!(err, messages::no_kind("TeleportRequested"));
         let err = job_for(&requested("ProjectionRebuildRequested", json!({}))).unwrap_err();
-        assert!(err.contains("RebuildProjection refused the request: the request names no projection"), "{err}");
+        assert_eq!(err, messages::request_refused("RebuildProjection", messages::no_projection()));
         let err = job_for(&requested("ProbeRequested", json!({"outcome": "explode"}))).unwrap_err();
-        assert!(err.contains("outcome must be one of"), "{err}");
+        assert_eq!(err, messages::request_refused("Probe", messages::outcome_invalid(PROBE_OUTCOMES.join(", "))));
     }
 
     #[test]
@@ -290,7 +294,7 @@ mod tests {
         let job = job_for(&probe).unwrap();
         assert_eq!((job.max_attempts, job.backoff_ms, job.timeout_ms), (5, 50, 600_000));
         let bad = requested("ProbeRequested", json!({"limits": {"max_attempts": 0}}));
-        assert!(job_for(&bad).unwrap_err().contains("limits.max_attempts must be a whole number from 1 to 10"));
+        assert_eq!(job_for(&bad).unwrap_err(), messages::limit_range("limits.max_attempts", "1", "10"));
         let audit = requested("AuditChainVerifyRequested", json!({"limits": {"max_attempts": 9}}));
         assert_eq!(job_for(&audit).unwrap().max_attempts, 3);
     }
@@ -299,7 +303,7 @@ mod tests {
     fn a_request_is_checked_up_front_as_the_dispatcher_will() {
         assert_eq!(check_request("ProbeRequested", &json!({"sleep_ms": 10, "outcome": "fail"})), Ok(()));
         let err = check_request("ProbeRequested", &json!({"limits": {"timeout_ms": 1}})).unwrap_err();
-        assert!(err.contains("limits.timeout_ms must be a whole number from 10 to 600000"), "{err}");
+        assert_eq!(err, messages::limit_range("limits.timeout_ms", "10", "600000"));
         assert!(check_request("ProbeRequested", &json!({"sleep_ms": -1})).is_err());
         assert!(check_request("TeleportRequested", &json!({})).is_err());
     }

@@ -236,3 +236,24 @@ fn applied_rows(result: Result<Vec<(i64, bool)>, sqlx::Error>) -> Result<Vec<(i6
 }
 
 const APPLIED: &str = "SELECT version, success FROM _sqlx_migrations";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Both backends carry the same migrations, by version and name: a migration written for one and forgotten for
+    /// the other fails here (where the SQL differs, each has its own text; where one backend has nothing to do,
+    /// its file says why).
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let list = |migrator: &Migrator| -> Vec<(i64, String)> {
+            migrator.iter().map(|m| (m.version, m.description.to_string())).collect()
+        };
+        let (pg, sqlite) = (list(&PG_MIGRATIONS), list(&SQLITE_MIGRATIONS));
+        assert!(pg.len() >= 12, "the migrations were not found: {pg:?}");
+        let only_pg: Vec<_> = pg.iter().filter(|m| !sqlite.contains(m)).collect();
+        let only_sqlite: Vec<_> = sqlite.iter().filter(|m| !pg.contains(m)).collect();
+        assert!(only_pg.is_empty(), "PostgreSQL migrations without a SQLite twin: {only_pg:?}");
+        assert!(only_sqlite.is_empty(), "SQLite migrations without a PostgreSQL twin: {only_sqlite:?}");
+    }
+}

@@ -8,6 +8,7 @@
 //! backed up again.
 
 mod lock;
+pub mod messages;
 mod record;
 mod restore;
 mod run;
@@ -43,12 +44,21 @@ impl Deps {
 }
 
 impl Deps {
-    /// Opens a sealed secret (a database password, an age identity); `what` names it in the error.
+    /// Opens a sealed secret; `what` names it in the error (`plan_password`, `target_password`,
+    /// `age_identity`).
     pub fn open(&self, sealed: &str, what: &str) -> Result<String, lawha_jobs::runtime::JobError> {
         use lawha_jobs::runtime::JobError;
-        let bytes = self.seal.open(sealed).map_err(|e| JobError::Permanent(format!("{what}: {e}")))?;
-        String::from_utf8(bytes).map_err(|_| JobError::Permanent(format!("{what} is not text")))
+        let bytes = self
+            .seal
+            .open(sealed)
+            .map_err(|e| JobError::Permanent(messages::secret_unopenable(what, e.to_string())))?;
+        String::from_utf8(bytes).map_err(|_| JobError::Permanent(messages::secret_not_text(what)))
     }
+}
+
+/// What people read of an engine failure.
+pub(crate) fn engine_message(error: &lawha_backup::BackupError) -> lawha_domain::Message {
+    lawha_domain::Message::text(error.to_string())
 }
 
 /// Adds the three handlers to a runtime.

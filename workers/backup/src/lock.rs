@@ -13,6 +13,8 @@ use sqlx::{Connection as _, PgConnection};
 use tokio::sync::OwnedMutexGuard;
 use uuid::Uuid;
 
+use crate::messages;
+
 static LOCAL: LazyLock<Mutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>> = LazyLock::new(Default::default);
 
 /// A held plan lock; [`PlanLock::release`] gives it back (dropping it releases too, by closing the connection).
@@ -29,7 +31,7 @@ fn key(plan_id: Uuid) -> i64 {
 }
 
 /// Waits until no other run of the plan holds the lock.
-pub async fn acquire(db: &Database, plan_id: Uuid) -> Result<PlanLock, String> {
+pub async fn acquire(db: &Database, plan_id: Uuid) -> Result<PlanLock, lawha_domain::Message> {
     let local = {
         let mut map = LOCAL.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Arc::clone(map.entry(plan_id).or_default())
@@ -38,13 +40,13 @@ pub async fn acquire(db: &Database, plan_id: Uuid) -> Result<PlanLock, String> {
     let pg = match db.pg_pool() {
         None => None,
         Some(pool) => {
-            let conn = pool.acquire().await.map_err(|e| format!("taking the plan's lock: {e}"))?;
+            let conn = pool.acquire().await.map_err(|e| messages::lock_failed(e.to_string()))?;
             let mut conn = conn.detach();
             sqlx::query("SELECT pg_advisory_lock($1)")
                 .bind(key(plan_id))
                 .execute(&mut conn)
                 .await
-                .map_err(|e| format!("taking the plan's lock: {e}"))?;
+                .map_err(|e| messages::lock_failed(e.to_string()))?;
             Some(conn)
         }
     };

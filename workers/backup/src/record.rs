@@ -2,12 +2,14 @@
 //! job. A refused fact (the run completed meanwhile, a stale attempt) records nothing and says so.
 
 use lawha_domain::{
-    Aggregate, DomainEvent as _, Metadata, RecordedEvent,
+    Aggregate, DomainEvent as _, Message, Metadata, RecordedEvent,
     backups::{BackupPlan, BackupRun, PlanSpec, RunCommand, RunEvent},
 };
 use lawha_jobs::runtime::{JobContext, JobError};
 use lawha_store::{AppendError, CommandError, Database, StoreError};
 use uuid::Uuid;
+
+use crate::messages;
 
 /// The events of an aggregate's stream and its state.
 pub async fn read<A: Aggregate>(db: &Database, id: Uuid) -> Result<(A, i64, Vec<RecordedEvent>), JobError> {
@@ -15,9 +17,9 @@ pub async fn read<A: Aggregate>(db: &Database, id: Uuid) -> Result<(A, i64, Vec<
         Ok(loaded) => Ok((loaded.state, loaded.version, loaded.history)),
         // An event this build cannot read will not read better on another attempt.
         Err(e @ StoreError::Corrupt { .. }) => {
-            Err(JobError::Permanent(format!("{} does not decode: {e}", A::stream(id))))
+            Err(JobError::Permanent(messages::stream_unreadable(A::stream(id).as_str(), e.to_string())))
         }
-        Err(e) => Err(JobError::Retryable(format!("reading {}: {e}", A::stream(id)))),
+        Err(e) => Err(JobError::Retryable(messages::read_failed(A::stream(id).as_str(), e.to_string()))),
     }
 }
 
@@ -25,9 +27,9 @@ pub async fn read<A: Aggregate>(db: &Database, id: Uuid) -> Result<(A, i64, Vec<
 pub async fn plan_spec(db: &Database, plan_id: Uuid) -> Result<PlanSpec, JobError> {
     let (plan, _, _) = read::<BackupPlan>(db, plan_id).await?;
     match plan.spec {
-        Some(_) if plan.deleted => Err(JobError::Permanent(format!("the backup plan {plan_id} was deleted"))),
+        Some(_) if plan.deleted => Err(JobError::Permanent(messages::plan_deleted(plan_id))),
         Some(spec) => Ok(spec),
-        None => Err(JobError::Permanent(format!("no backup plan {plan_id}"))),
+        None => Err(JobError::Permanent(messages::plan_missing(plan_id))),
     }
 }
 
@@ -36,8 +38,9 @@ pub fn request(history: &[RecordedEvent], job_id: Uuid) -> Result<RunEvent, JobE
     let event = history
         .iter()
         .find(|e| e.event_id == job_id)
-        .ok_or_else(|| JobError::Permanent(format!("the request {job_id} is not in the run's stream")))?;
-    RunEvent::from_recorded(event).map_err(|e| JobError::Permanent(e.to_string()))
+        .ok_or_else(|| JobError::Permanent(messages::request_missing(job_id)))?;
+    RunEvent::from_recorded(event)
+        .map_err(|e| JobError::Permanent(messages::stream_unreadable(event.stream.as_str(), e.to_string())))
 }
 
 /// The metadata of a fact the worker records for the job in `ctx`.
@@ -66,21 +69,23 @@ pub async fn fact(db: &Database, ctx: &JobContext, run_id: Uuid, fact: RunEvent)
             }
             Err(CommandError::Append(AppendError::Conflict { .. })) => continue,
             Err(CommandError::Append(e)) => {
-                return Err(JobError::Retryable(format!("recording {}: {e}", fact_name(&fact))));
+                return Err(JobError::Retryable(messages::record_failed(fact_name(&fact), e.to_string())));
             }
         }
     }
-    Err(JobError::Retryable(format!("recording {} kept conflicting with other writers", fact_name(&fact))))
+    Err(JobError::Retryable(messages::record_conflicts(fact_name(&fact))))
 }
 
 /// Records retention's removal of a run's archive (a run the log does not know as completed is left alone).
-pub async fn pruned(db: &Database, ctx: &JobContext, run_id: Uuid, reason: &str) -> Result<(), JobError> {
+pub async fn pruned(db: &Database, ctx: &JobContext, run_id: Uuid, reason: Message) -> Result<(), JobError> {
     let metadata = metadata(ctx);
     let envelope = |_: &BackupRun, e: &RunEvent| e.to_new_event_with_id(e.event_id(run_id), metadata.clone());
-    let command = RunCommand::Prune { reason: reason.to_owned() };
+    let command = RunCommand::Prune { reason };
     match lawha_store::execute::<BackupRun>(db.events.as_ref(), &BackupRun::stream(run_id), &command, envelope).await {
         Ok(_) | Err(CommandError::Rejected(_) | CommandError::Append(AppendError::Conflict { .. })) => Ok(()),
-        Err(CommandError::Append(e)) => Err(JobError::Retryable(format!("recording BackupPruned: {e}"))),
+        Err(CommandError::Append(e)) => {
+            Err(JobError::Retryable(messages::record_failed("BackupPruned", e.to_string())))
+        }
     }
 }
 

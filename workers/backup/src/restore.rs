@@ -15,7 +15,9 @@ use lawha_domain::backups::{BackupRun, RestoreTarget, RunEvent, SourceKind};
 use lawha_jobs::runtime::{Handler, JobContext, JobError};
 use serde_json::{Value, json};
 
-use crate::{Deps, record, verify::run_id};
+use lawha_domain::Message;
+
+use crate::{Deps, engine_message, messages, record, verify::run_id};
 
 /// The `RestoreBackup` handler.
 #[derive(Debug, Clone)]
@@ -33,44 +35,38 @@ impl Handler for RestoreBackup {
         let RunEvent::BackupRestoreRequested { target, overwrite, identity_sealed, .. } =
             record::request(&history, ctx.job.id)?
         else {
-            return Err(JobError::Permanent("the job's request is not a BackupRestoreRequested".into()));
+            return Err(JobError::Permanent(messages::request_wrong_kind("BackupRestoreRequested")));
         };
         let Some(archive) = run.archive_path.clone().filter(|_| !run.pruned) else {
-            return Err(JobError::Permanent("the run has no archive".into()));
+            return Err(JobError::Permanent(messages::no_archive()));
         };
-        let plan_id = run.plan_id().ok_or_else(|| JobError::Permanent("the run names no plan".into()))?;
+        let plan_id = run.plan_id().ok_or_else(|| JobError::Permanent(messages::plan_unknown()))?;
         let (plan, _, _) = record::read::<lawha_domain::backups::BackupPlan>(&deps.db, plan_id).await?;
-        let kind = plan
-            .spec
-            .as_ref()
-            .map(|s| s.source.kind)
-            .ok_or_else(|| JobError::Permanent("the run's plan is unknown".into()))?;
-        let identity = identity_sealed.map(|s| deps.open(&s, "the age identity")).transpose()?;
+        let kind =
+            plan.spec.as_ref().map(|s| s.source.kind).ok_or_else(|| JobError::Permanent(messages::plan_unknown()))?;
+        let identity = identity_sealed.map(|s| deps.open(&s, "age_identity")).transpose()?;
         let url = target_url(deps, &target)?;
-        ctx.log(format!(
-            "verifying {archive} before restoring it into {}",
-            target.path.as_deref().or(target.url.as_deref()).unwrap_or("?")
-        ))
-        .await;
+        let shown = target.path.as_deref().or(target.url.as_deref()).unwrap_or("?");
+        ctx.log(messages::restore_verifying(&archive, shown)).await;
         let key = deps.manifest_key.clone();
         let done = tokio::task::spawn_blocking(move || {
             restore(&PathBuf::from(archive), &key, kind, &target, url.as_deref(), overwrite, identity.as_deref())
         })
         .await
-        .map_err(|e| JobError::Retryable(format!("the restore task failed: {e}")))?;
+        .map_err(|e| JobError::Retryable(messages::task_failed(e.to_string())))?;
         let fact = match &done {
             Ok(summary) => RunEvent::BackupRestored { job_id: ctx.job.id, summary: summary.clone() },
-            Err(error) => RunEvent::BackupRestoreFailed { job_id: ctx.job.id, error: error.to_string() },
+            Err(error) => RunEvent::BackupRestoreFailed { job_id: ctx.job.id, error: error.clone() },
         };
         record::fact(&deps.db, ctx, run_id, fact).await?;
         match done {
             Ok(summary) => {
-                ctx.log(&summary).await;
+                ctx.log(summary.clone()).await;
                 Ok(json!({ "restored": summary }))
             }
             Err(error) => {
-                ctx.log(format!("failed: {error}")).await;
-                Err(JobError::Permanent(error.to_string()))
+                ctx.log(messages::failed(error.clone())).await;
+                Err(JobError::Permanent(error))
             }
         }
     }
@@ -80,10 +76,11 @@ impl Handler for RestoreBackup {
 fn target_url(deps: &Deps, target: &RestoreTarget) -> Result<Option<String>, JobError> {
     let Some(redacted) = &target.url else { return Ok(None) };
     let Some(sealed) = &target.password_sealed else { return Ok(Some(redacted.clone())) };
-    let password = deps.open(sealed, "the target's password")?;
+    let password = deps.open(sealed, "target_password")?;
     Ok(Some(lawha_domain::backups::url_with_password(redacted, Some(&password))))
 }
 
+/// Restores the archive into the target; the summary to record, or why it failed.
 fn restore(
     archive: &std::path::Path,
     key: &lawha_backup::manifest::ManifestKey,
@@ -92,52 +89,49 @@ fn restore(
     url: Option<&str>,
     overwrite: bool,
     identity: Option<&str>,
-) -> Result<String, BackupError> {
+) -> Result<Message, Message> {
+    let engine = |e: BackupError| engine_message(&e);
     if kind == SourceKind::Directory {
-        let path = target
-            .path
-            .as_deref()
-            .ok_or_else(|| BackupError::Refused("a directory restore needs target.path".into()))?;
+        let path = target.path.as_deref().ok_or_else(messages::restore_needs_path)?;
         // restore_directory verifies the archive itself; the signed manifest alone gives the expansion limit.
-        let manifest = read_signed_manifest(archive, key)?;
+        let manifest = read_signed_manifest(archive, key).map_err(|e| engine(e.into()))?;
         let options = directory::RestoreOptions {
             overwrite,
             max_bytes: manifest.source_bytes.saturating_add(EXPANSION_SLACK),
             allow_external_symlinks: false,
         };
-        let stats = directory::restore_directory(archive, key, identity, std::path::Path::new(path), options)?;
-        return Ok(format!("restored {} entries ({} bytes) into {path}", stats.entries, stats.bytes));
+        let stats = directory::restore_directory(archive, key, identity, std::path::Path::new(path), options)
+            .map_err(engine)?;
+        return Ok(messages::restored_directory(stats.entries, stats.bytes, path));
     }
-    let manifest = verify_archive(archive, key, None)?;
-    let file = File::open(archive).map_err(|e| BackupError::io("opening", archive, e))?;
+    let manifest = verify_archive(archive, key, None).map_err(|e| engine(e.into()))?;
+    let file = File::open(archive).map_err(|e| engine(BackupError::io("opening", archive, e)))?;
     let stored: Box<dyn Read> = match (&manifest.encryption, identity) {
         (None, _) => Box::new(file),
-        (Some(_), None) => {
-            return Err(BackupError::Refused("the archive is encrypted: the restore needs its identity".into()));
-        }
+        (Some(_), None) => return Err(messages::restore_needs_identity()),
         (Some(_), Some(identity)) => {
-            let identity = parse_identity(identity).map_err(|e| BackupError::Invalid(e.to_string()))?;
-            Box::new(decrypting_reader(&identity, file).map_err(|e| BackupError::Refused(e.to_string()))?)
+            let identity = parse_identity(identity).map_err(|e| engine(e.into()))?;
+            Box::new(decrypting_reader(&identity, file).map_err(|e| Message::text(e.to_string()))?)
         }
     };
-    let mut decoded = zstd::stream::read::Decoder::new(stored).map_err(|e| BackupError::io("decoding", archive, e))?;
+    let mut decoded =
+        zstd::stream::read::Decoder::new(stored).map_err(|e| engine(BackupError::io("decoding", archive, e)))?;
     let stats = match (kind, url, target.path.as_deref()) {
-        (SourceKind::Postgres, Some(url), None) => database::restore_postgres(&mut decoded, url)?,
-        (SourceKind::Mysql, Some(url), None) => database::restore_mysql(&mut decoded, url)?,
-        (SourceKind::Sqlite, None, Some(path)) => database::restore_sqlite(&mut decoded, std::path::Path::new(path))?,
-        (SourceKind::Sqlite, ..) => {
-            return Err(BackupError::Refused("a SQLite restore needs target.path (a new file)".into()));
+        (SourceKind::Postgres, Some(url), None) => database::restore_postgres(&mut decoded, url).map_err(engine)?,
+        (SourceKind::Mysql, Some(url), None) => database::restore_mysql(&mut decoded, url).map_err(engine)?,
+        (SourceKind::Sqlite, None, Some(path)) => {
+            database::restore_sqlite(&mut decoded, std::path::Path::new(path)).map_err(engine)?
         }
-        _ => return Err(BackupError::Refused(format!("a {} restore needs target.url (a database)", kind.as_str()))),
-    };
-    let safety = if stats.safety_dump_taken {
-        format!(", after a safety dump of {} bytes", stats.safety_dump_bytes)
-    } else {
-        String::new()
+        (SourceKind::Sqlite, ..) => return Err(messages::restore_needs_file()),
+        _ => return Err(messages::restore_needs_url(kind.as_str())),
     };
     let into = url
         .map(|u| lawha_backup::sources::process::url::DatabaseUrl::parse(u).map(|d| d.redacted()).unwrap_or_default())
         .or(target.path.clone())
         .unwrap_or_default();
-    Ok(format!("restored {} bytes into {into}{safety}", stats.bytes))
+    Ok(if stats.safety_dump_taken {
+        messages::restored_database_after_dump(stats.bytes, into, stats.safety_dump_bytes)
+    } else {
+        messages::restored_database(stats.bytes, into)
+    })
 }

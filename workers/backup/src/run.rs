@@ -18,7 +18,9 @@ use lawha_jobs::runtime::{Handler, JobContext, JobError};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{Deps, lock, record};
+use lawha_domain::Message;
+
+use crate::{Deps, engine_message, lock, messages, record};
 
 /// The `RunBackup` handler.
 #[derive(Debug, Clone)]
@@ -29,7 +31,7 @@ fn ids(ctx: &JobContext) -> Result<(Uuid, Uuid), JobError> {
         ctx.job.payload[name]
             .as_str()
             .and_then(|t| Uuid::parse_str(t).ok())
-            .ok_or_else(|| JobError::Permanent(format!("the job's payload has no {name}")))
+            .ok_or_else(|| JobError::Permanent(messages::payload_missing(name)))
     };
     Ok((id("run_id")?, id("plan_id")?))
 }
@@ -40,9 +42,7 @@ pub fn source(deps: &Deps, spec: &PlanSpec) -> Result<Box<dyn Source>, BackupErr
     let url = || -> Result<String, BackupError> {
         let redacted = spec.source.url.clone().unwrap_or_default();
         let password = match &spec.source.password_sealed {
-            Some(sealed) => {
-                Some(deps.open(sealed, "the plan's password").map_err(|e| BackupError::Invalid(e.to_string()))?)
-            }
+            Some(sealed) => Some(deps.open(sealed, "plan_password").map_err(|e| BackupError::Invalid(e.to_string()))?),
             None => None,
         };
         Ok(lawha_domain::backups::url_with_password(&redacted, password.as_deref()))
@@ -91,10 +91,10 @@ impl Handler for RunBackup {
         let spec = record::plan_spec(&deps.db, plan_id).await?;
         let (run, _, _) = record::read::<BackupRun>(&deps.db, run_id).await?;
         if run.status == RunStatus::Completed {
-            ctx.log("this run completed already; nothing to do").await;
+            ctx.log(messages::run_already_completed()).await;
             return Ok(json!({ "run_id": run_id, "already": "completed" }));
         }
-        ctx.log(format!("waiting for any other run of plan {} to end", spec.name)).await;
+        ctx.log(messages::waiting_for_plan(&spec.name)).await;
         let lock = lock::acquire(&deps.db, plan_id).await.map_err(JobError::Retryable)?;
         let outcome = self.backup(ctx, run_id, plan_id, &spec).await;
         lock.release().await;
@@ -112,7 +112,7 @@ impl RunBackup {
         }
         let stale = remove_stale_partials(&plan_folder(spec), run_id);
         if stale > 0 {
-            ctx.log(format!("removed {stale} partial file(s) an interrupted attempt of this run left")).await;
+            ctx.log(messages::removed_partials(stale)).await;
         }
         let begun = std::time::Instant::now();
         let (progress_tx, mut progress_rx) = tokio::sync::mpsc::unbounded_channel::<Progress>();
@@ -134,30 +134,18 @@ impl RunBackup {
             }),
             Err(e) => Err(e),
         };
-        ctx.log(format!(
-            "backing up {} ({}) into {}",
-            spec.source.location(),
-            spec.source.kind.as_str(),
-            plan_folder(spec).display()
-        ))
-        .await;
+        ctx.log(messages::backing_up(spec.source.location(), spec.source.kind.as_str(), &plan_folder(spec))).await;
         let work = tokio::task::spawn_blocking(move || run_backup(request?));
         while let Some(p) = progress_rx.recv().await {
-            let line = format!(
-                "{} MiB read, {} MiB stored, {} MiB/s",
-                p.source_bytes >> 20,
-                p.stored_bytes >> 20,
-                p.bytes_per_second >> 20
-            );
-            ctx.log(line).await;
+            ctx.log(messages::progress(p.source_bytes >> 20, p.stored_bytes >> 20, p.bytes_per_second >> 20)).await;
         }
-        let result = work.await.map_err(|e| JobError::Retryable(format!("the backup task failed: {e}")))?;
+        let result = work.await.map_err(|e| JobError::Retryable(messages::task_failed(e.to_string())))?;
         let completed = match result {
             Ok(completed) => completed,
             Err(error) => {
                 let will_retry = retryable(&error) && attempt < ctx.job.max_attempts;
-                let message = error.to_string();
-                ctx.log(format!("failed: {message}")).await;
+                let message = engine_message(&error);
+                ctx.log(messages::failed(message.clone())).await;
                 record::fact(
                     &deps.db,
                     ctx,
@@ -174,7 +162,7 @@ impl RunBackup {
         };
         let m = &completed.manifest;
         record::fact(&deps.db, ctx, run_id, RunEvent::BackupVerifying { attempt, size_bytes: m.stored_bytes }).await?;
-        ctx.log(format!("read back {} bytes: SHA-256 {} matches the manifest", m.stored_bytes, m.sha256)).await;
+        ctx.log(messages::read_back(m.stored_bytes, &m.sha256)).await;
         let done = RunEvent::BackupCompleted {
             attempt,
             archive_path: completed.archive_path.display().to_string(),
@@ -183,7 +171,7 @@ impl RunBackup {
             source_bytes: m.source_bytes,
             sha256: m.sha256.clone(),
             entries: m.entries,
-            skipped: m.skipped.clone(),
+            skipped: m.skipped.iter().map(|s| Message::text(s.clone())).collect(),
             duration_ms: u64::try_from(begun.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
         record::fact(&deps.db, ctx, run_id, done).await?;
@@ -209,19 +197,20 @@ impl RunBackup {
         match removed {
             Ok(Ok(removed)) => {
                 for backup in &removed {
-                    ctx.log(format!("retention removed {}", backup.archive_path.display())).await;
-                    if let Err(e) = record::pruned(&self.0.db, ctx, backup.run_id, "retention policy").await {
+                    ctx.log(messages::retention_removed(&backup.archive_path)).await;
+                    let reason = messages::pruned_by_retention();
+                    if let Err(e) = record::pruned(&self.0.db, ctx, backup.run_id, reason).await {
                         tracing::warn!(error = %e, "recording a pruned backup failed");
                     }
                 }
                 removed.len()
             }
             Ok(Err(e)) => {
-                ctx.log(format!("retention was not applied: {e}")).await;
+                ctx.log(messages::retention_failed(engine_message(&e))).await;
                 0
             }
             Err(e) => {
-                ctx.log(format!("retention was not applied: {e}")).await;
+                ctx.log(messages::retention_failed(e.to_string())).await;
                 0
             }
         }

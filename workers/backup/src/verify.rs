@@ -14,7 +14,9 @@ use lawha_jobs::runtime::{Handler, JobContext, JobError};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{Deps, record};
+use lawha_domain::Message;
+
+use crate::{Deps, messages, record};
 
 /// The `VerifyBackup` handler.
 #[derive(Debug, Clone)]
@@ -25,7 +27,7 @@ pub fn run_id(ctx: &JobContext) -> Result<Uuid, JobError> {
     ctx.job.payload["run_id"]
         .as_str()
         .and_then(|t| Uuid::parse_str(t).ok())
-        .ok_or_else(|| JobError::Permanent("the job's payload has no run_id".into()))
+        .ok_or_else(|| JobError::Permanent(messages::payload_missing("run_id")))
 }
 
 #[async_trait]
@@ -35,29 +37,28 @@ impl Handler for VerifyBackup {
         let run_id = run_id(ctx)?;
         let (run, _, history) = record::read::<BackupRun>(&deps.db, run_id).await?;
         let RunEvent::BackupVerifyRequested { identity_sealed, .. } = record::request(&history, ctx.job.id)? else {
-            return Err(JobError::Permanent("the job's request is not a BackupVerifyRequested".into()));
+            return Err(JobError::Permanent(messages::request_wrong_kind("BackupVerifyRequested")));
         };
-        let identity = identity_sealed.map(|s| deps.open(&s, "the age identity")).transpose()?;
+        let identity = identity_sealed.map(|s| deps.open(&s, "age_identity")).transpose()?;
         let Some(archive) = run.archive_path.clone().filter(|_| !run.pruned) else {
-            return Err(JobError::Permanent("the run has no archive".into()));
+            return Err(JobError::Permanent(messages::no_archive()));
         };
-        ctx.log(format!("verifying {archive}")).await;
+        ctx.log(messages::verifying(&archive)).await;
         let key = deps.manifest_key.clone();
         let path = PathBuf::from(&archive);
         let checked = tokio::task::spawn_blocking(move || {
-            let identity = identity.as_deref().map(parse_identity).transpose().map_err(|e| e.to_string())?;
+            let identity =
+                identity.as_deref().map(parse_identity).transpose().map_err(|e| Message::text(e.to_string()))?;
             let check = if identity.is_some() { Check::Decode(identity.as_ref()) } else { Check::Hash };
-            verify_archive_with(&path, &key, Some(run_id), check).map_err(|e| e.to_string())
+            verify_archive_with(&path, &key, Some(run_id), check).map_err(|e| Message::text(e.to_string()))
         })
         .await
-        .map_err(|e| JobError::Retryable(format!("the verification task failed: {e}")))?;
+        .map_err(|e| JobError::Retryable(messages::task_failed(e.to_string())))?;
         let (ok, message) = match &checked {
-            Ok(m) => {
-                (true, format!("intact: {} bytes, SHA-256 {}, manifest signature valid", m.stored_bytes, m.sha256))
-            }
+            Ok(m) => (true, messages::verify_intact(m.stored_bytes, &m.sha256)),
             Err(e) => (false, e.clone()),
         };
-        ctx.log(&message).await;
+        ctx.log(message.clone()).await;
         record::fact(
             &deps.db,
             ctx,

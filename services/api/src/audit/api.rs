@@ -7,12 +7,13 @@ use axum::{
     Json,
     body::Bytes,
     extract::{Path, Query, RawQuery, State, rejection::QueryRejection},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderValue, header},
     response::{IntoResponse as _, Response},
 };
 use lawha_store::EventFilter;
 use serde_json::Value;
 
+use super::input::AuditError;
 use super::{
     export,
     input::{self, AuditQuery, ExportQuery},
@@ -41,9 +42,10 @@ use crate::{http::error::ApiError, state::AppState};
 pub async fn list(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-    query: Result<Query<AuditQuery>, QueryRejection>,
+    pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|r| input::rejected(&r))?;
+    let Query(pairs) = pairs.map_err(|r| input::rejected(&r))?;
+    let query = AuditQuery::try_from(pairs)?;
     let key = raw.unwrap_or_default();
     let body = match state.audit_pages.get(&key) {
         Some(body) => body,
@@ -68,7 +70,7 @@ pub async fn list(
         (status = 404, description = "No event at that position", body = crate::http::error::ErrorBody),
     ))]
 pub async fn event(State(state): State<AppState>, Path(position): Path<i64>) -> Result<Json<Value>, ApiError> {
-    let missing = || ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no event at position {position}"));
+    let missing = || ApiError::from(AuditError::NoEvent(position));
     if position < 1 {
         return Err(missing());
     }
@@ -98,12 +100,11 @@ pub async fn event(State(state): State<AppState>, Path(position): Path<i64>) -> 
     ))]
 pub async fn export(
     State(state): State<AppState>,
-    query: Result<Query<ExportQuery>, QueryRejection>,
+    pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let Query(query) = query.map_err(|r| input::rejected(&r))?;
-    let upto: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) FROM audit_log")
-        .fetch_one(&state.db.read_models)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
+    let Query(pairs) = pairs.map_err(|r| input::rejected(&r))?;
+    let query = ExportQuery::try_from(pairs)?;
+    let upto: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) FROM audit_log").fetch_one(&state.db.read_models).await?;
     Ok(export::response(state.db.read_models.clone(), query, upto))
 }

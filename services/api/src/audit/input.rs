@@ -6,12 +6,15 @@
 
 use std::{collections::HashMap, fmt};
 
-use axum::{extract::rejection::QueryRejection, http::StatusCode};
+use axum::extract::rejection::QueryRejection;
 use chrono::DateTime;
 use lawha_domain::StreamId;
 use serde::Deserialize;
 
-use crate::http::error::ApiError;
+use lawha_domain::Message;
+
+use super::messages;
+use crate::http::error::{Kind, Problem};
 
 /// The filter keys both endpoints accept.
 const FILTER_KEYS: [&str; 6] = ["actor", "event_type", "stream", "since", "until", "q"];
@@ -23,32 +26,59 @@ const MAX_TYPES: usize = 50;
 const LIMITS: std::ops::RangeInclusive<i64> = 1..=500;
 const DEFAULT_LIMIT: i64 = 50;
 
-/// Why a query string was refused; the message names the parameter.
+/// Why a query string was refused; the message names the parameter. A 400 `invalid_query`.
 #[derive(Debug)]
-pub struct QueryError(String);
+pub struct QueryError(pub Message);
 
 impl fmt::Display for QueryError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        write!(f, "{}", self.0)
     }
 }
 
 impl std::error::Error for QueryError {}
 
-impl From<QueryError> for ApiError {
-    fn from(e: QueryError) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", e.0)
+impl Problem for QueryError {
+    fn kind(&self) -> Kind {
+        Kind::BadRequest
+    }
+
+    fn code(&self) -> &'static str {
+        "invalid_query"
+    }
+
+    fn message(&self) -> Message {
+        self.0.clone()
     }
 }
 
-/// Maps axum's rejection into the same 400 `invalid_query`. The innermost error is the [`QueryError`] raised
-/// below, so its message is the one shown (axum's own prefix is dropped).
-pub fn rejected(rejection: &QueryRejection) -> ApiError {
-    let mut cause: &dyn std::error::Error = rejection;
-    while let Some(next) = cause.source() {
-        cause = next;
+/// Why an audit request was refused, beyond its query string.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// No event at this position (or not a position at all).
+    #[error("no event at position {0}")]
+    NoEvent(i64),
+}
+
+impl Problem for AuditError {
+    fn kind(&self) -> Kind {
+        Kind::NotFound
     }
-    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", cause.to_string())
+
+    fn code(&self) -> &'static str {
+        "not_found"
+    }
+
+    fn message(&self) -> Message {
+        match self {
+            Self::NoEvent(position) => messages::no_event(*position),
+        }
+    }
+}
+
+/// A query string that is not even a list of pairs (axum's rejection; its reason is the parser's).
+pub fn rejected(rejection: &QueryRejection) -> QueryError {
+    QueryError(messages::query_malformed(rejection.body_text()))
 }
 
 /// Which stream(s) the `stream` parameter selects.
@@ -111,19 +141,18 @@ impl TryFrom<Vec<(String, String)>> for AuditQuery {
     fn try_from(pairs: Vec<(String, String)>) -> Result<Self, QueryError> {
         let mut values = Values::parse(pairs, &[&FILTER_KEYS[..], &["limit", "before"]].concat())?;
         let filter = AuditFilter::parse(&mut values)?;
-        let limit =
-            match values.take("limit") {
-                None => DEFAULT_LIMIT,
-                Some(v) => v.parse().ok().filter(|l| LIMITS.contains(l)).ok_or_else(|| {
-                    QueryError(format!("`limit` must be an integer from 1 to 500, got {:?}", shown(&v)))
-                })?,
-            };
+        let limit = match values.take("limit") {
+            None => DEFAULT_LIMIT,
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|l| LIMITS.contains(l))
+                .ok_or_else(|| QueryError(messages::limit_range(shown(&v))))?,
+        };
         let before = values
             .take("before")
             .map(|v| {
-                v.parse().ok().filter(|b: &i64| *b >= 1).ok_or_else(|| {
-                    QueryError(format!("`before` must be a positive event position, got {:?}", shown(&v)))
-                })
+                v.parse().ok().filter(|b: &i64| *b >= 1).ok_or_else(|| QueryError(messages::before_invalid(shown(&v))))
             })
             .transpose()?;
         Ok(Self { filter, limit, before })
@@ -139,8 +168,8 @@ impl TryFrom<Vec<(String, String)>> for ExportQuery {
         let format = match values.take("format").as_deref() {
             Some("csv") => ExportFormat::Csv,
             Some("jsonl") => ExportFormat::JsonLines,
-            Some(other) => return Err(QueryError(format!("`format` must be csv or jsonl, got {:?}", shown(other)))),
-            None => return Err(QueryError("`format` is required: csv or jsonl".into())),
+            Some(other) => return Err(QueryError(messages::format_invalid(shown(other)))),
+            None => return Err(QueryError(messages::format_required())),
         };
         Ok(Self { filter, format })
     }
@@ -159,7 +188,7 @@ impl AuditFilter {
         if let (Some(since), Some(until)) = (filter.since, filter.until)
             && since > until
         {
-            return Err(QueryError("`since` must not be after `until`".into()));
+            return Err(QueryError(messages::since_after_until()));
         }
         Ok(filter)
     }
@@ -177,16 +206,12 @@ impl Values {
         let mut values = Self { single: HashMap::new(), event_types: vec![] };
         for (key, value) in pairs {
             let Some(&known) = accepted.iter().find(|k| **k == key) else {
-                return Err(QueryError(format!(
-                    "unknown query parameter {:?}; accepted: {}",
-                    shown(&key),
-                    accepted.join(", ")
-                )));
+                return Err(QueryError(messages::unknown_parameter(shown(&key), accepted.join(", "))));
             };
             if known == "event_type" {
                 values.event_types.extend(value.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned));
             } else if values.single.insert(known, value).is_some() {
-                return Err(QueryError(format!("`{known}` may be given only once")));
+                return Err(QueryError(messages::given_twice(known)));
             }
         }
         Ok(values)
@@ -204,22 +229,19 @@ fn shown(value: &str) -> String {
 
 fn bounded(key: &str, value: String, max: usize) -> Result<String, QueryError> {
     if value.chars().count() > max {
-        return Err(QueryError(format!("`{key}` must be at most {max} characters")));
+        return Err(QueryError(messages::too_long(key, max)));
     }
     Ok(value)
 }
 
 fn event_types(mut types: Vec<String>) -> Result<Vec<String>, QueryError> {
     if let Some(bad) = types.iter().find(|t| t.len() > 100 || !t.bytes().all(|b| b.is_ascii_alphanumeric())) {
-        return Err(QueryError(format!(
-            "`event_type` {:?} is not an event type name such as BackupCompleted",
-            shown(bad)
-        )));
+        return Err(QueryError(messages::event_type_invalid(shown(bad))));
     }
     types.sort();
     types.dedup();
     if types.len() > MAX_TYPES {
-        return Err(QueryError(format!("`event_type` may name at most {MAX_TYPES} types")));
+        return Err(QueryError(messages::too_many_types(MAX_TYPES)));
     }
     Ok(types)
 }
@@ -227,25 +249,19 @@ fn event_types(mut types: Vec<String>) -> Result<Vec<String>, QueryError> {
 /// `backup_run-…` selects one stream, `backup_run` its whole category.
 fn stream_selector(value: &str) -> Result<StreamSelector, QueryError> {
     if value.contains('-') {
-        let stream = StreamId::parse(value).map_err(|e| QueryError(format!("`stream`: {}", e.reason)))?;
+        let stream = StreamId::parse(value).map_err(|_| QueryError(messages::stream_invalid(shown(value))))?;
         return Ok(StreamSelector::Exact(stream.into()));
     }
     if value.len() > StreamId::MAX_LEN || !value.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
-        return Err(QueryError(format!(
-            "`stream` must be a stream id (backup_run-…) or a category of lowercase letters and underscores, got {:?}",
-            shown(value)
-        )));
+        return Err(QueryError(messages::stream_selector(shown(value))));
     }
     Ok(StreamSelector::Category(value.to_owned()))
 }
 
 fn timestamp(key: &str, value: &str) -> Result<i64, QueryError> {
-    DateTime::parse_from_rfc3339(value).map(|t| t.timestamp_micros()).map_err(|e| {
-        QueryError(format!(
-            "`{key}` must be an RFC 3339 timestamp such as 2025-01-31T12:00:00Z (write a + offset as %2B), got {:?}: {e}",
-            shown(value)
-        ))
-    })
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.timestamp_micros())
+        .map_err(|_| QueryError(messages::timestamp_invalid(key, shown(value))))
 }
 
 /// `%text%` with LIKE's wildcards and the escape character itself escaped, so they match literally.

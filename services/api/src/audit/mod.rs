@@ -9,6 +9,7 @@ pub mod cache;
 pub mod chain;
 mod export;
 pub mod input;
+pub mod messages;
 pub mod pages;
 pub mod projection;
 pub mod read;

@@ -166,12 +166,11 @@ pub async fn audit_page(
         serde_urlencoded::to_string(pairs.iter().filter(|(k, _)| k != "before" && k != "limit").collect::<Vec<_>>())
             .unwrap_or_default();
     let (rows, next, error) = match AuditQuery::try_from(raw) {
-        Ok(query) => match read::page(&state, &query).await {
-            Ok(result) => (result.items, result.next_before, None),
-            Err(e) if e.status().is_client_error() => (vec![], None, Some(e.message().to_owned())),
-            Err(e) => return Err(e),
-        },
-        Err(e) => (vec![], None, Some(e.to_string())),
+        Ok(query) => {
+            let result = read::page(&state, &query).await?;
+            (result.items, result.next_before, None)
+        }
+        Err(e) => (vec![], None, Some(i18n::render(lang, &e.0))),
     };
     let rows = audit_rows(lang, rows);
     let live = pairs.is_empty();

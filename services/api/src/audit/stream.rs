@@ -13,7 +13,7 @@ use std::{collections::VecDeque, convert::Infallible, time::Duration};
 
 use axum::{
     extract::{Query, State, rejection::QueryRejection},
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, header},
     response::sse::{Event, KeepAlive, Sse},
 };
 use chrono::SecondsFormat;
@@ -21,14 +21,17 @@ use futures::{Stream, StreamExt as _, stream};
 use lawha_store::{EventFilter, Subscription};
 use serde_json::json;
 
-use crate::http::error::ApiError;
 use uuid::Uuid;
 
+use super::input::QueryError;
 use crate::{
     audit::projection::summary,
+    http::error::ApiError,
     jobs::read::{self, LogLine},
     state::AppState,
+    ui::{Lang, kit::say, request::LANG_KEY},
 };
+use tower_sessions::Session;
 
 /// How often a subscriber polls when no wake-up arrives.
 const POLL: Duration = Duration::from_secs(1);
@@ -58,23 +61,19 @@ pub struct StreamQuery {
         ("log_after" = Option<i64>, Query, description = "With `job`: start after this log line id (default 0)"),
     ),
     responses(
-        (status = 200, description = "Server-Sent Events; `data` is an audit row, `id` its position; with `job`, `job_log` events whose `data` is a log line `{id, attempt, at, line}`", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Server-Sent Events; `data` is an audit row, `id` its position; with `job`, `job_log` events whose `data` is a log line `{id, attempt, at, line, line_code, line_args, text}` (`text`: the line in the reader's language, from the session's choice or `Accept-Language`)", content_type = "text/event-stream", body = String),
         (status = 400, description = "A parameter is invalid", body = crate::http::error::ErrorBody),
         (status = 401, description = "No valid token or session", body = crate::http::error::ErrorBody),
         (status = 403, description = "Below the viewer level", body = crate::http::error::ErrorBody),
     ))]
 pub async fn stream(
     State(state): State<AppState>,
+    session: Session,
     headers: HeaderMap,
     query: Result<Query<StreamQuery>, QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let Query(query) = query.map_err(|r| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
-            format!("{}; use ?after=<position>, ?job=<job id>, ?log_after=<line id>", r.body_text()),
-        )
-    })?;
+    let Query(query) =
+        query.map_err(|r| ApiError::from(QueryError(super::messages::stream_query_invalid(r.body_text()))))?;
     let resume = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<i64>().ok());
     let head = state.db.events.head().await?;
     let after = match resume.or(query.after) {
@@ -106,20 +105,25 @@ pub async fn stream(
             }
         }
     });
+    let choice = session.get::<String>(LANG_KEY).await?;
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    let lang = Lang::negotiate(choice.as_deref(), accept);
     let events = match query.job {
-        Some(job) => stream::select(events, job_log(state, job, query.log_after.unwrap_or(0))).boxed(),
+        Some(job) => stream::select(events, job_log(state, job, query.log_after.unwrap_or(0), lang)).boxed(),
         None => events.boxed(),
     };
     Ok(Sse::new(events).keep_alive(KeepAlive::default()))
 }
 
 /// The job's log lines after `after`, as `job_log` events, read every [`LOG_POLL`] while the client listens.
-fn job_log(state: AppState, job: Uuid, after: i64) -> impl Stream<Item = Result<Event, Infallible>> {
+fn job_log(state: AppState, job: Uuid, after: i64, lang: Lang) -> impl Stream<Item = Result<Event, Infallible>> {
     let pending: VecDeque<LogLine> = VecDeque::new();
     stream::unfold((state, after, pending), move |(state, mut after, mut pending)| async move {
         loop {
             if let Some(line) = pending.pop_front() {
-                let data = serde_json::to_string(&line).unwrap_or_default();
+                let mut data = serde_json::to_value(&line).unwrap_or_default();
+                data["text"] = json!(say(lang, &line.message));
+                let data = data.to_string();
                 return Some((Ok(Event::default().event("job_log").data(data)), (state, after, pending)));
             }
             match read::log_after(&state.db.read_models, job, after, 200).await {

@@ -9,51 +9,26 @@ use axum::{
     http::StatusCode,
 };
 use lawha_domain::backups::RestoreTarget;
-use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::http::{context::RequestContext, error::ApiError};
+use crate::http::{
+    context::RequestContext,
+    error::ApiError,
+    json::{json_body, optional_json_body},
+};
 use crate::{
     backups::{self, BackupCommandError, PlanInput, input, read},
     state::AppState,
 };
 
-/// A body as JSON of `T`: a syntax error or a wrong field is a 422 that names it.
-fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", format!("the request body is not valid: {e}"))
-    })
+fn plan_id(text: &str) -> Result<Uuid, BackupCommandError> {
+    Uuid::parse_str(text).map_err(|_| BackupCommandError::PlanMissing(Uuid::nil()))
 }
 
-fn id(text: &str, what: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(text).map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no {what} {text}")))
-}
-
-impl From<BackupCommandError> for ApiError {
-    fn from(e: BackupCommandError) -> Self {
-        use lawha_domain::backups::{PlanRejection as P, RunRejection as R};
-        let message = e.to_string();
-        match e {
-            BackupCommandError::NotFound(_) => Self::new(StatusCode::NOT_FOUND, "not_found", message),
-            BackupCommandError::Invalid(problems) => {
-                let details: serde_json::Map<String, Value> =
-                    problems.into_iter().map(|(field, problem)| (field, Value::String(problem))).collect();
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
-                    .with_details(json!({ "fields": details }))
-            }
-            BackupCommandError::Plan(P::NotFound) => Self::new(StatusCode::NOT_FOUND, "not_found", message),
-            BackupCommandError::Plan(P::Invalid(_)) => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", message)
-            }
-            BackupCommandError::Plan(_) => Self::new(StatusCode::CONFLICT, "conflict", message),
-            BackupCommandError::Run(R::NotFound) => Self::new(StatusCode::NOT_FOUND, "not_found", message),
-            BackupCommandError::Run(R::NoArchive(_)) => Self::new(StatusCode::CONFLICT, "no_archive", message),
-            BackupCommandError::Run(_) => Self::new(StatusCode::CONFLICT, "conflict", message),
-            BackupCommandError::Append(append) => append.into(),
-            BackupCommandError::Store(store) => store.into(),
-        }
-    }
+fn run_id(text: &str) -> Result<Uuid, BackupCommandError> {
+    Uuid::parse_str(text).map_err(|_| BackupCommandError::RunMissing(Uuid::nil()))
 }
 
 /// `{"id"}` of a created plan.
@@ -75,7 +50,7 @@ pub async fn create(
     context: RequestContext,
     bytes: Bytes,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let input: PlanInput = body(&bytes)?;
+    let input: PlanInput = json_body(&bytes)?;
     let seal = backups::seal_key(state.config.secret_key_bytes());
     let plan_id = backups::create_plan(&state.db, &seal, input, &context.metadata()).await?;
     settle_plan(&state, plan_id).await;
@@ -93,7 +68,7 @@ async fn settle_plan(state: &AppState, plan_id: Uuid) {
     responses((status = 200, description = "The live plans by name", body = [read::PlanView]),
               (status = 401, description = "No valid token", body = crate::http::error::ErrorBody)))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "plans": read::plans(&state.db.read_models).await.map_err(|e| ApiError::internal(&e))? })))
+    Ok(Json(json!({ "plans": read::plans(&state.db.read_models).await? })))
 }
 
 /// `GET /api/v1/backup-plans/{id}`: the plan and its last 50 runs.
@@ -101,12 +76,12 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError
     responses((status = 200, description = "The plan and `runs`, newest first", body = read::PlanView),
               (status = 404, description = "No such plan", body = crate::http::error::ErrorBody)))]
 pub async fn show(State(state): State<AppState>, Path(plan): Path<String>) -> Result<Json<Value>, ApiError> {
-    let plan_id = id(&plan, "backup plan")?;
+    let plan_id = plan_id(&plan)?;
     let pool = &state.db.read_models;
-    let Some(plan) = read::plan(pool, plan_id).await.map_err(|e| ApiError::internal(&e))? else {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no backup plan {plan_id}")));
+    let Some(plan) = read::plan(pool, plan_id).await? else {
+        return Err(BackupCommandError::PlanMissing(plan_id).into());
     };
-    let runs = read::runs(pool, plan_id, 50).await.map_err(|e| ApiError::internal(&e))?;
+    let runs = read::runs(pool, plan_id, 50).await?;
     let mut value = serde_json::to_value(plan).unwrap_or(Value::Null);
     value["runs"] = serde_json::to_value(runs).unwrap_or(Value::Null);
     Ok(Json(value))
@@ -124,8 +99,8 @@ pub async fn update(
     Path(plan): Path<String>,
     bytes: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let plan_id = id(&plan, "backup plan")?;
-    let input: PlanInput = body(&bytes)?;
+    let plan_id = plan_id(&plan)?;
+    let input: PlanInput = json_body(&bytes)?;
     let seal = backups::seal_key(state.config.secret_key_bytes());
     backups::update_plan(&state.db, &seal, plan_id, input, &context.metadata()).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -139,7 +114,7 @@ pub async fn remove(
     context: RequestContext,
     Path(plan): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    backups::delete_plan(&state.db, id(&plan, "backup plan")?, &context.metadata()).await?;
+    backups::delete_plan(&state.db, plan_id(&plan)?, &context.metadata()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -161,7 +136,7 @@ pub async fn run(
     context: RequestContext,
     Path(plan): Path<String>,
 ) -> Result<(StatusCode, Json<RunRequested>), ApiError> {
-    let requested = backups::request_run(&state.db, id(&plan, "backup plan")?, &context.metadata()).await?;
+    let requested = backups::request_run(&state.db, plan_id(&plan)?, &context.metadata()).await?;
     Ok((StatusCode::ACCEPTED, Json(RunRequested { run_id: requested.run_id, job_id: requested.job_id })))
 }
 
@@ -170,10 +145,10 @@ pub async fn run(
     responses((status = 200, description = "The run", body = read::RunView),
               (status = 404, description = "No such run", body = crate::http::error::ErrorBody)))]
 pub async fn show_run(State(state): State<AppState>, Path(run): Path<String>) -> Result<Json<read::RunView>, ApiError> {
-    let run_id = id(&run, "backup run")?;
-    match read::run(&state.db.read_models, run_id).await.map_err(|e| ApiError::internal(&e))? {
+    let run_id = run_id(&run)?;
+    match read::run(&state.db.read_models, run_id).await? {
         Some(run) => Ok(Json(run)),
-        None => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no backup run {run_id}"))),
+        None => Err(BackupCommandError::RunMissing(run_id).into()),
     }
 }
 
@@ -204,9 +179,8 @@ pub async fn verify(
     Path(run): Path<String>,
     bytes: Bytes,
 ) -> Result<(StatusCode, Json<JobAccepted>), ApiError> {
-    let run_id = id(&run, "backup run")?;
-    let request: VerifyBody =
-        if bytes.iter().all(u8::is_ascii_whitespace) { VerifyBody::default() } else { body(&bytes)? };
+    let run_id = run_id(&run)?;
+    let request: VerifyBody = optional_json_body(&bytes)?;
     let seal = backups::seal_key(state.config.secret_key_bytes());
     let job_id =
         backups::request_verify(&state.db, &seal, run_id, request.identity.as_deref(), &context.metadata()).await?;
@@ -252,8 +226,8 @@ pub async fn restore(
     Path(run): Path<String>,
     bytes: Bytes,
 ) -> Result<(StatusCode, Json<JobAccepted>), ApiError> {
-    let run_id = id(&run, "backup run")?;
-    let request: RestoreBody = body(&bytes)?;
+    let run_id = run_id(&run)?;
+    let request: RestoreBody = json_body(&bytes)?;
     let seal = backups::seal_key(state.config.secret_key_bytes());
     let target = restore_target(&seal, request.target.path, request.target.url)?;
     let job_id = backups::request_restore(
@@ -274,13 +248,13 @@ pub(crate) fn restore_target(
     seal: &lawha_store::SealKey,
     path: Option<String>,
     url: Option<String>,
-) -> Result<RestoreTarget, ApiError> {
-    let invalid = |m: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", m.to_owned());
+) -> Result<RestoreTarget, BackupCommandError> {
+    let invalid = |field, problem| BackupCommandError::InvalidTarget { field, problem };
     match (path, url) {
         (Some(path), None) if path.starts_with('/') => {
             Ok(RestoreTarget { path: Some(path), ..RestoreTarget::default() })
         }
-        (Some(_), None) => Err(invalid("target.path must be an absolute path")),
+        (Some(_), None) => Err(invalid("target.path", lawha_domain::backups::messages::path_relative())),
         (None, Some(url)) => {
             let kind = if url.starts_with("postgres") {
                 lawha_domain::backups::SourceKind::Postgres
@@ -288,7 +262,7 @@ pub(crate) fn restore_target(
                 lawha_domain::backups::SourceKind::Mysql
             };
             if let Some(problem) = input::check_url(kind, &url) {
-                return Err(invalid(&format!("target.url {problem}")));
+                return Err(invalid("target.url", problem));
             }
             let (redacted, password) = input::split_password(&url);
             Ok(RestoreTarget {
@@ -297,6 +271,6 @@ pub(crate) fn restore_target(
                 password_sealed: password.map(|p| seal.seal(p.as_bytes())),
             })
         }
-        _ => Err(invalid("target needs exactly one of path (a new folder or file) and url (a database)")),
+        _ => Err(BackupCommandError::InvalidTarget { field: "target", problem: super::messages::target_one_of() }),
     }
 }

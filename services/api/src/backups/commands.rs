@@ -7,39 +7,10 @@ use lawha_domain::{
     Aggregate, DomainEvent as _, Metadata,
     backups::{BackupPlan, BackupRun, PlanCommand, PlanRejection, RestoreTarget, RunCommand, RunRejection, Trigger},
 };
-use lawha_store::{AppendError, CommandError, Database, SealKey, StoreError};
+use lawha_store::{CommandError, Database, SealKey};
 use uuid::Uuid;
 
-use super::{PlanInput, read};
-
-/// Why a backup command failed.
-#[derive(Debug, thiserror::Error)]
-pub enum BackupCommandError {
-    /// No such plan or run.
-    #[error("no {0}")]
-    NotFound(String),
-    /// The input has problems; each names its field.
-    #[error("the backup plan is invalid: {}", .0.iter().map(|(f, p)| format!("{f} {p}")).collect::<Vec<_>>().join("; "))]
-    Invalid(Vec<(String, String)>),
-    /// The plan's rules refused it.
-    #[error(transparent)]
-    Plan(#[from] PlanRejection),
-    /// The run's rules refused it.
-    #[error(transparent)]
-    Run(#[from] RunRejection),
-    /// The append failed (a concurrent change is a `Conflict`).
-    #[error(transparent)]
-    Append(#[from] AppendError),
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<sqlx::Error> for BackupCommandError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Store(e.into())
-    }
-}
+use super::{BackupCommandError, PlanInput, read};
 
 /// The key that seals database passwords of plans and restore targets.
 pub fn seal_key(secret: &[u8]) -> SealKey {
@@ -91,7 +62,7 @@ pub async fn update_plan(
 ) -> Result<(), BackupCommandError> {
     let plan = load_stream::<BackupPlan>(db, plan_id).await?;
     let Some(current) = plan.spec.filter(|_| !plan.deleted) else {
-        return Err(BackupCommandError::NotFound(format!("backup plan {plan_id}")));
+        return Err(BackupCommandError::PlanMissing(plan_id));
     };
     let taken = read::name_taken(&db.read_models, &input.name, Some(plan_id)).await?;
     // The URL as the API shows it (`***` for the password): the stored password stays.
@@ -112,9 +83,7 @@ pub async fn delete_plan(db: &Database, plan_id: Uuid, metadata: &Metadata) -> R
 
 fn not_found(plan_id: Uuid) -> impl FnOnce(BackupCommandError) -> BackupCommandError {
     move |e| match e {
-        BackupCommandError::Plan(PlanRejection::NotFound) => {
-            BackupCommandError::NotFound(format!("backup plan {plan_id}"))
-        }
+        BackupCommandError::Plan(PlanRejection::NotFound) => BackupCommandError::PlanMissing(plan_id),
         other => other,
     }
 }
@@ -132,7 +101,7 @@ pub struct Requested {
 pub async fn request_run(db: &Database, plan_id: Uuid, metadata: &Metadata) -> Result<Requested, BackupCommandError> {
     let plan = load_stream::<BackupPlan>(db, plan_id).await?;
     if plan.id.is_none() || plan.deleted {
-        return Err(BackupCommandError::NotFound(format!("backup plan {plan_id}")));
+        return Err(BackupCommandError::PlanMissing(plan_id));
     }
     let run_id = Uuid::now_v7();
     let command = RunCommand::Request { run_id, plan_id, trigger: Trigger::Manual };
@@ -174,9 +143,7 @@ async fn run_command(
 ) -> Result<Uuid, BackupCommandError> {
     match decide_and_append::<BackupRun>(db, run_id, command, metadata).await {
         Ok(ids) => Ok(ids[0]),
-        Err(BackupCommandError::Run(RunRejection::NotFound)) => {
-            Err(BackupCommandError::NotFound(format!("backup run {run_id}")))
-        }
+        Err(BackupCommandError::Run(RunRejection::NotFound)) => Err(BackupCommandError::RunMissing(run_id)),
         Err(e) => Err(e),
     }
 }

@@ -4,10 +4,13 @@
 
 use std::path::Path;
 
+use lawha_domain::Message;
 use lawha_domain::backups::{Destination, Encryption, PlanSpec, Retention, SourceKind, SourceSpec};
-use lawha_jobs::schedule::CronSchedule;
+use lawha_jobs::schedule::{CronSchedule, ScheduleError};
 use lawha_store::SealKey;
 use serde::Deserialize;
+
+use super::messages;
 
 /// `POST /api/v1/backup-plans` and `PUT /api/v1/backup-plans/{id}`.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -76,35 +79,35 @@ pub fn split_password(url: &str) -> (String, Option<String>) {
 pub use lawha_domain::backups::url_with_password as with_password;
 
 /// Checks a database URL's shape for `kind`; returns the problem.
-pub fn check_url(kind: SourceKind, url: &str) -> Option<String> {
-    let schemes: &[&str] = match kind {
-        SourceKind::Postgres => &["postgres", "postgresql"],
-        SourceKind::Mysql => &["mysql", "mariadb"],
-        _ => return Some("is only for postgres and mysql sources".into()),
+pub fn check_url(kind: SourceKind, url: &str) -> Option<Message> {
+    let schemes: [&str; 2] = match kind {
+        SourceKind::Postgres => ["postgres", "postgresql"],
+        SourceKind::Mysql => ["mysql", "mariadb"],
+        _ => return Some(messages::url_not_for_kind()),
     };
     let Some((scheme, rest)) = url.split_once("://") else {
-        return Some(format!("must look like {}://user:password@host:port/database", schemes[0]));
+        return Some(messages::url_shape(schemes[0]));
     };
     if !schemes.contains(&scheme) {
-        return Some(format!("must start with {}:// for a {} source", schemes.join(":// or "), kind.as_str()));
+        return Some(messages::url_scheme(schemes[0], schemes[1], kind.as_str()));
     }
     // As in split_password: what follows the last `@` is the server and the database.
     let location = rest.rsplit_once('@').map_or(rest, |(_, l)| l);
     let (host, db) = location.split_once('/').unwrap_or((location, ""));
     if host.is_empty() {
-        return Some("names no host".into());
+        return Some(messages::url_no_host());
     }
     let db = db.split('?').next().unwrap_or_default();
     if db.is_empty() {
-        return Some("names no database (…/database at the end)".into());
+        return Some(messages::url_no_database());
     }
     None
 }
 
 impl PlanInput {
     /// The spec, or every problem with its field. `taken` says whether another live plan has the name.
-    pub fn into_spec(self, seal: &SealKey, taken: bool) -> Result<PlanSpec, Vec<(String, String)>> {
-        let mut problems: Vec<(String, String)> = Vec::new();
+    pub fn into_spec(self, seal: &SealKey, taken: bool) -> Result<PlanSpec, Vec<(String, Message)>> {
+        let mut problems: Vec<(String, Message)> = Vec::new();
         let timezone = self.timezone.unwrap_or_else(|| "UTC".to_owned());
         let (url, password_sealed) = match &self.source.url {
             Some(url) => {
@@ -129,7 +132,7 @@ impl PlanInput {
         };
         problems.extend(spec.problems().into_iter().map(|(f, p)| (f.to_owned(), p)));
         if taken {
-            problems.push(("name".into(), format!("{:?} is the name of another plan", spec.name)));
+            problems.push(("name".into(), messages::name_taken(&spec.name)));
         }
         if let Some(path) = spec.source.path.as_deref().filter(|p| p.starts_with('/'))
             && let Some(problem) = check_source_path(spec.source.kind, Path::new(path))
@@ -138,19 +141,20 @@ impl PlanInput {
         }
         let destination = Path::new(&spec.destination.path);
         if destination.is_absolute() && destination.exists() && !destination.is_dir() {
-            problems.push(("destination.path".into(), "exists and is not a folder".into()));
+            problems.push(("destination.path".into(), messages::destination_not_folder()));
         }
         match &spec.schedule {
             Some(expression) => {
-                if let Err(e) = CronSchedule::parse(expression, &spec.timezone) {
-                    problems.push(("schedule".into(), e.to_string()));
+                match CronSchedule::parse(expression, &spec.timezone) {
+                    // A bad zone is the zone's problem, not the expression's.
+                    Err(e @ ScheduleError::TimeZone { .. }) => problems.push(("timezone".into(), e.message())),
+                    Err(e) => problems.push(("schedule".into(), e.message())),
+                    Ok(_) => {}
                 }
             }
             None if spec.timezone.parse::<chrono_tz::Tz>().is_err() => {
-                problems.push((
-                    "timezone".into(),
-                    format!("{:?} is not a time zone name (e.g. UTC, Asia/Riyadh)", spec.timezone),
-                ));
+                let e = ScheduleError::TimeZone { zone: spec.timezone.clone() };
+                problems.push(("timezone".into(), e.message()));
             }
             None => {}
         }
@@ -159,27 +163,25 @@ impl PlanInput {
 }
 
 /// What is wrong with a source path on this machine, if anything.
-fn check_source_path(kind: SourceKind, path: &Path) -> Option<String> {
+fn check_source_path(kind: SourceKind, path: &Path) -> Option<Message> {
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Some(format!("{} does not exist", path.display()));
-        }
-        Err(e) => return Some(format!("{} cannot be read: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(messages::path_missing(path)),
+        Err(e) => return Some(messages::path_unreadable(path, e.to_string())),
     };
     match kind {
-        SourceKind::Directory if !meta.is_dir() => Some(format!("{} is not a directory", path.display())),
+        SourceKind::Directory if !meta.is_dir() => Some(messages::not_a_directory(path)),
         SourceKind::Directory => {
-            std::fs::read_dir(path).err().map(|e| format!("{} cannot be listed: {e}", path.display()))
+            std::fs::read_dir(path).err().map(|e| messages::directory_unlistable(path, e.to_string()))
         }
-        SourceKind::Sqlite if !meta.is_file() => Some(format!("{} is not a file", path.display())),
+        SourceKind::Sqlite if !meta.is_file() => Some(messages::not_a_file(path)),
         SourceKind::Sqlite => {
             use std::io::Read as _;
             let mut header = [0u8; 16];
             match std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header)) {
                 Ok(()) if &header == b"SQLite format 3\0" => None,
-                Ok(()) => Some(format!("{} is not a SQLite database", path.display())),
-                Err(e) => Some(format!("{} cannot be read as a SQLite database: {e}", path.display())),
+                Ok(()) => Some(messages::not_sqlite(path)),
+                Err(e) => Some(messages::sqlite_unreadable(path, e.to_string())),
             }
         }
         _ => None,
@@ -208,8 +210,11 @@ mod tests {
     #[test]
     fn urls_are_checked_for_their_kind() {
         assert!(check_url(SourceKind::Postgres, "postgres://u@h/db").is_none());
-        assert!(check_url(SourceKind::Postgres, "mysql://u@h/db").unwrap().contains("postgres://"));
-        assert!(check_url(SourceKind::Mysql, "mysql://u@h").unwrap().contains("no database"));
-        assert!(check_url(SourceKind::Mysql, "nonsense").unwrap().contains("must look like"));
+        assert_eq!(
+            check_url(SourceKind::Postgres, "mysql://u@h/db"),
+            Some(messages::url_scheme("postgres", "postgresql", "postgres"))
+        );
+        assert_eq!(check_url(SourceKind::Mysql, "mysql://u@h"), Some(messages::url_no_database()));
+        assert_eq!(check_url(SourceKind::Mysql, "nonsense"), Some(messages::url_shape("mysql")));
     }
 }

@@ -6,14 +6,16 @@
 
 pub mod api;
 pub mod commands;
+pub mod error;
 pub mod input;
+pub mod messages;
 pub mod pages;
 pub mod projection;
 pub mod read;
 pub mod schedules;
 
 pub use commands::{
-    BackupCommandError, Requested, create_plan, delete_plan, request_restore, request_run, request_verify, seal_key,
-    update_plan,
+    Requested, create_plan, delete_plan, request_restore, request_run, request_verify, seal_key, update_plan,
 };
+pub use error::BackupCommandError;
 pub use input::PlanInput;

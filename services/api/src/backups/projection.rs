@@ -9,6 +9,8 @@ use lawha_domain::{
 };
 use lawha_store::{EventFilter, Projection};
 use serde_json::json;
+
+use crate::projections::stored;
 use sqlx::AnyConnection;
 
 /// The backups projection.
@@ -162,9 +164,9 @@ async fn run(tx: &mut AnyConnection, event: &RecordedEvent, id: &str, fact: &Run
         ),
         RunEvent::BackupFailed { attempt, error, .. } => (
             "status = 'failed', attempt = $3, finished_at = $4, error = $5",
-            vec![Bind::Int(i64::from(*attempt)), Bind::Int(at), Bind::Text(error.clone())],
+            vec![Bind::Int(i64::from(*attempt)), Bind::Int(at), Bind::Text(stored(error))],
         ),
-        RunEvent::BackupPruned { reason } => ("pruned = 1, pruned_reason = $3", vec![Bind::Text(reason.clone())]),
+        RunEvent::BackupPruned { reason } => ("pruned = 1, pruned_reason = $3", vec![Bind::Text(stored(reason))]),
         RunEvent::BackupVerifyRequested { .. } => (
             "last_verify = $3",
             vec![Bind::Text(json!({"state": "requested", "job_id": event.event_id, "at": at}).to_string())],

@@ -2,12 +2,17 @@
 //! is the same text on both backends; every value is bound. Nothing here can show a password: the read model
 //! never holds one.
 
+use lawha_domain::Message;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 use sqlx::{AnyPool, Row as _, any::AnyRow};
 use uuid::Uuid;
 
-use crate::jobs::read::time;
+use crate::{
+    jobs::read::time,
+    projections::{message_from, message_from_value},
+    ui::i18n::english,
+};
 
 /// A plan as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -127,18 +132,63 @@ pub struct RunView {
     pub sha256: Option<String>,
     /// Entries in the archive.
     pub entries: Option<i64>,
-    /// What the source left out, and why.
+    /// What the source left out, and why (English).
     pub skipped: Vec<String>,
-    /// The precise reason of the last failure.
+    /// The same as messages: `[{"code", "args"}]`, for clients that show them in another language.
+    #[schema(value_type = Vec<Object>)]
+    pub skipped_messages: Vec<Value>,
+    /// The precise reason of the last failure (English).
     pub error: Option<String>,
-    /// Whether retention removed the archive, and why.
+    /// The reason's message code.
+    pub error_code: Option<String>,
+    /// The reason's message arguments.
+    #[schema(value_type = Option<Object>)]
+    pub error_args: Option<Value>,
+    /// Whether retention removed the archive, and why (English).
     pub pruned: Option<String>,
-    /// The last verification: `{"state": requested|ok|failed, "message", "job_id"}`.
+    /// Why, as a message code.
+    pub pruned_code: Option<String>,
+    /// Why, the message's arguments.
+    #[schema(value_type = Option<Object>)]
+    pub pruned_args: Option<Value>,
+    /// The last verification: `{"state": requested|ok|failed, "message" (English), "message_code",
+    /// "message_args", "job_id"}`.
     #[schema(value_type = Option<Object>)]
     pub last_verify: Option<Value>,
-    /// The last restore: `{"state": requested|restored|failed, "message", "job_id"}`.
+    /// The last restore: `{"state": requested|restored|failed, "message", "message_code", "message_args",
+    /// "job_id"}`.
     #[schema(value_type = Option<Object>)]
     pub last_restore: Option<Value>,
+    /// The messages above, for the pages, which show them in the reader's language.
+    #[serde(skip)]
+    pub messages: RunMessages,
+}
+
+/// The messages of a run, as data: the pages render them in the reader's language.
+#[derive(Debug, Clone, Default)]
+pub struct RunMessages {
+    /// What the source left out.
+    pub skipped: Vec<Message>,
+    /// The last failure.
+    pub error: Option<Message>,
+    /// Why retention removed the archive.
+    pub pruned: Option<Message>,
+    /// What the last verification found.
+    pub verify: Option<Message>,
+    /// What the last restore did.
+    pub restore: Option<Message>,
+}
+
+/// A stored check (`{"state", "message", "job_id", …}`) as the API shows it: the message in English and as data.
+fn check(stored: Option<Value>) -> (Option<Value>, Option<Message>) {
+    let Some(mut value) = stored else { return (None, None) };
+    let message = value.get("message").and_then(message_from_value);
+    if let (Some(object), Some(message)) = (value.as_object_mut(), &message) {
+        object.insert("message".into(), Value::String(english(message)));
+        object.insert("message_code".into(), Value::String(message.code.clone()));
+        object.insert("message_args".into(), serde_json::to_value(&message.args).unwrap_or(Value::Null));
+    }
+    (Some(value), message)
 }
 
 const RUN_COLUMNS: &str = "run_id, plan_id, job_id, trigger_kind, status, attempt, requested_at, started_at, \
@@ -150,8 +200,23 @@ impl RunView {
         let json = |i: usize| -> Result<Option<Value>, sqlx::Error> {
             Ok(row.try_get::<Option<String>, _>(i)?.and_then(|t| serde_json::from_str(&t).ok()))
         };
-        let skipped = json(15)?.and_then(|v| serde_json::from_value(v).ok()).unwrap_or_default();
+        let skipped: Vec<Message> = match json(15)? {
+            Some(Value::Array(items)) => items.iter().filter_map(message_from_value).collect(),
+            _ => Vec::new(),
+        };
         let pruned: i64 = row.try_get(17)?;
+        let error = row.try_get::<Option<String>, _>(16)?.map(|text| message_from(&text));
+        let pruned = if pruned == 1 {
+            Some(
+                row.try_get::<Option<String>, _>(18)?
+                    .map(|text| message_from(&text))
+                    .unwrap_or_else(|| Message::text("")),
+            )
+        } else {
+            None
+        };
+        let (last_verify, verify) = check(json(19)?);
+        let (last_restore, restore) = check(json(20)?);
         Ok(Self {
             id: row.try_get(0)?,
             plan_id: row.try_get(1)?,
@@ -168,11 +233,17 @@ impl RunView {
             source_bytes: row.try_get(12)?,
             sha256: row.try_get(13)?,
             entries: row.try_get(14)?,
-            skipped,
-            error: row.try_get(16)?,
-            pruned: if pruned == 1 { Some(row.try_get::<Option<String>, _>(18)?.unwrap_or_default()) } else { None },
-            last_verify: json(19)?,
-            last_restore: json(20)?,
+            skipped: skipped.iter().map(english).collect(),
+            skipped_messages: skipped.iter().map(|m| json!({ "code": m.code, "args": m.args })).collect(),
+            error: error.as_ref().map(english),
+            error_code: error.as_ref().map(|m| m.code.clone()),
+            error_args: error.as_ref().map(|m| json!(m.args)),
+            pruned: pruned.as_ref().map(english),
+            pruned_code: pruned.as_ref().map(|m| m.code.clone()),
+            pruned_args: pruned.as_ref().map(|m| json!(m.args)),
+            last_verify,
+            last_restore,
+            messages: RunMessages { skipped, error, pruned, verify, restore },
         })
     }
 }

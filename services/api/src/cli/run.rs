@@ -14,6 +14,7 @@ use lawha_domain::{
 
 use lawha::{
     app::{open_database, projection_runner},
+    ui::i18n::english,
     users::{self, UserError},
 };
 
@@ -109,11 +110,11 @@ fn report(result: Result<String, UserError>, secret_output: bool) -> anyhow::Res
             Ok(ExitCode::SUCCESS)
         }
         Err(UserError::Invalid(message)) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", english(&message));
             Ok(ExitCode::from(2))
         }
         Err(UserError::Rejected(rejection)) => {
-            eprintln!("error: {rejection}");
+            eprintln!("error: {}", english(&rejection.message()));
             Ok(ExitCode::FAILURE)
         }
         Err(other) => Err(other.into()),

@@ -12,9 +12,12 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use serde_json::json;
 
-use super::{context::RequestContext, entrance::UiPrefix, error::ApiError};
+use super::{
+    context::RequestContext,
+    entrance::UiPrefix,
+    error::{ApiError, HttpRefusal},
+};
 use crate::{
     state::AppState,
     ui::{ErrorPage, Lang, Page, i18n},
@@ -41,13 +44,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
 fn refusal(request: &Request, ip: &str) -> Response {
     let header = |name| request.headers().get(name).and_then(|v| v.to_str().ok());
     if !super::wants_html(request.headers()) {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            "ip_not_allowed",
-            format!("the client address {ip} is not in this panel's allow-list (ui.allow_ips)"),
-        )
-        .with_details(json!({ "ip": ip }))
-        .into_response();
+        return ApiError::from(HttpRefusal::IpNotAllowed { ip: ip.to_owned() }).into_response();
     }
     // No session is touched for a refused client: the page has no CSRF token, and its language comes from
     // Accept-Language alone.

@@ -4,13 +4,17 @@
 
 use axum::{
     extract::{Request, State},
-    http::{HeaderValue, StatusCode, header},
+    http::{HeaderValue, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use lawha_domain::users::Role;
 
-use super::{context::Actor, entrance::UiPrefix, error::ApiError};
+use super::{
+    context::Actor,
+    entrance::UiPrefix,
+    error::{ApiError, Credential, HttpRefusal},
+};
 use crate::state::AppState;
 
 /// Who is acting, and with how much power.
@@ -54,7 +58,7 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
         };
     };
     let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim) else {
-        return unauthorized("the Authorization header must be `Bearer <token>`");
+        return unauthorized(Credential::MalformedHeader);
     };
     match state.tokens.authenticate(&state.db, token).await {
         Ok(Some(owner)) => {
@@ -68,7 +72,7 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
             request.extensions_mut().insert(principal);
             next.run(request).await
         }
-        Ok(None) => unauthorized("the token is unknown, revoked or malformed"),
+        Ok(None) => unauthorized(Credential::InvalidToken),
         Err(e) => ApiError::internal(&e).into_response(),
     }
 }
@@ -90,8 +94,8 @@ async fn session_principal(
     Ok(Some(Principal { actor: format!("user:{user}"), user, level, interactive: true }))
 }
 
-fn unauthorized(message: &str) -> Response {
-    let mut response = ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message).into_response();
+fn unauthorized(why: Credential) -> Response {
+    let mut response = ApiError::from(HttpRefusal::Unauthorized(why)).into_response();
     response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     response
 }
@@ -110,19 +114,13 @@ pub async fn require(State(need): State<Need>, request: Request, next: Next) -> 
             let prefix = request.extensions().get::<UiPrefix>().cloned().unwrap_or_default();
             prefix.redirect("/login").into_response()
         }
-        None => unauthorized("sign in or send `Authorization: Bearer <token>`"),
-        Some(p) if interactive_only && !p.interactive => ApiError::new(
-            StatusCode::FORBIDDEN,
-            "session_required",
-            "this needs a signed-in session: API tokens cannot manage accounts, passwords, two-factor sign-in or tokens",
-        )
-        .into_response(),
-        Some(p) if p.level < level => ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            format!("this needs the {level} level; {} has {}", p.actor, p.level),
-        )
-        .into_response(),
+        None => unauthorized(Credential::Missing),
+        Some(p) if interactive_only && !p.interactive => ApiError::from(HttpRefusal::SessionRequired).into_response(),
+        Some(p) if p.level < level => {
+            let refusal =
+                HttpRefusal::Forbidden { needed: level.to_string(), actor: p.actor.clone(), has: p.level.to_string() };
+            ApiError::from(refusal).into_response()
+        }
         Some(_) => next.run(request).await,
     }
 }

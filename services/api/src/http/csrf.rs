@@ -7,13 +7,13 @@
 use axum::{
     body::Body,
     extract::{Request, State},
-    http::{Method, StatusCode, header},
+    http::{Method, header},
     middleware::Next,
     response::{IntoResponse, Response},
 };
 use tower_sessions::Session;
 
-use super::error::ApiError;
+use super::error::{ApiError, Csrf, HttpRefusal};
 use crate::{
     state::AppState,
     users::{credentials::constant_time_eq, session},
@@ -41,11 +41,11 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
         return next.run(request).await;
     }
     let Some(session) = request.extensions().get::<Session>().cloned() else {
-        return refuse("no session: load a page (or GET /api/v1/session) first");
+        return refuse(Csrf::NoSession);
     };
     let expected = match session.get::<String>(session::CSRF_KEY).await {
         Ok(Some(token)) => token,
-        Ok(None) => return refuse("no CSRF token in this session: reload the page"),
+        Ok(None) => return refuse(Csrf::NoToken),
         Err(e) => return ApiError::internal(&e).into_response(),
     };
     let (request, presented) = match request.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
@@ -60,7 +60,7 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
     };
     match presented {
         Some(token) if constant_time_eq(&token, &expected) => next.run(request).await,
-        _ => refuse("the CSRF token is missing or wrong: reload the page and try again"),
+        _ => refuse(Csrf::Mismatch),
     }
 }
 
@@ -74,10 +74,9 @@ async fn form_token(request: Request, limit: usize) -> Result<(Request, Option<S
         return Ok((request, None));
     }
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the form is larger than the body limit")
-            .into_response()
-    })?;
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| ApiError::from(HttpRefusal::FormTooLarge).into_response())?;
     let token = form_urlencoded_field(&bytes, "csrf");
     Ok((Request::from_parts(parts, Body::from(bytes)), token))
 }
@@ -90,6 +89,6 @@ fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
-fn refuse(message: &str) -> Response {
-    ApiError::new(StatusCode::FORBIDDEN, "csrf_failed", message).into_response()
+fn refuse(why: Csrf) -> Response {
+    ApiError::from(HttpRefusal::CsrfFailed(why)).into_response()
 }

@@ -1,17 +1,26 @@
-//! The one place where errors become HTTP responses. Every 4xx/5xx body has the shape
-//! `{"error": {"code": "snake_case", "message": "…", "details": {…}}}`; 5xx bodies are opaque and the cause
-//! is logged once, here, with its chain.
+//! The one place where errors become HTTP responses. Every capability's error type says what kind of refusal it
+//! is, its stable code and its message through [`Problem`]; this module alone turns a [`Kind`] into a status code
+//! and writes the one body shape
+//! `{"error": {"code": "snake_case", "message": "…", "message_code": "…", "message_args": {…}, "details": {…}}}`:
+//! `message` is the English text, `message_code` and `message_args` the message as data, which the pages render
+//! in the reader's language. 5xx bodies are opaque and the cause is logged once, here, with its chain.
+
+mod refusal;
+mod shape;
 
 use axum::{
     Json,
-    body::Body,
-    extract::Request,
-    http::{HeaderValue, StatusCode, header},
-    middleware::Next,
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
+use lawha_domain::Message;
 use lawha_store::{AppendError, StoreError};
 use serde_json::{Value, json};
+
+pub use refusal::{Credential, Csrf, HttpRefusal, messages};
+pub use shape::{json_errors, not_found};
+
+use crate::ui::i18n;
 
 /// The shape of every 4xx/5xx body, for the OpenAPI document (responses are built by [`ApiError`]).
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -25,40 +34,97 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// A stable snake_case code for programs (`conflict`, `invalid_query`, `unauthorized`…).
     pub code: String,
-    /// A sentence for people, saying what is wrong and what to do.
+    /// A sentence for people, in English, saying what is wrong and what to do.
     pub message: String,
-    /// Machine-readable particulars (versions of a conflict, failing checks…); an object, possibly empty.
+    /// The sentence as data: its message code (`backups.plan_invalid`), which the pages render in the reader's
+    /// language.
+    pub message_code: String,
+    /// The message's arguments (numbers, texts, nested messages as `{"code", "args"}`).
+    #[schema(value_type = Object)]
+    pub message_args: Value,
+    /// Machine-readable particulars (versions of a conflict, failing checks, every field's problem…); an
+    /// object, possibly empty.
     #[schema(value_type = Object)]
     pub details: Value,
+}
+
+/// What kind of refusal an error is. Only this module knows which status code each kind is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The request itself is malformed (a query parameter, JSON syntax): 400.
+    BadRequest,
+    /// No valid credential: 401.
+    Unauthorized,
+    /// A credential that is not enough, or a refused address or CSRF token: 403.
+    Forbidden,
+    /// Nothing there (or nothing this caller may know of): 404.
+    NotFound,
+    /// The state forbids it now (a concurrent change, a rule of the aggregate): 409.
+    Conflict,
+    /// Well-formed but invalid input: 422.
+    Invalid,
+    /// A body over the limit: 413.
+    TooLarge,
+    /// Too many attempts: 429.
+    TooMany,
+    /// A dependency is down or the process is stopping: 503.
+    Unavailable,
+    /// A fault of ours: 500, opaque, the cause logged.
+    Internal,
+}
+
+impl Kind {
+    /// The status code.
+    fn status(self) -> StatusCode {
+        match self {
+            Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// An error that can answer a request. Each capability's error type implements it once; handlers return
+/// `Result<_, ApiError>` and `?` does the rest.
+pub trait Problem: std::error::Error {
+    /// What kind of refusal it is.
+    fn kind(&self) -> Kind;
+    /// The stable code programs match on (`not_found`, `invalid_input`, `not_retryable`…).
+    fn code(&self) -> &'static str;
+    /// What people read, as data.
+    fn message(&self) -> Message;
+    /// Machine-readable particulars; an object.
+    fn details(&self) -> Value {
+        json!({})
+    }
 }
 
 /// An error on its way to the client.
 #[derive(Debug)]
 pub struct ApiError {
-    status: StatusCode,
+    kind: Kind,
     code: &'static str,
-    message: String,
+    message: Message,
     details: Value,
 }
 
+impl<E: Problem + 'static> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        match e.kind() {
+            Kind::Internal => Self::internal(&e),
+            kind => Self { kind, code: e.code(), message: e.message(), details: e.details() },
+        }
+    }
+}
+
 impl ApiError {
-    /// Any status with a code and a message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), details: json!({}) }
-    }
-
-    /// Adds machine-readable details.
-    #[must_use]
-    pub fn with_details(mut self, details: Value) -> Self {
-        self.details = details;
-        self
-    }
-
-    /// 404 for a route or resource that does not exist.
-    pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "no such resource")
-    }
-
     /// A 500 whose cause is logged here and never shown to the client.
     pub fn internal(cause: &(dyn std::error::Error + 'static)) -> Self {
         let mut chain = cause.to_string();
@@ -69,145 +135,126 @@ impl ApiError {
             source = s.source();
         }
         tracing::error!(error = %chain, "request failed");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error; see the server log")
+        Self { kind: Kind::Internal, code: "internal", message: messages::internal(), details: json!({}) }
     }
 
     /// The status it will be sent with.
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.kind.status()
     }
 
-    /// The stable code (`wrong_password`, `invalid_input`…), which pages translate.
+    /// Whether it is a refusal of the request (4xx) rather than a fault of ours: pages show a refusal beside the
+    /// form and let a fault become the error page.
+    pub fn is_refusal(&self) -> bool {
+        self.status().is_client_error()
+    }
+
+    /// The stable code (`wrong_password`, `invalid_input`…), which pages may explain in words of their own.
     pub fn code(&self) -> &'static str {
         self.code
     }
 
-    /// The sentence for people (shown on HTML pages too).
-    pub fn message(&self) -> &str {
+    /// The message, which pages render in their language.
+    pub fn message(&self) -> &Message {
         &self.message
+    }
+
+    /// The machine-readable particulars.
+    pub fn details(&self) -> &Value {
+        &self.details
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = json!({ "error": { "code": self.code, "message": self.message, "details": self.details } });
-        (self.status, Json(body)).into_response()
+        let body = json!({ "error": {
+            "code": self.code,
+            "message": i18n::english(&self.message),
+            "message_code": self.message.code,
+            "message_args": serde_json::to_value(&self.message.args).unwrap_or_else(|_| json!({})),
+            "details": self.details,
+        }});
+        (self.status(), Json(body)).into_response()
     }
 }
 
-impl From<AppendError> for ApiError {
-    fn from(e: AppendError) -> Self {
-        match e {
-            AppendError::Conflict { ref stream, expected, actual } => {
-                Self::new(StatusCode::CONFLICT, "conflict", e.to_string())
-                    .with_details(json!({ "stream": stream, "expected_version": expected, "actual_version": actual }))
+impl Problem for AppendError {
+    fn kind(&self) -> Kind {
+        match self {
+            Self::Conflict { .. } => Kind::Conflict,
+            Self::Invalid(_) => Kind::Invalid,
+            Self::Store(store) => store.kind(),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Conflict { .. } => "conflict",
+            Self::Invalid(_) => "invalid_command",
+            Self::Store(store) => store.code(),
+        }
+    }
+
+    fn message(&self) -> Message {
+        match self {
+            Self::Conflict { stream, expected, actual } => messages::conflict(stream, *expected, *actual),
+            Self::Invalid(reason) => messages::invalid_command(reason),
+            Self::Store(store) => store.message(),
+        }
+    }
+
+    fn details(&self) -> Value {
+        match self {
+            Self::Conflict { stream, expected, actual } => {
+                json!({ "stream": stream, "expected_version": expected, "actual_version": actual })
             }
-            AppendError::Invalid(message) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_command", message),
-            AppendError::Store(store) => Self::from(store),
+            _ => json!({}),
         }
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Closed => Self::new(StatusCode::SERVICE_UNAVAILABLE, "shutting_down", e.to_string()),
-            other => Self::internal(&other),
-        }
+impl Problem for StoreError {
+    fn kind(&self) -> Kind {
+        if matches!(self, Self::Closed) { Kind::Unavailable } else { Kind::Internal }
+    }
+
+    fn code(&self) -> &'static str {
+        if matches!(self, Self::Closed) { "shutting_down" } else { "internal" }
+    }
+
+    fn message(&self) -> Message {
+        if matches!(self, Self::Closed) { messages::shutting_down() } else { messages::internal() }
     }
 }
 
-impl From<crate::users::UserError> for ApiError {
-    fn from(e: crate::users::UserError) -> Self {
-        use crate::users::UserError as E;
-        use lawha_domain::users::UserRejection as R;
-        let message = e.to_string();
-        let (status, code) = match e {
-            E::Invalid(_) | E::Rejected(R::InvalidToken(_)) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
-            E::WrongCode => (StatusCode::UNPROCESSABLE_ENTITY, "wrong_code"),
-            E::WrongPassword => (StatusCode::FORBIDDEN, "wrong_password"),
-            E::LastAdmin => (StatusCode::CONFLICT, "last_admin"),
-            E::Rejected(R::NotFound | R::NoSuchToken) => (StatusCode::NOT_FOUND, "not_found"),
-            E::Rejected(R::AlreadyExists) => (StatusCode::CONFLICT, "already_exists"),
-            E::Rejected(R::SameRole(_) | R::TwoFactorAlreadyOn | R::TwoFactorOff) => (StatusCode::CONFLICT, "conflict"),
-            E::Append(append) => return append.into(),
-            E::Store(store) => return store.into(),
-        };
-        Self::new(status, code, message)
+/// A read model's query failed: a fault of ours.
+impl Problem for sqlx::Error {
+    fn kind(&self) -> Kind {
+        Kind::Internal
+    }
+
+    fn code(&self) -> &'static str {
+        "internal"
+    }
+
+    fn message(&self) -> Message {
+        messages::internal()
     }
 }
 
-impl From<crate::jobs::JobError> for ApiError {
-    fn from(e: crate::jobs::JobError) -> Self {
-        use crate::jobs::JobError as E;
-        use lawha_domain::jobs::JobRejection as R;
-        let message = e.to_string();
-        let (status, code) = match e {
-            E::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            E::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
-            E::UnknownProjection { known, .. } => {
-                return Self::new(StatusCode::NOT_FOUND, "not_found", message).with_details(json!({ "known": known }));
-            }
-            E::Rejected(R::NotRetryable { .. }) => (StatusCode::CONFLICT, "not_retryable"),
-            E::Rejected(R::NeverQueued { .. }) => (StatusCode::CONFLICT, "never_queued"),
-            E::Rejected(R::Ended { .. } | R::Stale { .. }) => (StatusCode::CONFLICT, "conflict"),
-            E::Append(append) => return append.into(),
-            E::Store(store) => return store.into(),
-        };
-        Self::new(status, code, message)
+/// The session store failed: a fault of ours.
+impl Problem for tower_sessions::session::Error {
+    fn kind(&self) -> Kind {
+        Kind::Internal
     }
-}
 
-/// The code for a status that a layer or extractor produced without our shape.
-fn code_for(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::BAD_REQUEST => "bad_request",
-        StatusCode::UNAUTHORIZED => "unauthorized",
-        StatusCode::FORBIDDEN => "forbidden",
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::REQUEST_TIMEOUT => "request_timeout",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::UNPROCESSABLE_ENTITY => "unprocessable_entity",
-        StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
-        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-        s if s.is_server_error() => "internal",
-        _ => "error",
+    fn code(&self) -> &'static str {
+        "internal"
     }
-}
 
-/// Middleware: rewrites error responses that layers or extractors produced in another format (an empty 408
-/// from the timeout layer, axum's plain-text JSON rejections, a 413 from the body limit) into the one shape,
-/// keeping their headers (`Allow`, `Retry-After`) and their text as the message.
-pub async fn json_errors(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
-    let status = response.status();
-    // JSON errors are already in shape, and HTML error pages are meant for people: leave both alone.
-    let shaped = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
-        let v = v.as_bytes();
-        v.starts_with(b"application/json") || v.starts_with(b"text/html")
-    });
-    if !(status.is_client_error() || status.is_server_error()) || shaped {
-        return response;
+    fn message(&self) -> Message {
+        messages::internal()
     }
-    let (mut parts, body) = response.into_parts();
-    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
-    let text = String::from_utf8_lossy(&text).trim().to_owned();
-    let message = if text.is_empty() || status.is_server_error() {
-        status.canonical_reason().unwrap_or("error").to_lowercase()
-    } else {
-        text
-    };
-    let body = json!({ "error": { "code": code_for(status), "message": message, "details": {} } });
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(body.to_string()))
-}
-
-/// The fallback for unknown routes.
-pub async fn not_found() -> ApiError {
-    ApiError::not_found()
 }
 
 #[cfg(test)]
@@ -227,6 +274,6 @@ mod tests {
         assert_eq!(ApiError::from(AppendError::Invalid("x".into())).status(), StatusCode::UNPROCESSABLE_ENTITY);
         let internal = ApiError::from(StoreError::Corrupt { position: 9, reason: "secret detail".into() });
         assert_eq!(internal.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        assert!(!internal.message.contains("secret detail"), "5xx bodies must not carry the cause");
+        assert!(!i18n::english(&internal.message).contains("secret detail"), "5xx bodies must not carry the cause");
     }
 }

@@ -6,12 +6,15 @@ use std::time::Duration;
 use axum::{
     Json,
     extract::State,
-    http::{StatusCode, header},
+    http::header,
     response::{IntoResponse, Response},
 };
 use serde_json::{Map, Value, json};
 
-use crate::{http::error::ApiError, state::AppState};
+use crate::{
+    http::error::{ApiError, HttpRefusal},
+    state::AppState,
+};
 
 /// How long readiness waits for the database before calling it down.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
@@ -62,9 +65,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
     if failing.is_empty() {
         return Json(json!({ "status": "ready", "checks": checks })).into_response();
     }
-    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", format!("failing checks: {}", failing.join(", ")))
-        .with_details(json!({ "checks": checks }))
-        .into_response()
+    ApiError::from(HttpRefusal::NotReady { failing, checks: Value::Object(checks) }).into_response()
 }
 
 /// `GET /health/metrics`: Prometheus text format.

@@ -14,6 +14,7 @@ pub mod entrance;
 pub mod error;
 pub mod headers;
 pub mod health;
+pub mod json;
 pub mod metrics;
 pub mod openapi;
 pub mod routes;

@@ -4,49 +4,17 @@
 
 use lawha_domain::{
     Aggregate as _, DomainEvent as _, ExpectedVersion, Metadata, NewEvent, StreamId,
-    jobs::{JobCommand, JobEvent, JobRejection, JobState},
+    jobs::{JobCommand, JobEvent, JobState},
 };
 use lawha_jobs::registry;
-use lawha_store::{AppendError, CommandError, Database, StoreError};
+use lawha_store::{CommandError, Database};
+
+use super::{JobError, messages};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 /// The stream that holds the audit chain's verification requests and results.
 pub const AUDIT_CHAIN_STREAM: &str = "audit_chain-main";
-
-/// Why a job command failed.
-#[derive(Debug, thiserror::Error)]
-pub enum JobError {
-    /// No job has this id.
-    #[error("no job {0}")]
-    NotFound(String),
-    /// The job's rules refused it (not failed or dead, never queued…).
-    #[error(transparent)]
-    Rejected(#[from] JobRejection),
-    /// The request's data would not make a job; the message says why.
-    #[error("{0}")]
-    Invalid(String),
-    /// A rebuild was asked for a projection that does not exist.
-    #[error("no projection named {name:?}; known: {}", known.join(", "))]
-    UnknownProjection {
-        /// The name asked for.
-        name: String,
-        /// The names that exist.
-        known: Vec<&'static str>,
-    },
-    /// The append failed (a concurrent change is a `Conflict`).
-    #[error(transparent)]
-    Append(#[from] AppendError),
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<sqlx::Error> for JobError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Store(e.into())
-    }
-}
 
 /// A retry that was recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +74,7 @@ async fn request(
 }
 
 fn stream(name: String) -> Result<StreamId, JobError> {
-    StreamId::parse(name).map_err(|e| JobError::Invalid(e.to_string()))
+    StreamId::parse(name).map_err(|e| JobError::Invalid(lawha_domain::Message::text(e.to_string())))
 }
 
 /// Asks for a verification of the audit chain (the `VerifyAuditChain` job appends `AuditChainVerified`).
@@ -133,23 +101,23 @@ const LIMIT_FIELDS: [&str; 3] = ["max_attempts", "timeout_ms", "backoff_ms"];
 /// Asks for a probe job (sleep, then succeed, fail or panic) on a stream of its own.
 pub async fn probe(db: &Database, data: Value, metadata: &Metadata) -> Result<Uuid, JobError> {
     let Value::Object(fields) = &data else {
-        return Err(JobError::Invalid("the body must be a JSON object".into()));
+        return Err(JobError::Invalid(messages::body_not_object()));
     };
     if let Some(unknown) = fields.keys().find(|k| !PROBE_FIELDS.contains(&k.as_str())) {
-        return Err(JobError::Invalid(format!("unknown field {unknown:?}; known: {}", PROBE_FIELDS.join(", "))));
+        return Err(JobError::Invalid(messages::unknown_field(unknown, PROBE_FIELDS.join(", "))));
     }
     match fields.get("limits") {
         None | Some(Value::Null) => {}
         Some(Value::Object(limits)) => {
             if let Some(unknown) = limits.keys().find(|k| !LIMIT_FIELDS.contains(&k.as_str())) {
                 let known = LIMIT_FIELDS.join(", ");
-                return Err(JobError::Invalid(format!("unknown field limits.{unknown}; known: {known}")));
+                return Err(JobError::Invalid(messages::unknown_limit(unknown, known)));
             }
         }
-        Some(_) => return Err(JobError::Invalid("limits must be an object".into())),
+        Some(_) => return Err(JobError::Invalid(messages::limits_not_object())),
     }
     if fields.get("outcome").is_some_and(|o| !o.is_string() && !o.is_null()) {
-        return Err(JobError::Invalid(format!("outcome must be one of {}", registry::PROBE_OUTCOMES.join(", "))));
+        return Err(JobError::Invalid(lawha_jobs::messages::outcome_invalid(registry::PROBE_OUTCOMES.join(", "))));
     }
     let stream = stream(format!("probe-{}", Uuid::now_v7()))?;
     request(db, "ProbeRequested", &stream, ExpectedVersion::Exact(0), data, metadata).await

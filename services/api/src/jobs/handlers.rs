@@ -2,12 +2,12 @@
 //! `VerifyAuditChain` and `RebuildProjection`.
 
 use async_trait::async_trait;
-use lawha_domain::{ExpectedVersion, Metadata, NewEvent, StreamId, event_id_for};
+use lawha_domain::{ExpectedVersion, Message, Metadata, NewEvent, StreamId, event_id_for};
 use lawha_jobs::runtime::{Handler, JobContext, JobError};
 use lawha_store::{ChainKey, ChainVerdict, Database, ProjectionRunner, verify_chain};
 use serde_json::{Value, json};
 
-use super::commands::AUDIT_CHAIN_STREAM;
+use super::{commands::AUDIT_CHAIN_STREAM, messages};
 
 /// Recomputes the audit chain and records the verdict as `AuditChainVerified`, whose id derives from the job, so a
 /// re-run attempt records one verdict. A broken chain is a verdict, not a failure of the job.
@@ -22,16 +22,23 @@ pub struct VerifyAuditChain {
 #[async_trait]
 impl Handler for VerifyAuditChain {
     async fn run(&self, ctx: &JobContext) -> Result<Value, JobError> {
-        let verdict =
-            verify_chain(self.db.events.as_ref(), &self.key).await.map_err(|e| JobError::Retryable(e.to_string()))?;
-        let data = match &verdict {
-            ChainVerdict::Intact { events, head } => json!({ "ok": true, "events": events, "head": hex::encode(head) }),
+        let verdict = verify_chain(self.db.events.as_ref(), &self.key)
+            .await
+            .map_err(|e| JobError::Retryable(messages::store_failed(e.to_string())))?;
+        let (data, line) = match &verdict {
+            ChainVerdict::Intact { events, head } => (
+                json!({ "ok": true, "events": events, "head": hex::encode(head) }),
+                messages::chain_verdict_intact(*events),
+            ),
             ChainVerdict::Broken { position, reason } => {
                 tracing::error!(position, reason, "the audit chain is broken");
-                json!({ "ok": false, "position": position, "reason": reason })
+                (
+                    json!({ "ok": false, "position": position, "reason": reason }),
+                    messages::chain_verdict_broken(*position, reason.as_str()),
+                )
             }
         };
-        ctx.log(format!("verdict: {data}")).await;
+        ctx.log(line).await;
         // The person who asked is the actor of the request; the verdict names the job that found it.
         let metadata = Metadata {
             actor: Some(format!("worker:{}", ctx.worker)),
@@ -41,12 +48,13 @@ impl Handler for VerifyAuditChain {
         };
         let mut event = NewEvent::new("AuditChainVerified", data.clone(), metadata);
         event.event_id = event_id_for(ctx.job.id, "verdict");
-        let stream = StreamId::parse(AUDIT_CHAIN_STREAM).map_err(|e| JobError::Permanent(e.to_string()))?;
+        let stream =
+            StreamId::parse(AUDIT_CHAIN_STREAM).map_err(|e| JobError::Permanent(Message::text(e.to_string())))?;
         self.db
             .events
             .append(&stream, ExpectedVersion::Any, vec![event])
             .await
-            .map_err(|e| JobError::Retryable(e.to_string()))?;
+            .map_err(|e| JobError::Retryable(messages::store_failed(e.to_string())))?;
         Ok(data)
     }
 }
@@ -64,12 +72,16 @@ impl Handler for RebuildProjection {
         let name = ctx.job.payload.get("projection").and_then(Value::as_str).unwrap_or_default();
         let Some(projection) = self.runner.find(name) else {
             let known: Vec<_> = self.runner.projections().iter().map(|p| p.name()).collect();
-            return Err(JobError::Permanent(format!("no projection named {name:?}; known: {}", known.join(", "))));
+            return Err(JobError::Permanent(messages::unknown_projection(name, known.join(", "))));
         };
-        ctx.log(format!("rebuilding {name}")).await;
+        ctx.log(messages::rebuilding(name)).await;
         let started = std::time::Instant::now();
-        let events = self.runner.rebuild(projection.as_ref()).await.map_err(|e| JobError::Retryable(e.to_string()))?;
-        ctx.log(format!("rebuilt {name}: {events} events in {:.1} s", started.elapsed().as_secs_f64())).await;
+        let events = self
+            .runner
+            .rebuild(projection.as_ref())
+            .await
+            .map_err(|e| JobError::Retryable(messages::store_failed(e.to_string())))?;
+        ctx.log(messages::rebuilt(name, events, started.elapsed().as_millis())).await;
         Ok(json!({ "projection": name, "events": events }))
     }
 }

@@ -7,7 +7,9 @@
 
 pub mod api;
 pub mod commands;
+pub mod error;
 pub mod handlers;
+pub mod messages;
 pub mod pages;
 pub mod pipeline;
 pub mod projection;
@@ -16,5 +18,6 @@ pub mod redispatch;
 pub mod schedules;
 pub mod worker;
 
-pub use commands::{JobError, Retried};
+pub use commands::Retried;
+pub use error::JobError;
 pub use pipeline::{connect, in_process_queues, runtime, serve};

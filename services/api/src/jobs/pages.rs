@@ -15,15 +15,16 @@ use lawha_jobs::registry;
 use super::api::{ListQuery, job_id, page as list_page};
 use crate::{
     http::{auth::Principal, context::RequestContext, error::ApiError},
-    ui::request::{PageRequest, signed_in_nav},
-};
-use crate::{
     jobs::{
         commands,
         read::{self, AttemptView, JobSummary, LogLine, STATES},
     },
     state::AppState,
-    ui::{ErrorPage, Lang, Page, Section, i18n},
+    ui::{
+        ErrorPage, Lang, Page, Section,
+        kit::{Alerts, Done, refusal_text, say, when},
+        request::{PageRequest, signed_in_nav},
+    },
 };
 
 /// The most log lines the job page shows; older ones are in `GET /api/v1/jobs/{id}/log`.
@@ -31,37 +32,26 @@ const LOG_LINES: i64 = 500;
 /// The refusals of a retry that the page explains in words of its own.
 const REFUSALS: [&str; 4] = ["not_retryable", "never_queued", "conflict", "not_found"];
 
-/// A time from the API's RFC 3339 text, in the page's language; "—" when there is none.
-pub(crate) fn when(lang: Lang, at: Option<&str>) -> String {
-    at.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map_or_else(|| "—".to_owned(), |t| i18n::format_datetime(lang, t.with_timezone(&chrono::Utc)))
-}
-
 /// Milliseconds in the page's language.
 fn duration(page: &Page, ms: i64) -> String {
     page.t_num("job-duration-ms", "ms", ms)
 }
 
-/// A job as both pages show it.
+/// A job as both pages show it: the API's summary (its other fields through `Deref`), with what the page shows
+/// in words of its language.
 #[derive(Debug)]
 pub struct JobView {
-    /// Its id, which the links carry.
-    pub id: String,
+    /// The job as the API sends it.
+    pub summary: JobSummary,
     /// Kind, or "—".
     pub kind: String,
     /// Queue, or "—".
     pub queue: String,
-    /// The state's value (`dead`), for `data-state`.
-    pub state: String,
     /// The state in words.
     pub state_label: String,
-    /// The attempt it is at.
-    pub attempt: i64,
-    /// The most attempts allowed.
-    pub max_attempts: i64,
     /// When it was requested, localized.
     pub requested: String,
-    /// The requesting event's type.
+    /// The requesting event's type, or "—".
     pub requested_by: String,
     /// When it started, ended and is due next, localized.
     pub started: String,
@@ -69,18 +59,29 @@ pub struct JobView {
     pub finished: String,
     /// See `started`.
     pub next_run: String,
-    /// The last error.
+    /// The last error, in the page's language.
     pub last_error: Option<String>,
     /// The last attempt's duration, in words.
     pub duration: Option<String>,
 }
 
+impl std::ops::Deref for JobView {
+    type Target = JobSummary;
+
+    fn deref(&self) -> &JobSummary {
+        &self.summary
+    }
+}
+
 impl JobView {
     fn new(page: &Page, job: JobSummary) -> Self {
-        let dash = |s: String| if s.is_empty() { "—".to_owned() } else { s };
+        let dash = |s: &str| if s.is_empty() { "—".to_owned() } else { s.to_owned() };
         Self {
+            kind: dash(&job.kind),
+            queue: dash(&job.queue),
             state_label: page.t(&format!("job-state-{}", job.state)),
             requested: when(page.lang, Some(&job.requested_at)),
+            requested_by: dash(&job.requested_by),
             started: when(page.lang, job.started_at.as_deref()),
             finished: when(page.lang, job.finished_at.as_deref()),
             // A retry by hand has no delay: the attempt is due as soon as a worker takes it.
@@ -88,15 +89,9 @@ impl JobView {
                 None if job.state == "retrying" => page.t("job-next-run-now"),
                 at => when(page.lang, at),
             },
-            id: job.job_id,
-            kind: dash(job.kind),
-            queue: dash(job.queue),
-            state: job.state,
-            attempt: job.attempt,
-            max_attempts: job.max_attempts,
-            requested_by: dash(job.requested_by),
-            last_error: job.last_error,
+            last_error: job.last_error_message.as_ref().map(|m| say(page.lang, m)),
             duration: job.duration_ms.map(|ms| duration(page, ms)),
+            summary: job,
         }
     }
 }
@@ -116,8 +111,8 @@ pub struct JobsPage {
     pub states: Vec<Choice>,
     /// The kind filter's choices.
     pub kinds: Vec<Choice>,
-    /// A message when the filters are invalid.
-    pub error: Option<String>,
+    /// Why the filters are refused.
+    pub alerts: Alerts,
     /// The next page's link.
     pub next_href: Option<String>,
 }
@@ -141,7 +136,7 @@ pub async fn list(
             let result = list_page(&state, &query).await?;
             (result.items, result.next_before, None)
         }
-        Err(e) => (vec![], None, Some(e.message().to_owned())),
+        Err(e) => (vec![], None, Some(refusal_text(page.lang, &ApiError::from(e)))),
     };
     let chosen = |key: &str| pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v.clone()).unwrap_or_default();
     let (state_now, kind_now) = (chosen("state"), chosen("kind"));
@@ -153,7 +148,8 @@ pub async fn list(
         request.prefix.join(&format!("/jobs?{}", serde_urlencoded::to_string(next_pairs).unwrap_or_default()))
     });
     let rows = rows.into_iter().map(|job| JobView::new(&page, job)).collect();
-    Ok(JobsPage { page, rows, states, kinds, error, next_href }.into_response())
+    let alerts = Alerts { notice: None, error };
+    Ok(JobsPage { page, rows, states, kinds, alerts, next_href }.into_response())
 }
 
 /// One attempt as the job page shows it.
@@ -192,7 +188,8 @@ pub struct LogRow {
 
 impl LogRow {
     pub(crate) fn new(lang: Lang, line: LogLine) -> Self {
-        Self { time: when(lang, Some(&line.at)), id: line.id, attempt: line.attempt, at: line.at, line: line.line }
+        let text = say(lang, &line.message);
+        Self { time: when(lang, Some(&line.at)), id: line.id, attempt: line.attempt, at: line.at, line: text }
     }
 }
 
@@ -216,23 +213,20 @@ pub struct JobPage {
     pub log_after: i64,
     /// Whether the Retry button is shown (an operator, and a failed or dead job).
     pub can_retry: bool,
-    /// What was just done.
-    pub notice: Option<String>,
-    /// Why the last retry was refused.
-    pub error: Option<String>,
+    /// What was just done, or why the last retry was refused.
+    pub alerts: Alerts,
 }
 
 impl JobPage {
     /// The job whose log `job_log.html` follows.
     pub fn log_job(&self) -> &str {
-        &self.job.id
+        &self.job.job_id
     }
 }
 
-/// `?done=retry` or `?refused=<code>` after the Retry form.
+/// `?refused=<code>` after the Retry form was refused (`?done=retry` after it was accepted).
 #[derive(Debug, serde::Deserialize)]
-pub struct Outcome {
-    done: Option<String>,
+pub struct Refusal {
     refused: Option<String>,
 }
 
@@ -242,20 +236,21 @@ pub async fn show(
     request: PageRequest,
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
-    Query(outcome): Query<Outcome>,
+    Query(done): Query<Done>,
+    Query(refusal): Query<Refusal>,
 ) -> Result<Response, ApiError> {
     let (page, _) = request.page("job-title").await?;
     let page = nav_page(page, &request, &principal);
     let pool = &state.db.read_models;
     let detail = match job_id(&id) {
-        Ok(job_id) => read::detail(pool, job_id).await.map_err(|e| ApiError::internal(&e))?,
+        Ok(job_id) => read::detail(pool, job_id).await?,
         Err(_) => None,
     };
     let Some(detail) = detail else { return Ok(ErrorPage::new(page, StatusCode::NOT_FOUND).into_response()) };
-    let log = read::log_tail(pool, job_id(&id)?, LOG_LINES).await.map_err(|e| ApiError::internal(&e))?;
+    let log = read::log_tail(pool, job_id(&id)?, LOG_LINES).await?;
     let attempts = detail.attempts.into_iter().map(|a| attempt_row(&page, a)).collect();
-    let notice = (outcome.done.as_deref() == Some("retry")).then(|| page.t("job-done-retry"));
-    let error = outcome.refused.map(|code| {
+    let notice = done.notice(&page, "job-done", &["retry"]);
+    let error = refusal.refused.map(|code| {
         if REFUSALS.contains(&code.as_str()) { page.t(&format!("job-refused-{code}")) } else { page.t("job-refused") }
     });
     Ok(JobPage {
@@ -267,8 +262,7 @@ pub async fn show(
         job: JobView::new(&page, detail.job),
         page,
         attempts,
-        notice,
-        error,
+        alerts: Alerts { notice, error },
     }
     .into_response())
 }
@@ -280,7 +274,7 @@ fn attempt_row(page: &Page, a: AttemptView) -> AttemptRow {
         started: when(page.lang, a.started_at.as_deref()),
         finished: when(page.lang, a.finished_at.as_deref()),
         outcome: page.t(&format!("job-outcome-{}", a.outcome)),
-        error: a.error.unwrap_or_default(),
+        error: a.error_message.as_ref().map(|m| say(page.lang, m)).unwrap_or_default(),
         duration: a.duration_ms.map(|ms| duration(page, ms)).unwrap_or_default(),
     }
 }
@@ -309,7 +303,7 @@ pub async fn retry(
             crate::projections::settle(visible).await;
             Ok(request.prefix.redirect(&format!("{back}?done=retry")).into_response())
         }
-        Err(e) if e.status().is_server_error() => Err(e),
+        Err(e) if !e.is_refusal() => Err(e),
         Err(e) => Ok(request.prefix.redirect(&format!("{back}?refused={}", e.code())).into_response()),
     }
 }

@@ -19,7 +19,10 @@ use serde::Deserialize;
 
 use super::token as setup;
 use crate::{
-    http::{context::RequestContext, error::ApiError},
+    http::{
+        context::RequestContext,
+        error::{ApiError, HttpRefusal},
+    },
     state::AppState,
     ui::{FluentValue, Lang, Page, i18n, request::PageRequest},
     users::{self, UserError, credentials, session},
@@ -72,7 +75,7 @@ pub async fn form(
     request: PageRequest,
 ) -> Result<Response, ApiError> {
     if !open(&state, &token).await? {
-        return Err(ApiError::not_found());
+        return Err(ApiError::from(HttpRefusal::NotFound));
     }
     let (page, _) = request.page("setup-title").await?;
     Ok(SetupPage { page, token, name: String::new(), errors: Vec::new() }.into_response())
@@ -88,7 +91,7 @@ pub async fn create(
     Form(form): Form<SetupForm>,
 ) -> Result<Response, ApiError> {
     if !open(&state, &token).await? {
-        return Err(ApiError::not_found());
+        return Err(ApiError::from(HttpRefusal::NotFound));
     }
     let (page, _) = request.page("setup-title").await?;
     let name = form.name.trim().to_owned();
@@ -101,7 +104,7 @@ pub async fn create(
     // Taking the token out first makes it single-use even against a concurrent POST; it goes back if the
     // admin cannot be created, so a failure leaves everything as it was.
     let Some(claim) = setup::claim(pool, &token, Utc::now()).await.map_err(fail)? else {
-        return Err(ApiError::not_found());
+        return Err(ApiError::from(HttpRefusal::NotFound));
     };
     let mut metadata = context.metadata();
     metadata.actor = Some("setup".to_owned());

@@ -6,7 +6,7 @@ use askama_web::WebTemplate;
 use axum::{
     Extension, Form,
     extract::State,
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, header},
     response::{IntoResponse, Redirect, Response},
 };
 use lawha_domain::users::Role;
@@ -14,7 +14,11 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use crate::{
-    http::{auth::Principal, entrance::UiPrefix, error::ApiError},
+    http::{
+        auth::Principal,
+        entrance::UiPrefix,
+        error::{ApiError, HttpRefusal},
+    },
     state::AppState,
     ui::{
         Lang, Page, Section,
@@ -37,13 +41,9 @@ pub async fn set_language(
     Form(form): Form<LanguageForm>,
 ) -> Result<Response, ApiError> {
     let Some(lang) = Lang::from_tag(&form.lang) else {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_language",
-            format!("unknown language {:?}; use en or ar", form.lang),
-        ));
+        return Err(HttpRefusal::InvalidLanguage(form.lang).into());
     };
-    session.insert(LANG_KEY, lang.code()).await.map_err(|e| ApiError::internal(&e))?;
+    session.insert(LANG_KEY, lang.code()).await?;
     // Back to the page the form was on, but only on this site and under the UI's prefix.
     let home = prefix.join("/");
     let back = headers

@@ -15,7 +15,7 @@ use axum::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::http::error::ApiError;
+use crate::http::error::{ApiError, HttpRefusal};
 
 /// For responses to versioned asset URLs.
 pub const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
@@ -46,7 +46,7 @@ pub fn etag(name: &str) -> Option<&'static str> {
 /// `GET /assets/{file}`: the UI's own CSS and script, cached for a year (links carry a content hash).
 pub async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
     let (Some((content_type, bytes)), Some(etag)) = (get(&file), etag(&file)) else {
-        return ApiError::not_found().into_response();
+        return ApiError::from(HttpRefusal::NotFound).into_response();
     };
     let quoted = format!("\"{etag}\"");
     if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(quoted.as_str()) {

@@ -1,10 +1,14 @@
-//! Translations: every user-visible string of the UI comes from `locales/<lang>/main.ftl` through [`t`].
+//! Translations: every user-visible string of the UI comes from `locales/<lang>/*.ftl` through [`t`], and every
+//! message the domain, the engines and the workers emit as a code (`lawha_domain::Message`) is rendered through
+//! [`render`]. `main.ftl` holds the pages' own words; `domain.ftl`, `pipeline.ftl`, `engine.ftl`, `worker.ftl` and
+//! `panel.ftl` the messages of each layer (the code `a.b_c` is the Fluent message `a-b_c`).
 //!
 //! The Fluent resources are compiled into the binary and parsed once, on first use, into one
 //! [`FluentBundle`](fluent_bundle::concurrent::FluentBundle) per language (the concurrent flavour, so the
 //! bundles can be shared by every request thread). Bidi isolation stays on: Fluent wraps each placeable in
 //! FSI…PDI marks, which is what keeps a Latin user name or a number from reordering the Arabic sentence around it.
 
+pub mod catalogs;
 mod format;
 mod lang;
 
@@ -14,15 +18,30 @@ use std::sync::{LazyLock, Mutex};
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
+use lawha_domain::{Arg, Message};
 
 pub use fluent_bundle::FluentValue;
 pub use format::{format_datetime, format_number, localize_digits};
 pub use lang::Lang;
 
-/// The English messages, the reference every other language is compared with.
-const EN_FTL: &str = include_str!("../../locales/en/main.ftl");
-/// The Arabic messages.
-const AR_FTL: &str = include_str!("../../locales/ar/main.ftl");
+/// The English resources, the reference every other language is compared with: (file name, text).
+pub(crate) const EN_FTL: &[(&str, &str)] = &[
+    ("main.ftl", include_str!("../../locales/en/main.ftl")),
+    ("domain.ftl", include_str!("../../locales/en/domain.ftl")),
+    ("pipeline.ftl", include_str!("../../locales/en/pipeline.ftl")),
+    ("engine.ftl", include_str!("../../locales/en/engine.ftl")),
+    ("worker.ftl", include_str!("../../locales/en/worker.ftl")),
+    ("panel.ftl", include_str!("../../locales/en/panel.ftl")),
+];
+/// The Arabic resources, file for file.
+pub(crate) const AR_FTL: &[(&str, &str)] = &[
+    ("main.ftl", include_str!("../../locales/ar/main.ftl")),
+    ("domain.ftl", include_str!("../../locales/ar/domain.ftl")),
+    ("pipeline.ftl", include_str!("../../locales/ar/pipeline.ftl")),
+    ("engine.ftl", include_str!("../../locales/ar/engine.ftl")),
+    ("worker.ftl", include_str!("../../locales/ar/worker.ftl")),
+    ("panel.ftl", include_str!("../../locales/ar/panel.ftl")),
+];
 
 /// Both languages' messages, parsed once.
 pub struct Translations {
@@ -83,14 +102,16 @@ impl Translations {
     }
 }
 
-fn bundle(lang: Lang, source: &str) -> FluentBundle<FluentResource> {
-    let resource = FluentResource::try_new(source.to_owned())
-        .unwrap_or_else(|(_, errors)| panic!("locales/{}/main.ftl does not parse: {errors:?}", lang.code()));
+fn bundle(lang: Lang, sources: &[(&str, &str)]) -> FluentBundle<FluentResource> {
     let langid = lang.code().parse().unwrap_or_else(|_| panic!("{} is not a language identifier", lang.code()));
     let mut bundle = FluentBundle::new_concurrent(vec![langid]);
-    bundle
-        .add_resource(resource)
-        .unwrap_or_else(|errors| panic!("locales/{}/main.ftl repeats messages: {errors:?}", lang.code()));
+    for (file, source) in sources {
+        let resource = FluentResource::try_new((*source).to_owned())
+            .unwrap_or_else(|(_, errors)| panic!("locales/{}/{file} does not parse: {errors:?}", lang.code()));
+        bundle
+            .add_resource(resource)
+            .unwrap_or_else(|errors| panic!("locales/{}/{file} repeats messages: {errors:?}", lang.code()));
+    }
     bundle.set_formatter(Some(match lang {
         Lang::En => |value, _| format::fluent_number(Lang::En, value),
         Lang::Ar => |value, _| format::fluent_number(Lang::Ar, value),
@@ -135,103 +156,49 @@ pub fn summary(lang: Lang, event_type: &str, stored: &str) -> String {
     }
 }
 
-/// The sentence a page shows for a refused request: the message `error-code-<code>` when there is one, else the
-/// API's own message (which names the particular field or value).
-pub fn refusal(lang: Lang, code: &str, message: &str) -> String {
-    let id = format!("error-code-{code}");
-    if Translations::get().has(lang, &id) { t(lang, &id) } else { message.to_owned() }
+/// A message in `lang`: its code's Fluent message (`a.b_c` → `a-b_c`) with the arguments filled in, a nested
+/// message or a list of them rendered first in the same language. A code this build has no translation for (a
+/// newer release recorded it) reads as the code and its arguments, so nothing is ever silently lost.
+///
+/// In a right-to-left language every argument stays isolated (FSI…PDI), so a path or a Latin name does not
+/// reorder the sentence around it; in English the marks are left out, as plain text compares and copies better.
+pub fn render(lang: Lang, message: &Message) -> String {
+    let text = render_isolated(lang, message);
+    if lang.dir() == "ltr" { text.replace(['\u{2068}', '\u{2069}'], "") } else { text }
+}
+
+fn render_isolated(lang: Lang, message: &Message) -> String {
+    if message.code == lawha_domain::message::TEXT
+        && let Some(text) = message.arg(lawha_domain::message::TEXT)
+    {
+        return text.to_string();
+    }
+    let id = message.code.replace('.', "-");
+    let translations = Translations::get();
+    if !translations.has(lang, &id) {
+        report_once(lang, &id, "missing translation");
+        return message.to_string();
+    }
+    let mut args = FluentArgs::with_capacity(message.args.len());
+    for (name, value) in &message.args {
+        let value = match value {
+            Arg::Number(n) => FluentValue::from(*n),
+            Arg::Text(text) => FluentValue::from(text.clone()),
+            Arg::Message(inner) => FluentValue::from(render_isolated(lang, inner)),
+            Arg::List(items) => {
+                let separator = if lang == Lang::Ar { "؛ " } else { "; " };
+                FluentValue::from(items.iter().map(|m| render_isolated(lang, m)).collect::<Vec<_>>().join(separator))
+            }
+        };
+        args.set(name.clone(), value);
+    }
+    translations.format(lang, &id, Some(&args))
+}
+
+/// A message in English, the language of the JSON API's `message` texts and of logs read by people.
+pub fn english(message: &Message) -> String {
+    render(Lang::En, message)
 }
 
 #[cfg(test)]
-mod tests {
-    #[test]
-    fn summaries_and_refusals_are_translated_when_a_message_exists() {
-        assert_eq!(
-            summary(Lang::Ar, "SignedIn", "Signed in (user=amira)"),
-            format!("{} (user=amira)", t(Lang::Ar, "event-SignedIn"))
-        );
-        assert_eq!(summary(Lang::Ar, "NoteMade", "Note made (x=1)"), "Note made (x=1)");
-        assert_eq!(
-            refusal(Lang::Ar, "wrong_password", "the current password is wrong"),
-            t(Lang::Ar, "error-code-wrong_password")
-        );
-        assert_eq!(refusal(Lang::Ar, "invalid_input", "bad name"), "bad name");
-    }
-
-    use std::collections::BTreeSet;
-
-    use super::*;
-
-    /// First Strong Isolate and Pop Directional Isolate, which Fluent puts around every placeable.
-    fn without_isolation(text: &str) -> String {
-        text.replace(['\u{2068}', '\u{2069}'], "")
-    }
-
-    /// The message ids a resource defines: in Fluent syntax a message starts at column 0 with an identifier
-    /// followed by `=`; comments start with `#`, terms with `-`, continuation lines with a space.
-    fn message_ids(source: &str) -> BTreeSet<&str> {
-        source
-            .lines()
-            .filter_map(|line| line.split_once('='))
-            .map(|(id, _)| id)
-            .filter(|id| id.starts_with(|c: char| c.is_ascii_alphabetic()))
-            .map(str::trim_end)
-            .filter(|id| id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-            .collect()
-    }
-
-    #[test]
-    fn both_languages_define_the_same_messages() {
-        for (lang, source) in [(Lang::En, EN_FTL), (Lang::Ar, AR_FTL)] {
-            assert!(FluentResource::try_new(source.to_owned()).is_ok(), "{lang:?} does not parse");
-        }
-        let en = message_ids(EN_FTL);
-        let ar = message_ids(AR_FTL);
-        assert!(en.len() > 100, "the id scan found only {} English messages", en.len());
-        let only_en: Vec<_> = en.difference(&ar).collect();
-        let only_ar: Vec<_> = ar.difference(&en).collect();
-        assert!(only_en.is_empty(), "missing in Arabic: {only_en:?}");
-        assert!(only_ar.is_empty(), "missing in English: {only_ar:?}");
-        for id in &en {
-            for lang in Lang::ALL {
-                assert!(Translations::get().has(lang, id), "{lang:?} bundle lacks {id}");
-            }
-        }
-    }
-
-    #[test]
-    fn a_message_is_looked_up_in_its_language() {
-        assert_eq!(t(Lang::En, "nav-audit"), "Audit log");
-        assert_eq!(t(Lang::Ar, "nav-audit"), "سجل التدقيق");
-        assert_eq!(t(Lang::Ar, "app-name"), "لوحة");
-    }
-
-    #[test]
-    fn a_missing_message_is_its_own_id() {
-        assert_eq!(t(Lang::En, "no-such-message"), "no-such-message");
-        assert_eq!(t(Lang::Ar, "no-such-message"), "no-such-message");
-    }
-
-    #[test]
-    fn placeables_are_isolated_and_numbers_localized() {
-        let en = t_args(Lang::En, "audit-chain-broken", &[("position", 12_345.into())]);
-        assert_eq!(en, "The chain is broken at position \u{2068}12,345\u{2069}.");
-        let ar = t_args(Lang::Ar, "audit-chain-broken", &[("position", 12_345.into())]);
-        assert_eq!(without_isolation(&ar), "السلسلة مكسورة عند الموضع ١٢٬٣٤٥.");
-        let user = t_args(Lang::Ar, "header-signed-in-as", &[("user", "admin".into())]);
-        assert!(user.contains("\u{2068}admin\u{2069}"), "{user}");
-    }
-
-    #[test]
-    fn plural_forms_follow_each_language() {
-        let locked = |lang, minutes: i64| {
-            without_isolation(&t_args(lang, "sign-in-error-locked", &[("minutes", minutes.into())]))
-        };
-        assert_eq!(locked(Lang::En, 1), "This account is locked. Try again in one minute.");
-        assert_eq!(locked(Lang::En, 15), "This account is locked. Try again in 15 minutes.");
-        assert!(locked(Lang::Ar, 1).ends_with("بعد دقيقة واحدة."), "{}", locked(Lang::Ar, 1));
-        assert!(locked(Lang::Ar, 2).ends_with("بعد دقيقتين."), "{}", locked(Lang::Ar, 2));
-        assert!(locked(Lang::Ar, 5).ends_with("بعد ٥ دقائق."), "{}", locked(Lang::Ar, 5));
-        assert!(locked(Lang::Ar, 15).ends_with("بعد ١٥ دقيقة."), "{}", locked(Lang::Ar, 15));
-    }
-}
+mod tests;

@@ -19,6 +19,7 @@
 
 pub mod assets;
 pub mod i18n;
+pub mod kit;
 mod page;
 pub mod request;
 mod templates;

@@ -5,46 +5,14 @@ use lawha_domain::{
     Aggregate as _, DomainEvent as _, ExpectedVersion, Metadata, NewEvent, StreamId,
     users::{Role, Scope, User, UserCommand, UserEvent, UserName, UserRejection},
 };
-use lawha_store::{AppendError, Database, StoreError};
+use lawha_store::{AppendError, Database};
 use sqlx::Row as _;
 use uuid::Uuid;
 
-use super::credentials;
+use super::{UserError, credentials};
 
 /// Namespace of user ids, so a name always maps to the same id.
 const USER_NAMESPACE: Uuid = Uuid::from_u128(0x6c61_7768_615f_7573_6572_735f_6e73_0001);
-
-/// Why a user command failed.
-#[derive(Debug, thiserror::Error)]
-pub enum UserError {
-    /// Bad input, with a message for the person who typed it.
-    #[error("{0}")]
-    Invalid(String),
-    /// The rules refused it.
-    #[error(transparent)]
-    Rejected(#[from] UserRejection),
-    /// The append failed (a concurrent change is a `Conflict`).
-    #[error(transparent)]
-    Append(#[from] AppendError),
-    /// A two-factor code that is wrong, expired or already used.
-    #[error("the code is wrong, expired or already used")]
-    WrongCode,
-    /// The current password given was wrong.
-    #[error("the current password is wrong")]
-    WrongPassword,
-    /// The change would leave no administrator.
-    #[error("the last administrator cannot lose the admin role; make another user admin first")]
-    LastAdmin,
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-impl From<sqlx::Error> for UserError {
-    fn from(e: sqlx::Error) -> Self {
-        Self::Store(e.into())
-    }
-}
 
 /// A user's stream is named after the user, so the log itself keeps names unique: creating a second "amira"
 /// conflicts on version 0 instead of racing a read-model check.
@@ -222,7 +190,7 @@ pub async fn lookup_token(db: &Database, token_id: Uuid) -> Result<Option<(Strin
     .fetch_optional(&db.read_models)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let role: Role = row.get::<String, _>("role").parse().map_err(UserError::Invalid)?;
+    let role: Role = Role::parse_input(&row.get::<String, _>("role")).map_err(UserError::Invalid)?;
     let scopes: String = row.get("scopes");
     let best = scopes.split(',').filter_map(|s| s.parse::<Scope>().ok()).map(Scope::level).max();
     let Some(best) = best else { return Ok(None) };

@@ -4,8 +4,11 @@ use argon2::{
     Argon2,
     password_hash::{PasswordHasher as _, PasswordVerifier as _, phc::PasswordHash},
 };
+use lawha_domain::Message;
 use sha2::{Digest as _, Sha256};
 use sqlx::AnyPool;
+
+use super::messages;
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -13,19 +16,22 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_BYTES: usize = 1024;
 
 /// Checks a new password's length; the message says what is expected.
-pub fn check_password(password: &str) -> Result<(), String> {
+pub fn check_password(password: &str) -> Result<(), Message> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(format!("the password must have at least {MIN_PASSWORD_CHARS} characters"));
+        return Err(messages::password_too_short(MIN_PASSWORD_CHARS));
     }
     if password.len() > MAX_PASSWORD_BYTES {
-        return Err(format!("the password must have at most {MAX_PASSWORD_BYTES} bytes"));
+        return Err(messages::password_too_long(MAX_PASSWORD_BYTES));
     }
     Ok(())
 }
 
 /// An argon2id PHC string with a random salt and the crate's default (OWASP-recommended) cost.
-pub fn hash_password(password: &str) -> Result<String, String> {
-    Argon2::default().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| e.to_string())
+pub fn hash_password(password: &str) -> Result<String, Message> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| messages::credential_failed(e.to_string()))
 }
 
 /// Whether `password` matches a stored PHC string.
@@ -86,7 +92,7 @@ mod tests {
 
     #[test]
     fn short_and_huge_passwords_are_refused() {
-        assert!(check_password("short").unwrap_err().contains("at least 12"));
+        assert_eq!(check_password("short"), Err(messages::password_too_short(12)));
         assert!(check_password(&"x".repeat(2000)).is_err());
         assert!(check_password("twelve chars").is_ok());
     }

@@ -6,6 +6,8 @@
 pub mod api;
 pub mod commands;
 pub mod credentials;
+pub mod error;
+pub mod messages;
 pub mod pages;
 pub mod projection;
 pub mod session;
@@ -13,4 +15,5 @@ pub mod signin;
 pub mod token_cache;
 pub mod two_factor;
 
-pub use commands::{IssuedToken, UserError, create_token, create_user, user_stream};
+pub use commands::{IssuedToken, create_token, create_user, user_stream};
+pub use error::UserError;

@@ -3,14 +3,17 @@
 //! lockout, with the client's IP in its metadata.
 
 use chrono::Utc;
-use lawha_domain::{ExpectedVersion, Metadata, NewEvent, StreamId, users::UserName};
+use lawha_domain::{ExpectedVersion, Message, Metadata, NewEvent, StreamId, users::UserName};
 use lawha_store::Database;
-use serde_json::json;
+use serde_json::{Value, json};
 use sqlx::Row as _;
 
-use crate::users::{
-    UserError, credentials,
-    two_factor::{self, Proof, TwoFactorKeys},
+use crate::{
+    http::error::{Kind, Problem},
+    users::{
+        UserError, credentials, messages,
+        two_factor::{self, Proof, TwoFactorKeys},
+    },
 };
 
 /// Failures allowed before delays start.
@@ -32,6 +35,12 @@ pub enum SignInError {
         /// Seconds until the next attempt is accepted.
         retry_after_secs: i64,
     },
+    /// A wrong code at the second step (never says whether the account exists).
+    #[error("the code is wrong, expired or already used")]
+    WrongCode,
+    /// The code step without a password step in the last five minutes.
+    #[error("sign in with the password first; the code must follow within 5 minutes")]
+    NoPendingSignIn,
     /// The store failed.
     #[error("{0}")]
     Store(String),
@@ -40,6 +49,50 @@ pub enum SignInError {
 impl From<sqlx::Error> for SignInError {
     fn from(e: sqlx::Error) -> Self {
         Self::Store(e.to_string())
+    }
+}
+
+impl SignInError {
+    /// The same refusal at the code step of a sign-in: wrong credentials there mean a wrong code.
+    pub fn in_code_step(self) -> Self {
+        if self == Self::InvalidCredentials { Self::WrongCode } else { self }
+    }
+}
+
+impl Problem for SignInError {
+    fn kind(&self) -> Kind {
+        match self {
+            Self::InvalidCredentials | Self::WrongCode | Self::NoPendingSignIn => Kind::Unauthorized,
+            Self::LockedOut { .. } => Kind::TooMany,
+            Self::Store(_) => Kind::Internal,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::WrongCode => "invalid_code",
+            Self::NoPendingSignIn => "no_pending_sign_in",
+            Self::LockedOut { .. } => "locked_out",
+            Self::Store(_) => "internal",
+        }
+    }
+
+    fn message(&self) -> Message {
+        match self {
+            Self::InvalidCredentials => messages::invalid_credentials(),
+            Self::WrongCode => messages::wrong_code(),
+            Self::NoPendingSignIn => messages::no_pending_sign_in(),
+            Self::LockedOut { retry_after_secs } => messages::locked_out(*retry_after_secs),
+            Self::Store(_) => crate::http::error::messages::internal(),
+        }
+    }
+
+    fn details(&self) -> Value {
+        match self {
+            Self::LockedOut { retry_after_secs } => json!({ "retry_after_secs": retry_after_secs }),
+            _ => json!({}),
+        }
     }
 }
 

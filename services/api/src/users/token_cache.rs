@@ -19,7 +19,8 @@ use lawha_store::Database;
 use uuid::Uuid;
 
 use super::{
-    commands::{TokenOwner, UserError, lookup_token},
+    UserError,
+    commands::{TokenOwner, lookup_token},
     credentials,
 };
 

@@ -16,10 +16,7 @@ use sha2::Sha256;
 use totp_rs::{Builder, Totp};
 use uuid::Uuid;
 
-use super::{
-    commands::{UserError, existing_user},
-    credentials,
-};
+use super::{UserError, commands::existing_user, credentials, messages};
 
 /// Recovery codes issued at enrollment.
 pub const RECOVERY_CODES: u32 = 10;
@@ -80,7 +77,7 @@ fn totp(secret: Vec<u8>, account: &str) -> Result<Totp, UserError> {
         .with_account_name(account)
         .with_issuer(Some(ISSUER))
         .build()
-        .map_err(|e| UserError::Invalid(format!("invalid TOTP parameters: {e}")))
+        .map_err(|e| UserError::Invalid(messages::credential_failed(e.to_string())))
 }
 
 /// The stored, sealed secret of `kind` and the TOTP it opens to; `None` when there is none or it does not open.
@@ -105,10 +102,10 @@ pub async fn begin(db: &Database, keys: &TwoFactorKeys, user: &str) -> Result<En
     let user_id = account.id();
     let secret: [u8; 20] = rand::random();
     let totp = totp(secret.to_vec(), user)?;
-    let otpauth_url = totp.to_url().map_err(|e| UserError::Invalid(e.to_string()))?;
+    let otpauth_url = totp.to_url().map_err(|e| UserError::Invalid(messages::credential_failed(e.to_string())))?;
     credentials::store(&db.read_models, &subject("totp-pending", user_id), &keys.seal.seal(&secret)).await?;
     let qr_svg = qrcode::QrCode::new(otpauth_url.as_bytes())
-        .map_err(|e| UserError::Invalid(e.to_string()))?
+        .map_err(|e| UserError::Invalid(messages::credential_failed(e.to_string())))?
         .render::<qrcode::render::svg::Color<'_>>()
         .min_dimensions(200, 200)
         .quiet_zone(true)
@@ -131,7 +128,7 @@ pub async fn confirm(
     let user_id = account.id();
     let (sealed, pending) = stored_totp(db, keys, "totp-pending", user_id, user)
         .await
-        .ok_or_else(|| UserError::Invalid("start the enrollment first: there is no pending secret".into()))?;
+        .ok_or_else(|| UserError::Invalid(messages::no_pending_secret()))?;
     let step = pending.check_current(code.trim()).ok_or(UserError::WrongCode)?;
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
     let hashes: Vec<String> = codes.iter().map(|c| keys.recovery_hash(c)).collect();
@@ -160,7 +157,7 @@ pub async fn verify(
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
         let (_, totp) = stored_totp(db, keys, "totp", user_id, user)
             .await
-            .ok_or_else(|| UserError::Invalid("the stored two-factor secret cannot be opened".into()))?;
+            .ok_or_else(|| UserError::Invalid(messages::secret_unopenable()))?;
         let step = totp.check_current(code).ok_or(UserError::WrongCode)?;
         let step_subject = subject("totp-step", user_id);
         let last: u64 =

@@ -137,7 +137,7 @@ async fn only_failed_or_dead_jobs_are_retried_and_the_retry_records_who_asked() 
     kill(&app, &dead).await;
     let failed_job = probe(&app, 3).await;
     start(&app, &failed_job, 1, "probe-host").await;
-    let permanent = AttemptResult::Failed { error: "bad input".into(), retryable: false };
+    let permanent = AttemptResult::Failed { error: lawha_domain::Message::text("bad input"), retryable: false };
     finish(&app, &failed_job, 1, permanent, 3).await;
     wait_for_state(&app, dead.id, "dead").await;
     wait_for_state(&app, failed_job.id, "failed").await;
@@ -302,7 +302,10 @@ async fn rebuilding_the_jobs_projection_yields_identical_rows() {
     let refused = request.event_id;
     let probe_stream = StreamId::parse("probe-refused").unwrap();
     app.state.db.events.append(&probe_stream, ExpectedVersion::Exact(0), vec![request]).await.unwrap();
-    let failure = JobEvent::JobDispatchFailed { requested_by: "ProbeRequested".into(), error: "Probe refused".into() };
+    let failure = JobEvent::JobDispatchFailed {
+        requested_by: "ProbeRequested".into(),
+        error: lawha_domain::Message::text("Probe refused"),
+    };
     let event = failure.to_new_event_with_id(failure.event_id(refused), Metadata::default());
     app.state.db.events.append(&JobState::stream(refused), ExpectedVersion::Exact(0), vec![event]).await.unwrap();
     wait_for_state(&app, dead.id, "dead").await;

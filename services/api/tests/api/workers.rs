@@ -119,7 +119,9 @@ async fn a_worker_killed_mid_job_has_its_job_run_again_elsewhere_within_30_s_and
     assert!(recovered_in < Duration::from_secs(30), "the job completed {recovered_in:?} after the kill");
     assert_eq!(succeeded(&facts), 1, "{facts:#?}");
     assert!(
-        facts.iter().any(|f| matches!(f, JobEvent::JobFailed { attempt: 1, error, .. } if error.contains("abandoned"))),
+        facts
+            .iter()
+            .any(|f| matches!(f, JobEvent::JobFailed { attempt: 1, error, .. } if error.code == "jobs.abandoned")),
         "the killed attempt is recorded as abandoned: {facts:#?}"
     );
     assert!(matches!(facts.last(), Some(JobEvent::JobSucceeded { attempt: 2, .. })), "{facts:#?}");

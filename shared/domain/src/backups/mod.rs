@@ -9,6 +9,7 @@
 //! Passwords never enter these events in clear (invariant 8): a database URL is kept with its password replaced
 //! by `***`, and the password itself only sealed under a key derived from the secret key.
 
+pub mod messages;
 mod plan;
 mod run;
 mod run_rules;
@@ -16,6 +17,8 @@ mod run_rules;
 mod tests;
 
 use serde::{Deserialize, Serialize};
+
+use crate::message::Message;
 
 pub use plan::{BackupPlan, PlanCommand, PlanEvent, PlanRejection};
 pub use run::{BackupRun, RestoreTarget, RunCommand, RunEvent, RunRejection, RunStatus, Trigger};
@@ -140,43 +143,44 @@ pub struct PlanSpec {
 
 impl PlanSpec {
     /// Every rule that needs no I/O, each problem with its field; empty when the spec is valid.
-    pub fn problems(&self) -> Vec<(&'static str, String)> {
+    pub fn problems(&self) -> Vec<(&'static str, Message)> {
         let mut problems = Vec::new();
         let name_ok = !self.name.is_empty()
             && self.name.len() <= 64
             && self.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
             && self.name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
         if !name_ok {
-            problems.push((
-                "name",
-                "must be 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit (it names the \
-                 archive folder)"
-                    .to_owned(),
-            ));
+            problems.push(("name", messages::name_invalid()));
         }
         match (self.source.kind.uses_url(), &self.source.path, &self.source.url) {
             (false, Some(path), None) if path.starts_with('/') => {}
-            (false, _, _) => problems.push(("source.path", "must be an absolute path (and no url)".to_owned())),
+            (false, _, _) => problems.push(("source.path", messages::source_path_required())),
             (true, None, Some(_)) => {}
-            (true, _, _) => problems.push(("source.url", "must be a database URL (and no path)".to_owned())),
+            (true, _, _) => problems.push(("source.url", messages::source_url_required())),
         }
         if self.destination.kind != "local" {
-            problems.push(("destination.kind", format!("{:?} is not supported; use \"local\"", self.destination.kind)));
+            problems.push(("destination.kind", messages::destination_kind_unsupported(&self.destination.kind)));
         }
         if !self.destination.path.starts_with('/') {
-            problems.push(("destination.path", "must be an absolute path".to_owned()));
+            problems.push(("destination.path", messages::path_relative()));
         }
         if !(1..=19).contains(&self.compression_level) {
-            problems.push(("compression_level", "must be from 1 (fastest) to 19 (smallest)".to_owned()));
+            problems.push(("compression_level", messages::compression_level_range()));
         }
         if self.retention.keep_last == Some(0) {
-            problems.push(("retention.keep_last", "must be at least 1 (the newest backup is always kept)".to_owned()));
+            problems.push(("retention.keep_last", messages::keep_last_zero()));
         }
         if let Some(e) = &self.encryption
             && !(e.recipient.starts_with("age1") && e.recipient.len() > 10)
         {
-            problems.push(("encryption.recipient", "must be an age X25519 recipient (age1…)".to_owned()));
+            problems.push(("encryption.recipient", messages::recipient_invalid()));
         }
         problems
     }
+}
+
+/// "Every problem, each with its field" as one message: `the backup plan is invalid: name …; source.path …`.
+pub fn plan_invalid<F: AsRef<str>>(problems: &[(F, Message)]) -> Message {
+    let lines = problems.iter().map(|(field, problem)| messages::field_problem(field.as_ref(), problem.clone()));
+    messages::plan_invalid(lines.collect::<Vec<_>>())
 }

@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::PlanSpec;
+use super::{PlanSpec, messages};
 use crate::aggregate::{Aggregate, DomainEvent};
+use crate::message::Message;
 
 /// What happened to a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,9 +62,21 @@ pub enum PlanRejection {
     /// Anything on a deleted plan.
     #[error("the backup plan was deleted")]
     Deleted,
-    /// The spec breaks a rule.
-    #[error("the backup plan is invalid: {0}")]
-    Invalid(String),
+    /// The spec breaks a rule; every problem with its field.
+    #[error("the backup plan is invalid: {}", super::plan_invalid(.0))]
+    Invalid(Vec<(&'static str, Message)>),
+}
+
+impl PlanRejection {
+    /// What people read.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::AlreadyExists => messages::plan_exists(),
+            Self::NotFound => messages::plan_not_found(),
+            Self::Deleted => messages::plan_deleted(),
+            Self::Invalid(problems) => super::plan_invalid(problems),
+        }
+    }
 }
 
 /// A plan as its events leave it.
@@ -98,12 +111,7 @@ impl Aggregate for BackupPlan {
     fn decide(&self, command: &PlanCommand, _now: DateTime<Utc>) -> Result<Vec<PlanEvent>, PlanRejection> {
         let check = |spec: &PlanSpec| {
             let problems = spec.problems();
-            if problems.is_empty() {
-                Ok(())
-            } else {
-                let text: Vec<String> = problems.iter().map(|(field, problem)| format!("{field} {problem}")).collect();
-                Err(PlanRejection::Invalid(text.join("; ")))
-            }
+            if problems.is_empty() { Ok(()) } else { Err(PlanRejection::Invalid(problems)) }
         };
         match command {
             PlanCommand::Create { plan_id, spec } => {

@@ -5,7 +5,13 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::{aggregate::DomainEvent, event::event_id_for};
+use serde_json::Value;
+
+use crate::{
+    aggregate::{DomainEvent, UpcastError},
+    event::event_id_for,
+    message::{Message, upcast_text_field},
+};
 
 /// Who asked for a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,7 +84,7 @@ pub enum RunEvent {
         /// Entries (files, tables) in the archive.
         entries: u64,
         /// What the source left out and why.
-        skipped: Vec<String>,
+        skipped: Vec<Message>,
         /// How long the attempt took.
         duration_ms: u64,
     },
@@ -87,14 +93,14 @@ pub enum RunEvent {
         /// The job attempt.
         attempt: u32,
         /// The precise reason (never a secret).
-        error: String,
+        error: Message,
         /// Whether the job will try again.
         will_retry: bool,
     },
     /// Retention removed the archive and its manifest.
     BackupPruned {
         /// Which rule.
-        reason: String,
+        reason: Message,
     },
     /// Someone asked to verify the archive again: a `VerifyBackup` job.
     BackupVerifyRequested {
@@ -111,7 +117,7 @@ pub enum RunEvent {
         /// Whether the archive is intact.
         ok: bool,
         /// What was checked, or the precise mismatch.
-        message: String,
+        message: Message,
     },
     /// Someone asked to restore the archive: a `RestoreBackup` job.
     BackupRestoreRequested {
@@ -129,19 +135,56 @@ pub enum RunEvent {
     BackupRestored {
         /// The restore's job.
         job_id: Uuid,
-        /// What was written, in words (`/srv/restore (1,204 entries)`).
-        summary: String,
+        /// What was written (`restored 1,204 entries into /srv/restore`).
+        summary: Message,
     },
     /// A restore failed; the target is as it was (or the message says where the safety copy is).
     BackupRestoreFailed {
         /// The restore's job.
         job_id: Uuid,
         /// The precise reason.
-        error: String,
+        error: Message,
     },
 }
 
-impl DomainEvent for RunEvent {}
+/// Schema 2 of the facts that carry something people read: it is a [`Message`] (a code and its arguments)
+/// where schema 1 stored English text, which the upcaster keeps as [`Message::text`].
+impl DomainEvent for RunEvent {
+    fn schema_version(event_type: &str) -> i32 {
+        match event_type {
+            "BackupCompleted"
+            | "BackupFailed"
+            | "BackupPruned"
+            | "BackupVerified"
+            | "BackupRestored"
+            | "BackupRestoreFailed" => 2,
+            _ => 1,
+        }
+    }
+
+    fn upcast(event_type: &str, schema_version: i32, mut data: Value) -> Result<Value, UpcastError> {
+        if schema_version < 2 {
+            match event_type {
+                "BackupFailed" | "BackupRestoreFailed" => upcast_text_field(&mut data, "error"),
+                "BackupPruned" => upcast_text_field(&mut data, "reason"),
+                "BackupVerified" => upcast_text_field(&mut data, "message"),
+                "BackupRestored" => upcast_text_field(&mut data, "summary"),
+                "BackupCompleted" => {
+                    if let Some(Value::Array(items)) = data.get_mut("skipped") {
+                        for item in items.iter_mut() {
+                            if let Value::String(text) = item {
+                                *item =
+                                    serde_json::to_value(Message::text(std::mem::take(text))).unwrap_or(Value::Null);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(data)
+    }
+}
 
 impl RunEvent {
     /// The id of a fact a worker records for `job_id`, derived so a redelivery records it once.

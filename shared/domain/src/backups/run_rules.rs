@@ -3,8 +3,12 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::run::{RestoreTarget, RunEvent, RunStatus, Trigger};
+use super::{
+    messages,
+    run::{RestoreTarget, RunEvent, RunStatus, Trigger},
+};
 use crate::aggregate::Aggregate;
+use crate::message::Message;
 
 /// What a caller (the API, the scheduler, a worker) asks of a run.
 #[derive(Debug, Clone)]
@@ -23,7 +27,7 @@ pub enum RunCommand {
     /// Retention removes the archive.
     Prune {
         /// Which rule.
-        reason: String,
+        reason: Message,
     },
     /// Ask to verify the archive again.
     Verify {
@@ -64,6 +68,19 @@ pub enum RunRejection {
     /// A worker tried to record a request, or a person a worker's fact.
     #[error("{0} is not a worker's fact")]
     NotAFact(&'static str),
+}
+
+impl RunRejection {
+    /// What people read.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::AlreadyExists => messages::run_exists(),
+            Self::NotFound => messages::run_not_found(),
+            Self::Stale { status, what } => messages::run_stale(*status, *what),
+            Self::NoArchive(action) => messages::no_archive(*action),
+            Self::NotAFact(event_type) => messages::not_a_fact(*event_type),
+        }
+    }
 }
 
 /// A run as its events leave it.

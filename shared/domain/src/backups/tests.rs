@@ -2,7 +2,7 @@ use chrono::{TimeZone, Utc};
 use uuid::Uuid;
 
 use super::*;
-use crate::{DomainEvent as _, testing::given};
+use crate::{DomainEvent as _, message::Message, testing::given};
 
 fn now() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 3, 12, 0, 0).unwrap()
@@ -52,9 +52,9 @@ fn every_problem_of_a_spec_is_named_with_its_field() {
         ["name", "source.path", "destination.path", "compression_level", "retention.keep_last", "encryption.recipient"]
     );
     let command = PlanCommand::Create { plan_id: Uuid::from_u128(1), spec: bad };
-    given::<BackupPlan>([])
-        .when(&command, now())
-        .then_reject(|r| matches!(r, PlanRejection::Invalid(text) if text.contains("compression_level")));
+    given::<BackupPlan>([]).when(&command, now()).then_reject(
+        |r| matches!(r, PlanRejection::Invalid(problems) if problems.iter().any(|(f, _)| *f == "compression_level")),
+    );
 }
 
 #[test]
@@ -108,7 +108,8 @@ fn a_completed_run_takes_no_further_attempt_and_only_then_verifies_restores_and_
     given::<BackupRun>(done)
         .when(&RunCommand::Verify { identity_sealed: None }, now())
         .then_expect([RunEvent::BackupVerifyRequested { run_id: Uuid::from_u128(2), identity_sealed: None }]);
-    let pruned = [requested(), started(1), completed(1), RunEvent::BackupPruned { reason: "keep_last 7".into() }];
+    let pruned =
+        [requested(), started(1), completed(1), RunEvent::BackupPruned { reason: Message::text("keep_last 7") }];
     given::<BackupRun>(pruned)
         .when(&RunCommand::Verify { identity_sealed: None }, now())
         .then_reject(|r| *r == RunRejection::NoArchive("verify"));
@@ -119,7 +120,7 @@ fn a_completed_run_takes_no_further_attempt_and_only_then_verifies_restores_and_
 
 #[test]
 fn a_failed_attempt_can_be_followed_by_a_later_one_but_not_by_an_older_result() {
-    let failed = RunEvent::BackupFailed { attempt: 1, error: "pg_dump failed".into(), will_retry: true };
+    let failed = RunEvent::BackupFailed { attempt: 1, error: Message::text("pg_dump failed"), will_retry: true };
     let history = [requested(), started(1), failed];
     let state =
         given::<BackupRun>(history.clone()).when(&RunCommand::Record(started(2)), now()).then_expect([started(2)]);
@@ -143,4 +144,31 @@ fn worker_facts_get_ids_from_the_job_and_requests_round_trip_through_storage() {
     assert_eq!(event_type, "BackupRequested");
     assert_eq!(data["trigger"]["kind"], "schedule");
     assert_eq!(data["plan_id"], Uuid::from_u128(1).to_string());
+}
+
+#[test]
+fn facts_recorded_as_english_text_read_back_as_text_messages() {
+    use crate::{Aggregate as _, RecordedEvent, event::Metadata};
+    let old = |event_type: &str, data: serde_json::Value| RecordedEvent {
+        position: 1,
+        event_id: Uuid::nil(),
+        stream: BackupRun::stream(Uuid::nil()),
+        version: 1,
+        event_type: event_type.to_owned(),
+        schema_version: 1,
+        data,
+        metadata: Metadata::default(),
+        recorded_at: Utc::now(),
+        chain: Vec::new(),
+    };
+    let failed = old("BackupFailed", serde_json::json!({"attempt": 1, "error": "disk full", "will_retry": false}));
+    assert_eq!(
+        RunEvent::from_recorded(&failed).unwrap(),
+        RunEvent::BackupFailed { attempt: 1, error: Message::text("disk full"), will_retry: false }
+    );
+    let restored = old("BackupRestored", serde_json::json!({"job_id": Uuid::nil(), "summary": "restored 3 entries"}));
+    assert!(matches!(RunEvent::from_recorded(&restored).unwrap(),
+        RunEvent::BackupRestored { summary, .. } if summary == Message::text("restored 3 entries")));
+    let (event_type, _) = RunEvent::BackupPruned { reason: Message::text("x") }.to_parts();
+    assert_eq!(RunEvent::schema_version(&event_type), 2, "new facts are written as schema 2");
 }

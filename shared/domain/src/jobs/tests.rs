@@ -34,14 +34,14 @@ fn start(attempt: u32) -> JobCommand {
 fn fail(attempt: u32, retryable: bool) -> JobCommand {
     JobCommand::Finish {
         job: job(attempt),
-        result: AttemptResult::Failed { error: "boom".into(), retryable },
+        result: AttemptResult::Failed { error: Message::text("boom"), retryable },
         duration_ms: 5,
         retry_delay_ms: 200,
     }
 }
 
 fn failed(attempt: u32, retryable: bool) -> JobEvent {
-    JobEvent::JobFailed { attempt, error: "boom".into(), retryable, duration_ms: 5 }
+    JobEvent::JobFailed { attempt, error: Message::text("boom"), retryable, duration_ms: 5 }
 }
 
 fn scheduled(attempt: u32) -> JobEvent {
@@ -80,9 +80,9 @@ fn a_retryable_failure_schedules_the_next_attempt_until_the_last_then_dead_lette
     let history = [started(1), failed(1, true), scheduled(2), started(2), failed(2, true), scheduled(3), started(3)];
     let state = given::<JobState>(history)
         .when(&fail(3, true), now())
-        .then_expect([failed(3, true), JobEvent::JobDeadLettered { attempts: 3, error: "boom".into() }]);
+        .then_expect([failed(3, true), JobEvent::JobDeadLettered { attempts: 3, error: Message::text("boom") }]);
     assert_eq!(state.status, JobStatus::Dead);
-    assert_eq!(state.last_error.as_deref(), Some("boom"));
+    assert_eq!(state.last_error, Some(Message::text("boom")));
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn the_late_failure_of_an_abandoned_attempt_changes_nothing_but_its_success_coun
 
 #[test]
 fn only_failed_and_dead_jobs_are_retried_by_hand_with_the_next_attempt() {
-    let dead = [started(1), failed(1, true), JobEvent::JobDeadLettered { attempts: 1, error: "boom".into() }];
+    let dead = [started(1), failed(1, true), JobEvent::JobDeadLettered { attempts: 1, error: Message::text("boom") }];
     let state = given::<JobState>(dead)
         .when(&JobCommand::Retry, now())
         .then_expect([JobEvent::JobRetryRequested { attempt: 2, job: job(2) }]);
@@ -151,9 +151,12 @@ fn only_failed_and_dead_jobs_are_retried_by_hand_with_the_next_attempt() {
     given::<JobState>([started(1)])
         .when(&JobCommand::Retry, now())
         .then_reject(|r| *r == JobRejection::NotRetryable { status: "running" });
-    given::<JobState>([JobEvent::JobDispatchFailed { requested_by: "XRequested".into(), error: "unknown".into() }])
-        .when(&JobCommand::Retry, now())
-        .then_reject(|r| matches!(r, JobRejection::NeverQueued { .. }));
+    given::<JobState>([JobEvent::JobDispatchFailed {
+        requested_by: "XRequested".into(),
+        error: Message::text("unknown"),
+    }])
+    .when(&JobCommand::Retry, now())
+    .then_reject(|r| matches!(r, JobRejection::NeverQueued { .. }));
 }
 
 #[test]
@@ -180,4 +183,24 @@ fn retry_delays_double_from_the_backoff_within_a_quarter_of_jitter_and_are_cappe
 fn the_contract_round_trips_through_json() {
     let text = serde_json::to_string(&job(2)).unwrap();
     assert_eq!(serde_json::from_str::<Job>(&text).unwrap(), job(2));
+}
+
+#[test]
+fn errors_recorded_as_english_text_read_back_as_text_messages() {
+    let recorded = crate::RecordedEvent {
+        position: 7,
+        event_id: Uuid::nil(),
+        stream: crate::StreamId::parse("job-1").unwrap(),
+        version: 2,
+        event_type: "JobDeadLettered".into(),
+        schema_version: 1,
+        data: json!({"attempts": 3, "error": "boom 3"}),
+        metadata: crate::Metadata::default(),
+        recorded_at: Utc::now(),
+        chain: Vec::new(),
+    };
+    let event = JobEvent::from_recorded(&recorded).unwrap();
+    assert_eq!(event, JobEvent::JobDeadLettered { attempts: 3, error: Message::text("boom 3") });
+    assert_eq!(JobEvent::schema_version("JobDeadLettered"), 2);
+    assert_eq!(JobEvent::schema_version("JobStarted"), 1);
 }

@@ -18,6 +18,7 @@ use serde_json::Value;
 use tracing::Instrument as _;
 
 use super::{Inner, JobContext, JobError};
+use crate::messages;
 
 /// How often a decision is retried when someone else wrote to the job's stream meanwhile.
 const CONFLICT_RETRIES: usize = 5;
@@ -79,7 +80,7 @@ pub(super) async fn run(inner: &Inner, job: Job, worker: WorkerContext) -> anyho
 async fn attempt_once(inner: &Inner, context: &JobContext) -> Result<Value, JobError> {
     let job = &context.job;
     let Some(handler) = inner.handlers.get(job.kind.as_str()) else {
-        return Err(JobError::Retryable(format!("worker {} has no handler for {} jobs", context.worker, job.kind)));
+        return Err(JobError::Retryable(messages::no_handler(&context.worker, &job.kind)));
     };
     let timeout = std::time::Duration::from_millis(job.timeout_ms);
     match tokio::time::timeout(timeout, AssertUnwindSafe(handler.run(context)).catch_unwind()).await {
@@ -89,11 +90,11 @@ async fn attempt_once(inner: &Inner, context: &JobContext) -> Result<Value, JobE
                 .downcast_ref::<&str>()
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic without a message".to_owned());
+                .unwrap_or_default();
             tracing::error!(panic = %message, "job panicked");
-            Err(JobError::Retryable(format!("the job panicked: {message}")))
+            Err(JobError::Retryable(messages::panicked(message)))
         }
-        Err(_) => Err(JobError::Retryable(format!("the attempt timed out after {} ms", job.timeout_ms))),
+        Err(_) => Err(JobError::Retryable(messages::timed_out(job.timeout_ms))),
     }
 }
 

@@ -21,7 +21,7 @@ use apalis::prelude::{
     BackendExt as _, BoxDynError, Data, Monitor, WorkerBuilder, WorkerBuilderExt as _, WorkerContext,
 };
 use async_trait::async_trait;
-use lawha_domain::jobs::Job;
+use lawha_domain::{Message, jobs::Job};
 use lawha_store::{Database, EventStore};
 use serde_json::Value;
 
@@ -32,15 +32,16 @@ use crate::{joblog::JobLog, queue::Queues, registry};
 pub enum JobError {
     /// Running it again may help (a lost connection, a busy resource); retried up to the kind's maximum.
     #[error("{0}")]
-    Retryable(String),
+    Retryable(Message),
     /// Running it again cannot help (the input is wrong, the target is gone); the job fails at once.
     #[error("{0}")]
-    Permanent(String),
+    Permanent(Message),
 }
 
+/// An error with a cause chain (a database driver's, the system's) is data: its text is shown as it is.
 impl From<anyhow::Error> for JobError {
     fn from(error: anyhow::Error) -> Self {
-        Self::Retryable(format!("{error:#}"))
+        Self::Retryable(Message::text(format!("{error:#}")))
     }
 }
 
@@ -56,10 +57,10 @@ pub struct JobContext {
 }
 
 impl JobContext {
-    /// Appends a line to the job's log (shown live in the UI). A line that cannot be stored is logged and dropped:
-    /// output never fails a job.
-    pub async fn log(&self, line: impl AsRef<str>) {
-        if let Err(error) = self.log.write(self.job.id, self.job.attempt, line.as_ref()).await {
+    /// Appends a line to the job's log (shown live in the UI, in the reader's language). A line that cannot be
+    /// stored is logged and dropped: output never fails a job.
+    pub async fn log(&self, line: Message) {
+        if let Err(error) = self.log.write(self.job.id, self.job.attempt, &line).await {
             tracing::warn!(%error, "could not store a job log line");
         }
     }
@@ -248,6 +249,7 @@ async fn serve(job: Job, inner: Data<Arc<Inner>>, worker: WorkerContext) -> Resu
     let run = tokio::spawn(async move { execute::run(&inner, job, worker).await });
     match run.await {
         Ok(result) => result.map_err(|e| -> BoxDynError { e.into() }),
+        // For apalis and the operator's log only: the message goes back to the queue, nothing is recorded.
         Err(joined) => Err(format!("the job's task failed: {joined}").into()),
     }
 }

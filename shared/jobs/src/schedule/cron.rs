@@ -19,7 +19,7 @@ use croner::{
     parser::{CronParser, Seconds, Year},
 };
 
-/// Why a schedule was refused; each message quotes what was given.
+/// Why a schedule was refused; each message quotes what was given (croner's own reason is logged, never shown).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScheduleError {
     /// Croner refused the expression; `reason` is croner's own message.
@@ -46,6 +46,17 @@ pub enum ScheduleError {
         /// The zone as given.
         zone: String,
     },
+}
+
+impl ScheduleError {
+    /// What people read: ours, not the parser's.
+    pub fn message(&self) -> lawha_domain::Message {
+        match self {
+            Self::Cron { expression, .. } => crate::messages::cron_invalid(expression),
+            Self::NeverFires { expression, .. } => crate::messages::cron_never_fires(expression),
+            Self::TimeZone { zone } => crate::messages::timezone_unknown(zone),
+        }
+    }
 }
 
 /// A cron expression in a time zone. It exists only in valid form: croner accepted the expression (5 fields, or 6

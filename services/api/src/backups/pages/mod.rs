@@ -14,7 +14,6 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use lawha_domain::users::Role;
-use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
@@ -27,8 +26,10 @@ use crate::{
 };
 use crate::{
     http::{auth::Principal, context::RequestContext, error::ApiError},
-    jobs::pages::when,
-    ui::request::{PageRequest, signed_in_nav},
+    ui::{
+        kit::{Alerts, Done, Refused, say, when},
+        request::{PageRequest, signed_in_nav},
+    },
 };
 
 /// How many runs the plan page lists.
@@ -141,9 +142,9 @@ impl RunRow {
                 .and_then(|b| u64::try_from(b).ok())
                 .map_or_else(|| "—".to_owned(), |b| format_bytes(page.lang, b)),
             pruned: run.pruned.is_some(),
+            error: run.messages.error.as_ref().map(|m| say(page.lang, m)),
             id: run.id,
             status: run.status,
-            error: run.error,
         }
     }
 }
@@ -159,21 +160,7 @@ pub struct PlansPage {
     /// Whether the New plan link is shown (admins).
     pub can_edit: bool,
     /// What was just done.
-    pub notice: Option<String>,
-}
-
-/// `?done=…` after a change.
-#[derive(Debug, Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
-
-impl Done {
-    /// The notice for `done`, when it is one of `known` (`created` → `backup-done-created`).
-    pub(crate) fn notice(&self, page: &Page, known: &[&str]) -> Option<String> {
-        let done = self.done.as_deref().filter(|d| known.contains(d))?;
-        Some(page.t(&format!("backup-done-{done}")))
-    }
+    pub alerts: Alerts,
 }
 
 /// `GET /backups` (viewer).
@@ -186,13 +173,13 @@ pub async fn list(
     let page = section_page(&request, &principal, "backups-title").await?;
     let pool = &state.db.read_models;
     let mut plans = Vec::new();
-    for plan in read::plans(pool).await.map_err(|e| ApiError::internal(&e))? {
+    for plan in read::plans(pool).await? {
         let id = Uuid::parse_str(&plan.id).unwrap_or_default();
-        let last = read::runs(pool, id, 1).await.map_err(|e| ApiError::internal(&e))?.into_iter().next();
+        let last = read::runs(pool, id, 1).await?.into_iter().next();
         plans.push(PlanRow::new(&page, plan, last));
     }
-    let notice = done.notice(&page, &["deleted"]);
-    Ok(PlansPage { can_edit: principal.level >= Role::Admin, page, plans, notice }.into_response())
+    let alerts = Alerts::notice(done.notice(&page, "backup-done", &["deleted"]));
+    Ok(PlansPage { can_edit: principal.level >= Role::Admin, page, plans, alerts }.into_response())
 }
 
 /// The plan page.
@@ -209,10 +196,8 @@ pub struct PlanPage {
     pub can_run: bool,
     /// Whether edit and delete are shown (admins).
     pub can_edit: bool,
-    /// What was just done.
-    pub notice: Option<String>,
-    /// Why the last action was refused.
-    pub error: Option<String>,
+    /// What was just done, or why the last action was refused.
+    pub alerts: Alerts,
 }
 
 /// A plan's id from a path segment; `None` when it is not a UUID (the page answers 404).
@@ -223,13 +208,13 @@ pub(crate) fn uuid(text: &str) -> Option<Uuid> {
 /// The live plan a path segment names: None when it is no UUID or no such plan (the pages answer 404).
 pub(crate) async fn plan_named(state: &AppState, id: &str) -> Result<Option<PlanView>, ApiError> {
     let Some(id) = uuid(id) else { return Ok(None) };
-    read::plan(&state.db.read_models, id).await.map_err(|e| ApiError::internal(&e))
+    Ok(read::plan(&state.db.read_models, id).await?)
 }
 
 /// The run a path segment names, as [`plan_named`].
 pub(crate) async fn run_named(state: &AppState, id: &str) -> Result<Option<RunView>, ApiError> {
     let Some(id) = uuid(id) else { return Ok(None) };
-    read::run(&state.db.read_models, id).await.map_err(|e| ApiError::internal(&e))
+    Ok(read::run(&state.db.read_models, id).await?)
 }
 
 /// `GET /backups/{id}` (viewer).
@@ -241,8 +226,8 @@ pub async fn show(
     Query(done): Query<Done>,
 ) -> Result<Response, ApiError> {
     let page = section_page(&request, &principal, "backup-plan-title").await?;
-    let notice = done.notice(&page, &["created", "updated"]);
-    render_plan(&state, page, &principal, &id, StatusCode::OK, notice, None).await
+    let alerts = Alerts::notice(done.notice(&page, "backup-done", &["created", "updated"]));
+    render_plan(&state, page, &principal, &id, StatusCode::OK, alerts).await
 }
 
 async fn render_plan(
@@ -251,19 +236,18 @@ async fn render_plan(
     principal: &Principal,
     id: &str,
     status: StatusCode,
-    notice: Option<String>,
-    error: Option<String>,
+    alerts: Alerts,
 ) -> Result<Response, ApiError> {
     let pool = &state.db.read_models;
     let Some(plan) = plan_named(state, id).await? else {
         return Ok(ErrorPage::new(page, StatusCode::NOT_FOUND).into_response());
     };
     let plan_id = uuid(&plan.id).unwrap_or_default();
-    let runs = read::runs(pool, plan_id, RUNS_SHOWN).await.map_err(|e| ApiError::internal(&e))?;
+    let runs = read::runs(pool, plan_id, RUNS_SHOWN).await?;
     let runs: Vec<RunRow> = runs.into_iter().map(|run| RunRow::new(&page, run)).collect();
     let plan = PlanRow::new(&page, plan, None);
     let (can_run, can_edit) = (principal.level >= Role::Operator, principal.level >= Role::Admin);
-    Ok((status, PlanPage { page, plan, runs, can_run, can_edit, notice, error }).into_response())
+    Ok((status, PlanPage { page, plan, runs, can_run, can_edit, alerts }).into_response())
 }
 
 /// `POST /backups/{id}/run` (operator): asks for a run, then shows the run's page once the read model has it.
@@ -313,12 +297,9 @@ async fn refused(
     id: &str,
     e: ApiError,
 ) -> Result<Response, ApiError> {
-    if e.status().is_server_error() {
-        return Err(e);
-    }
     let page = section_page(request, principal, "backup-plan-title").await?;
-    let message = crate::ui::i18n::refusal(page.lang, e.code(), e.message());
-    render_plan(state, page, principal, id, e.status(), None, Some(message)).await
+    let refused = Refused::of(page.lang, e)?;
+    render_plan(state, page, principal, id, refused.status, Alerts::error(refused.text)).await
 }
 
 /// The 404 page of the section.

@@ -15,12 +15,15 @@ use lawha_domain::users::Role;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Done, PlanRow, RunRow, not_found, plan_named, run_named, section_page, uuid};
+use super::{PlanRow, RunRow, not_found, plan_named, run_named, section_page, uuid};
 use crate::{
     backups::api::restore_target,
     http::{auth::Principal, context::RequestContext, error::ApiError},
-    jobs::pages::{LogRow, when},
-    ui::request::PageRequest,
+    jobs::pages::LogRow,
+    ui::{
+        kit::{Alerts, Done, Refused, say, when},
+        request::PageRequest,
+    },
 };
 use crate::{
     backups::{self, read},
@@ -46,13 +49,13 @@ pub struct CheckView {
 }
 
 impl CheckView {
-    fn new(page: &Page, value: Option<&serde_json::Value>) -> Option<Self> {
+    fn new(page: &Page, value: Option<&serde_json::Value>, message: Option<&lawha_domain::Message>) -> Option<Self> {
         let value = value?;
         let text = |key: &str| value.get(key).and_then(|v| v.as_str()).unwrap_or("").to_owned();
         let state = text("state");
         Some(Self {
             label: page.t(&format!("backup-check-{state}")),
-            message: text("message"),
+            message: message.map(|m| say(page.lang, m)).unwrap_or_default(),
             job_id: text("job_id"),
             state,
         })
@@ -101,10 +104,8 @@ pub struct RunPage {
     pub can_verify: bool,
     /// Restore and downloads are offered (an admin, and an archive).
     pub can_restore: bool,
-    /// What was just done.
-    pub notice: Option<String>,
-    /// Why the last action was refused.
-    pub error: Option<String>,
+    /// What was just done, or why the last action was refused.
+    pub alerts: Alerts,
 }
 
 impl RunPage {
@@ -123,8 +124,8 @@ pub async fn show(
     Query(done): Query<Done>,
 ) -> Result<Response, ApiError> {
     let page = section_page(&request, &principal, "backup-run-title").await?;
-    let notice = done.notice(&page, &["verify", "restore"]);
-    render(&state, page, &principal, &id, StatusCode::OK, notice, None).await
+    let alerts = Alerts::notice(done.notice(&page, "backup-done", &["verify", "restore"]));
+    render(&state, page, &principal, &id, StatusCode::OK, alerts).await
 }
 
 async fn render(
@@ -133,8 +134,7 @@ async fn render(
     principal: &Principal,
     id: &str,
     status: StatusCode,
-    notice: Option<String>,
-    error: Option<String>,
+    alerts: Alerts,
 ) -> Result<Response, ApiError> {
     let pool = &state.db.read_models;
     let run = run_named(state, id).await?;
@@ -146,9 +146,9 @@ async fn render(
         return Ok(crate::ui::ErrorPage::new(page, StatusCode::NOT_FOUND).into_response());
     };
     let job_id = uuid(&run.job_id).unwrap_or_default();
-    let log = jobs::read::log_tail(pool, job_id, LOG_LINES).await.map_err(|e| ApiError::internal(&e))?;
-    let verify = CheckView::new(&page, run.last_verify.as_ref());
-    let restore = CheckView::new(&page, run.last_restore.as_ref());
+    let log = jobs::read::log_tail(pool, job_id, LOG_LINES).await?;
+    let verify = CheckView::new(&page, run.last_verify.as_ref(), run.messages.verify.as_ref());
+    let restore = CheckView::new(&page, run.last_restore.as_ref(), run.messages.restore.as_ref());
     let has_archive = run.status == "completed" && run.pruned.is_none();
     let under_way = matches!(run.status.as_str(), "requested" | "running" | "verifying")
         || [&verify, &restore].iter().any(|c| c.as_ref().is_some_and(|c| c.state == "requested"));
@@ -164,8 +164,8 @@ async fn render(
             archive_path: run.archive_path.clone(),
             sha256: run.sha256.clone(),
             entries: run.entries.map(|n| page.number(n)),
-            skipped: run.skipped.clone(),
-            pruned: run.pruned.clone(),
+            skipped: run.messages.skipped.iter().map(|m| say(page.lang, m)).collect(),
+            pruned: run.messages.pruned.as_ref().map(|m| say(page.lang, m)),
             live: under_way,
             log_after: log.last().map_or(0, |l| l.id),
             log: log.into_iter().map(|l| LogRow::new(page.lang, l)).collect(),
@@ -174,8 +174,7 @@ async fn render(
             run: RunRow::new(&page, run),
             verify,
             restore,
-            notice,
-            error,
+            alerts,
             page,
         },
     )
@@ -251,7 +250,7 @@ pub async fn restore(
             .await
             .map_err(ApiError::from)
         }
-        Err(e) => Err(e),
+        Err(e) => Err(ApiError::from(e)),
     };
     finish(&state, &request, &principal, run_id, result, "restore").await
 }
@@ -278,11 +277,10 @@ async fn finish(
             crate::projections::settle(visible).await;
             Ok(request.prefix.redirect(&format!("/backups/runs/{run_id}?done={done}")).into_response())
         }
-        Err(e) if e.status().is_server_error() => Err(e),
         Err(e) => {
             let page = section_page(request, principal, "backup-run-title").await?;
-            let message = crate::ui::i18n::refusal(page.lang, e.code(), e.message());
-            render(state, page, principal, &run_id.to_string(), e.status(), None, Some(message)).await
+            let refused = Refused::of(page.lang, e)?;
+            render(state, page, principal, &run_id.to_string(), refused.status, Alerts::error(refused.text)).await
         }
     }
 }

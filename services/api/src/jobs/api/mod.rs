@@ -11,9 +11,11 @@ use axum::{
 };
 use lawha_jobs::registry;
 use serde::Serialize;
-use serde_json::json;
 use uuid::Uuid;
 
+use lawha_domain::Message;
+
+use super::{JobError, messages};
 use crate::http::{context::RequestContext, error::ApiError};
 use crate::{
     jobs::{
@@ -64,35 +66,34 @@ pub struct ListQuery {
     pub limit: i64,
 }
 
-fn invalid(parameter: &str, message: String, valid: &[&str]) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_query", message)
-        .with_details(json!({ "parameter": parameter, "valid": valid }))
+fn invalid(parameter: &str, message: Message, valid: &[&'static str]) -> JobError {
+    JobError::InvalidQuery { parameter: parameter.to_owned(), message, valid: valid.to_vec() }
 }
 
-fn number(parameter: &str, value: &str, range: std::ops::RangeInclusive<i64>) -> Result<i64, ApiError> {
+fn number(parameter: &str, value: &str, range: std::ops::RangeInclusive<i64>) -> Result<i64, JobError> {
     value.parse().ok().filter(|n| range.contains(n)).ok_or_else(|| {
-        let (min, max) = (range.start(), range.end());
-        invalid(parameter, format!("`{parameter}` must be a whole number from {min} to {max}, got {value:?}"), &[])
+        let (min, max) = (*range.start(), *range.end());
+        invalid(parameter, messages::number_range(parameter, min.to_string(), max.to_string(), value), &[])
     })
 }
 
 impl ListQuery {
     /// Parses the query pairs; empty values mean "any" (a form's blank choice), unknown keys and values are
     /// 422 naming what is valid.
-    pub fn parse(pairs: &[(String, String)]) -> Result<Self, ApiError> {
-        let kinds: Vec<&str> = registry::KINDS.iter().map(|k| k.kind).collect();
+    pub fn parse(pairs: &[(String, String)]) -> Result<Self, JobError> {
+        let kinds: Vec<&'static str> = registry::KINDS.iter().map(|k| k.kind).collect();
         let mut query = Self { filter: ListFilter::default(), limit: 50 };
         for (key, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
             match key.as_str() {
                 "state" if STATES.contains(&value.as_str()) => query.filter.state = Some(value.clone()),
-                "state" => return Err(invalid("state", format!("unknown state {value:?}"), &STATES)),
+                "state" => return Err(invalid("state", messages::unknown_state(value), &STATES)),
                 "kind" if kinds.contains(&value.as_str()) => query.filter.kind = Some(value.clone()),
-                "kind" => return Err(invalid("kind", format!("unknown kind {value:?}"), &kinds)),
+                "kind" => return Err(invalid("kind", messages::unknown_kind(value), &kinds)),
                 "limit" => query.limit = number("limit", value, LIMITS)?,
                 "before" => query.filter.before = Some(number("before", value, 1..=i64::MAX)?),
                 other => {
                     let known = ["state", "kind", "limit", "before"];
-                    return Err(invalid(other, format!("unknown parameter `{other}`"), &known));
+                    return Err(invalid(other, messages::unknown_parameter(other), &known));
                 }
             }
         }
@@ -101,19 +102,14 @@ impl ListQuery {
 }
 
 /// A job id from the path; anything that is not a UUID names no job.
-pub fn job_id(id: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(id).map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no job {id:?}")))
-}
-
-fn internal(e: &sqlx::Error) -> ApiError {
-    ApiError::internal(e)
+pub fn job_id(id: &str) -> Result<Uuid, JobError> {
+    Uuid::parse_str(id).map_err(|_| JobError::NotFound(id.to_owned()))
 }
 
 /// One page of the list; the JSON list and the jobs page both use it.
 pub async fn page(state: &AppState, query: &ListQuery) -> Result<JobPage, ApiError> {
     // One row more than asked tells whether another page exists without a COUNT.
-    let mut items =
-        read::list(&state.db.read_models, &query.filter, query.limit + 1).await.map_err(|e| internal(&e))?;
+    let mut items = read::list(&state.db.read_models, &query.filter, query.limit + 1).await?;
     let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
     let more = items.len() > limit;
     items.truncate(limit);
@@ -153,8 +149,8 @@ pub async fn list(
     ))]
 pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<JobDetail>, ApiError> {
     let job_id = job_id(&id)?;
-    let detail = read::detail(&state.db.read_models, job_id).await.map_err(|e| internal(&e))?;
-    detail.map(Json).ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no job {job_id}")))
+    let detail = read::detail(&state.db.read_models, job_id).await?;
+    detail.map(Json).ok_or_else(|| JobError::NotFound(job_id.to_string()).into())
 }
 
 /// `POST /api/v1/jobs/{id}/retry`.
@@ -201,14 +197,14 @@ pub async fn log(
         match key.as_str() {
             "after" => after = number("after", value, 0..=i64::MAX)?,
             "limit" => limit = number("limit", value, LOG_LIMITS)?,
-            other => return Err(invalid(other, format!("unknown parameter `{other}`"), &["after", "limit"])),
+            other => return Err(invalid(other, messages::unknown_parameter(other), &["after", "limit"]).into()),
         }
     }
     let pool = &state.db.read_models;
-    if !read::exists(pool, job_id).await.map_err(|e| internal(&e))? {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no job {job_id}")));
+    if !read::exists(pool, job_id).await? {
+        return Err(JobError::NotFound(job_id.to_string()).into());
     }
-    let lines = read::log_after(pool, job_id, after, limit).await.map_err(|e| internal(&e))?;
+    let lines = read::log_after(pool, job_id, after, limit).await?;
     let next_after = lines.last().map_or(after, |l| l.id);
     Ok(Json(LogPage { lines, next_after }))
 }

@@ -11,6 +11,8 @@
 
 mod rows;
 
+pub(crate) use rows::{JOB_COLUMNS, Job as JobRow};
+
 use async_trait::async_trait;
 use lawha_domain::{
     DomainEvent as _, RecordedEvent,
@@ -20,6 +22,8 @@ use lawha_jobs::registry;
 use lawha_store::{EventFilter, Projection};
 use sqlx::AnyConnection;
 use uuid::Uuid;
+
+use crate::projections::stored;
 
 use self::rows::{Attempt, Job as Row, Rows};
 
@@ -186,7 +190,7 @@ impl Fact<'_> {
                 // Like `JobState::apply`: only a permanent failure ends the job; a retryable one is followed, in
                 // the same append, by a retry or a dead letter.
                 let failed = self.update(|row| {
-                    row.last_error = Some(error.clone());
+                    row.last_error = Some(stored(error));
                     row.duration_ms = Some(millis(*duration_ms));
                     if !*retryable && row.state != "succeeded" {
                         row.state = "failed".into();
@@ -198,7 +202,7 @@ impl Fact<'_> {
                     let change = Attempt {
                         finished_at: Some(at),
                         outcome: outcome.into(),
-                        error: Some(error.clone()),
+                        error: Some(stored(error)),
                         duration_ms: Some(millis(*duration_ms)),
                         ..Attempt::default()
                     };
@@ -226,7 +230,7 @@ impl Fact<'_> {
             JobEvent::JobDeadLettered { error, .. } => {
                 self.update(|row| {
                     row.state = "dead".into();
-                    row.last_error = Some(error.clone());
+                    row.last_error = Some(stored(error));
                     row.finished_at = Some(at);
                     row.next_run_at = None;
                 });
@@ -238,7 +242,7 @@ impl Fact<'_> {
                 self.rows.insert(row);
                 self.update(|row| {
                     row.state = "dispatch_failed".into();
-                    row.last_error = Some(error.clone());
+                    row.last_error = Some(stored(error));
                     row.finished_at = Some(at);
                     row.next_run_at = None;
                 });

@@ -6,17 +6,17 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use lawha_store::projection::{statement_chunks, values_placeholders};
-use sqlx::{AnyConnection, Row as _};
+use sqlx::{AnyConnection, Row as _, any::AnyRow};
 
 /// The columns of `jobs`, in the order [`Job`] binds and reads them.
-const JOB_COLUMNS: &str = "job_id, kind, queue, state, attempt, max_attempts, correlation_id, requested_at, \
+pub(crate) const JOB_COLUMNS: &str = "job_id, kind, queue, state, attempt, max_attempts, correlation_id, requested_at, \
      requested_by, request_position, started_at, finished_at, next_run_at, last_error, duration_ms, output, \
      stream_version, updated_at";
 const JOB_WIDTH: usize = 18;
 
 /// One row of `jobs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Job {
+pub(crate) struct Job {
     pub job_id: String,
     pub kind: String,
     pub queue: String,
@@ -36,6 +36,32 @@ pub(super) struct Job {
     /// The last version of the job's stream applied to the row.
     pub stream_version: i64,
     pub updated_at: i64,
+}
+
+impl Job {
+    /// A row selected with [`JOB_COLUMNS`], in that order (the reads of the jobs API use it too).
+    pub(crate) fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            job_id: row.try_get(0)?,
+            kind: row.try_get(1)?,
+            queue: row.try_get(2)?,
+            state: row.try_get(3)?,
+            attempt: row.try_get(4)?,
+            max_attempts: row.try_get(5)?,
+            correlation_id: row.try_get(6)?,
+            requested_at: row.try_get(7)?,
+            requested_by: row.try_get(8)?,
+            request_position: row.try_get(9)?,
+            started_at: row.try_get(10)?,
+            finished_at: row.try_get(11)?,
+            next_run_at: row.try_get(12)?,
+            last_error: row.try_get(13)?,
+            duration_ms: row.try_get(14)?,
+            output: row.try_get(15)?,
+            stream_version: row.try_get(16)?,
+            updated_at: row.try_get(17)?,
+        })
+    }
 }
 
 /// What one fact says of an attempt; `None` keeps what the row has (the upsert's COALESCE).
@@ -98,26 +124,7 @@ impl Rows {
                 query = query.bind(id.clone());
             }
             for row in query.fetch_all(&mut *tx).await? {
-                let job = Job {
-                    job_id: row.try_get(0)?,
-                    kind: row.try_get(1)?,
-                    queue: row.try_get(2)?,
-                    state: row.try_get(3)?,
-                    attempt: row.try_get(4)?,
-                    max_attempts: row.try_get(5)?,
-                    correlation_id: row.try_get(6)?,
-                    requested_at: row.try_get(7)?,
-                    requested_by: row.try_get(8)?,
-                    request_position: row.try_get(9)?,
-                    started_at: row.try_get(10)?,
-                    finished_at: row.try_get(11)?,
-                    next_run_at: row.try_get(12)?,
-                    last_error: row.try_get(13)?,
-                    duration_ms: row.try_get(14)?,
-                    output: row.try_get(15)?,
-                    stream_version: row.try_get(16)?,
-                    updated_at: row.try_get(17)?,
-                };
+                let job = Job::from_row(&row)?;
                 jobs.insert(job.job_id.clone(), job);
             }
         }

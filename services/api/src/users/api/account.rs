@@ -6,7 +6,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use lawha_domain::users::Scope;
+use lawha_domain::users::{Scope, UserRejection};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::http::{auth::Principal, context::RequestContext, error::ApiError};
 use crate::{
     state::AppState,
-    users::{self, two_factor},
+    users::{self, UserError, two_factor},
 };
 
 /// One API token as its owner sees it (never the token itself, which is shown once).
@@ -58,9 +58,10 @@ pub async fn load_account(state: &AppState, user: &str) -> Result<AccountView, A
         sqlx::query_as("SELECT role, two_factor, recovery_codes_left FROM users WHERE name = $1")
             .bind(user.to_owned())
             .fetch_optional(&state.db.read_models)
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
-    let Some((role, two_factor, recovery_codes_left)) = row else { return Err(ApiError::not_found()) };
+            .await?;
+    let Some((role, two_factor, recovery_codes_left)) = row else {
+        return Err(UserError::Rejected(UserRejection::NotFound).into());
+    };
     let rows: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
         "SELECT t.token_id, t.name, t.scopes, t.created_at, u.last_used_at FROM api_tokens t \
          JOIN users s ON s.user_id = t.user_id LEFT JOIN token_usage u ON u.token_id = t.token_id \
@@ -68,8 +69,7 @@ pub async fn load_account(state: &AppState, user: &str) -> Result<AccountView, A
     )
     .bind(user.to_owned())
     .fetch_all(&state.db.read_models)
-    .await
-    .map_err(|e| ApiError::internal(&e))?;
+    .await?;
     let tokens = rows
         .into_iter()
         .map(|(token_id, name, scopes, created, used)| TokenInfo {
@@ -192,10 +192,7 @@ pub struct NewToken {
 
 /// Parses scope names, naming the first bad one.
 pub fn parse_scopes<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Vec<Scope>, ApiError> {
-    names
-        .into_iter()
-        .map(|s| s.parse::<Scope>().map_err(|m| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", m)))
-        .collect()
+    names.into_iter().map(|s| Scope::parse_input(s).map_err(|m| UserError::Invalid(m).into())).collect()
 }
 
 /// `POST /api/v1/account/tokens`: 201 with the token, shown this once.
@@ -225,7 +222,7 @@ pub async fn revoke_token(
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let token_id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
+    let token_id = Uuid::parse_str(&id).map_err(|_| UserError::Rejected(UserRejection::NoSuchToken))?;
     users::commands::revoke_token(&state.db, &principal.user, token_id, &context.metadata()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -111,11 +111,7 @@ pub async fn second_factor(
             )
             .await);
         }
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "no_pending_sign_in",
-            "sign in with the password first; the code must follow within 5 minutes",
-        ));
+        return Err(signin::SignInError::NoPendingSignIn.into());
     };
     let keys = state.two_factor_keys();
     match signin::second_factor(&state.db, &keys, &user, &form.code, &context.metadata()).await {
@@ -141,29 +137,20 @@ async fn refused(
     html: bool,
     second_factor: bool,
 ) -> Result<Response, ApiError> {
-    let text = refusal.to_string();
-    let (status, code, page_text, retry_after) = match refusal {
-        signin::SignInError::Store(message) => return Err(ApiError::internal(&std::io::Error::other(message))),
-        signin::SignInError::LockedOut { retry_after_secs } => {
-            (StatusCode::TOO_MANY_REQUESTS, "locked_out", "sign-in-error-throttled", Some(retry_after_secs))
-        }
-        signin::SignInError::InvalidCredentials if second_factor => {
-            (StatusCode::UNAUTHORIZED, "invalid_code", "sign-in-error-code", None)
-        }
-        signin::SignInError::InvalidCredentials => {
-            (StatusCode::UNAUTHORIZED, "invalid_credentials", "sign-in-error-invalid", None)
-        }
+    let refusal = if second_factor { refusal.in_code_step() } else { refusal };
+    let (page_text, retry_after) = match &refusal {
+        signin::SignInError::Store(_) => return Err(ApiError::internal(&refusal)),
+        signin::SignInError::LockedOut { retry_after_secs } => ("sign-in-error-throttled", Some(*retry_after_secs)),
+        signin::SignInError::WrongCode => ("sign-in-error-code", None),
+        signin::SignInError::NoPendingSignIn => ("sign-in-error-expired", None),
+        signin::SignInError::InvalidCredentials => ("sign-in-error-invalid", None),
     };
+    let error = ApiError::from(refusal);
     let mut response = if html {
+        let status = error.status();
         crate::users::pages::signin::login_failed(request, name, status, Some(page_text), second_factor).await
     } else {
-        let message = if second_factor && retry_after.is_none() {
-            "the code is wrong, expired or already used".to_owned()
-        } else {
-            text
-        };
-        let details = retry_after.map_or_else(|| json!({}), |secs| json!({ "retry_after_secs": secs }));
-        ApiError::new(status, code, message).with_details(details).into_response()
+        error.into_response()
     };
     if let Some(value) = retry_after.and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);

@@ -11,7 +11,10 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use crate::http::{context::RequestContext, error::ApiError};
-use crate::{state::AppState, users};
+use crate::{
+    state::AppState,
+    users::{self, UserError},
+};
 
 /// One account in the list.
 #[derive(Debug, Serialize, ToSchema)]
@@ -36,8 +39,7 @@ pub async fn list_users(state: &AppState) -> Result<Vec<UserRow>, ApiError> {
          FROM users u ORDER BY u.name",
     )
     .fetch_all(&state.db.read_models)
-    .await
-    .map_err(|e| ApiError::internal(&e))?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(name, role, two_factor, created, tokens)| UserRow {
@@ -72,7 +74,7 @@ pub struct NewUser {
 
 /// Parses a role, as a 422.
 pub fn parse_role(text: &str) -> Result<Role, ApiError> {
-    text.parse::<Role>().map_err(|m| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", m))
+    Role::parse_input(text).map_err(|m| UserError::Invalid(m).into())
 }
 
 /// `POST /api/v1/users`.

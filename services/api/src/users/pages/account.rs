@@ -13,15 +13,21 @@ use axum::{
 use serde::Deserialize;
 use uuid::Uuid;
 
+use lawha_domain::users::UserRejection;
+
 use crate::{
     http::{auth::Principal, context::RequestContext, error::ApiError},
-    ui::request::{PageRequest, signed_in_nav},
-    users::api::account::{AccountView, load_account, parse_scopes},
-};
-use crate::{
     state::AppState,
-    ui::{Page, Section},
-    users::{self, two_factor},
+    ui::{
+        Page, Section,
+        kit::{Alerts, Done, refusal_text},
+        request::{PageRequest, signed_in_nav},
+    },
+    users::{
+        self, UserError,
+        api::account::{AccountView, load_account, parse_scopes},
+        two_factor,
+    },
 };
 
 /// A token row as the page shows it.
@@ -49,10 +55,8 @@ pub struct AccountPage {
     pub account: AccountView,
     /// Its tokens, formatted.
     pub tokens: Vec<TokenRow>,
-    /// A confirmation of what was just done.
-    pub notice: Option<String>,
-    /// What went wrong.
-    pub error: Option<String>,
+    /// What was just done, or why the last action was refused.
+    pub alerts: Alerts,
     /// An enrollment in progress (QR code and secret).
     pub enrollment: Option<two_factor::Enrollment>,
     /// Recovery codes just issued.
@@ -66,8 +70,8 @@ pub struct AccountPage {
 /// What a form handler adds to the page.
 #[derive(Debug, Default)]
 struct Extras {
-    notice: Option<&'static str>,
-    error: Option<(&'static str, String)>,
+    notice: Option<String>,
+    error: Option<ApiError>,
     enrollment: Option<two_factor::Enrollment>,
     recovery_codes: Vec<String>,
     new_token: Option<String>,
@@ -107,14 +111,12 @@ async fn render(
         .filter(|s| s.parse::<lawha_domain::users::Scope>().is_ok_and(|scope| scope.level() <= principal.level))
         .map(|s| (s, page.t(&format!("scope-{s}"))))
         .collect();
-    let notice = extras.notice.map(|id| page.t(id));
-    let error = extras.error.map(|(code, message)| crate::ui::i18n::refusal(page.lang, code, &message));
+    let alerts = Alerts { notice: extras.notice, error: extras.error.map(|e| refusal_text(page.lang, &e)) };
     let body = AccountPage {
         page,
         account,
         tokens,
-        notice,
-        error,
+        alerts,
         enrollment: extras.enrollment,
         recovery_codes: extras.recovery_codes,
         new_token: extras.new_token,
@@ -130,17 +132,11 @@ async fn refused(
     principal: &Principal,
     error: ApiError,
 ) -> Result<Response, ApiError> {
-    if error.status().is_server_error() {
+    if !error.is_refusal() {
         return Err(error);
     }
-    let extras = Extras { error: Some((error.code(), error.message().to_owned())), ..Extras::default() };
-    render(state, request, principal, error.status(), extras).await
-}
-
-/// `?done=…` after a change: which notice to show.
-#[derive(Debug, Deserialize)]
-pub struct Done {
-    done: Option<String>,
+    let status = error.status();
+    render(state, request, principal, status, Extras { error: Some(error), ..Extras::default() }).await
 }
 
 /// `GET /account`.
@@ -150,12 +146,8 @@ pub async fn show(
     Extension(principal): Extension<Principal>,
     Query(done): Query<Done>,
 ) -> Result<Response, ApiError> {
-    let notice = match done.done.as_deref() {
-        Some("password") => Some("account-done-password"),
-        Some("two-factor-off") => Some("account-done-two-factor-off"),
-        Some("token-revoked") => Some("account-done-token-revoked"),
-        _ => None,
-    };
+    let (page, _) = request.page("account-title").await?;
+    let notice = done.notice(&page, "account-done", &["password", "two-factor-off", "token-revoked"]);
     render(&state, &request, &principal, StatusCode::OK, Extras { notice, ..Extras::default() }).await
 }
 
@@ -186,7 +178,7 @@ pub async fn change_password(
         .await
         .map_err(ApiError::from)
     } else {
-        Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", "the two new passwords differ"))
+        Err(UserError::Invalid(crate::users::messages::passwords_differ()).into())
     };
     match result {
         Ok(()) => Ok(request.prefix.redirect("/account?done=password").into_response()),
@@ -230,8 +222,9 @@ pub async fn confirm(
         Ok(codes) => {
             // The read model catches up within a moment; the page shows the new state right away.
             wait_for_two_factor(&state, &principal.user, true).await;
-            let extras =
-                Extras { notice: Some("account-done-two-factor-on"), recovery_codes: codes, ..Extras::default() };
+            let (page, _) = request.page("account-title").await?;
+            let notice = Some(page.t("account-done-two-factor-on"));
+            let extras = Extras { notice, recovery_codes: codes, ..Extras::default() };
             render(&state, &request, &principal, StatusCode::OK, extras).await
         }
         Err(e) => refused(&state, &request, &principal, e.into()).await,
@@ -296,7 +289,9 @@ pub async fn revoke_token(
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let Ok(token_id) = Uuid::parse_str(&id) else { return Err(ApiError::not_found()) };
+    let Ok(token_id) = Uuid::parse_str(&id) else {
+        return refused(&state, &request, &principal, UserError::Rejected(UserRejection::NoSuchToken).into()).await;
+    };
     match users::commands::revoke_token(&state.db, &principal.user, token_id, &context.metadata()).await {
         Ok(()) => Ok(request.prefix.redirect("/account?done=token-revoked").into_response()),
         Err(e) => refused(&state, &request, &principal, e.into()).await,

@@ -12,13 +12,16 @@ use serde::Deserialize;
 
 use crate::{
     http::{auth::Principal, context::RequestContext, error::ApiError},
-    ui::request::{PageRequest, signed_in_nav},
-    users::api::users::{list_users, parse_role},
-};
-use crate::{
     state::AppState,
-    ui::{Page, Section},
-    users,
+    ui::{
+        Page, Section,
+        kit::{Alerts, Done, refusal_text},
+        request::{PageRequest, signed_in_nav},
+    },
+    users::{
+        self,
+        api::users::{list_users, parse_role},
+    },
 };
 
 /// A row of the table.
@@ -46,10 +49,8 @@ pub struct UsersPage {
     pub users: Vec<Row>,
     /// The roles: (value, label).
     pub roles: Vec<(&'static str, String)>,
-    /// What was just done.
-    pub notice: Option<String>,
-    /// What went wrong.
-    pub error: Option<String>,
+    /// What was just done, or why the last action was refused.
+    pub alerts: Alerts,
 }
 
 async fn render(
@@ -57,8 +58,7 @@ async fn render(
     request: &PageRequest,
     principal: &Principal,
     status: StatusCode,
-    notice: Option<&str>,
-    error: Option<String>,
+    alerts: impl FnOnce(&Page) -> Alerts,
 ) -> Result<Response, ApiError> {
     let (page, _) = request.page("users-title").await?;
     let lang = page.lang;
@@ -79,14 +79,8 @@ async fn render(
         })
         .collect();
     let roles = ["viewer", "operator", "admin"].into_iter().map(|r| (r, page.t(&format!("role-{r}")))).collect();
-    let notice = notice.map(|id| page.t(id));
-    Ok((status, UsersPage { page, users, roles, notice, error }).into_response())
-}
-
-/// `?done=…` after a change.
-#[derive(Debug, Deserialize)]
-pub struct Done {
-    done: Option<String>,
+    let alerts = alerts(&page);
+    Ok((status, UsersPage { page, users, roles, alerts }).into_response())
 }
 
 /// `GET /users` (admin).
@@ -96,12 +90,8 @@ pub async fn show(
     Extension(principal): Extension<Principal>,
     Query(done): Query<Done>,
 ) -> Result<Response, ApiError> {
-    let notice = match done.done.as_deref() {
-        Some("created") => Some("users-done-created"),
-        Some("role") => Some("users-done-role"),
-        _ => None,
-    };
-    render(&state, &request, &principal, StatusCode::OK, notice, None).await
+    let alerts = |page: &Page| Alerts::notice(done.notice(page, "users-done", &["created", "role"]));
+    render(&state, &request, &principal, StatusCode::OK, alerts).await
 }
 
 /// The new-user form.
@@ -187,11 +177,10 @@ where
             crate::projections::settle(visible).await;
             Ok(request.prefix.redirect(done).into_response())
         }
-        Err(e) if e.status().is_server_error() => Err(e),
+        Err(e) if !e.is_refusal() => Err(e),
         Err(e) => {
-            let (page, _) = request.page("users-title").await?;
-            let message = crate::ui::i18n::refusal(page.lang, e.code(), e.message());
-            render(state, request, principal, e.status(), None, Some(message)).await
+            let status = e.status();
+            render(state, request, principal, status, |page| Alerts::error(refusal_text(page.lang, &e))).await
         }
     }
 }

@@ -59,7 +59,7 @@ pub async fn finish(app: &TestApp, job: &Job, attempt: u32, result: AttemptResul
 
 /// A retryable failure.
 pub fn failed(error: &str) -> AttemptResult {
-    AttemptResult::Failed { error: error.to_owned(), retryable: true }
+    AttemptResult::Failed { error: lawha_domain::Message::text(error), retryable: true }
 }
 
 /// Runs every attempt of `job` into a retryable failure until it is dead (`job.max_attempts` attempts).

@@ -10,7 +10,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::aggregate::{Aggregate, DomainEvent};
+use crate::{
+    aggregate::{Aggregate, DomainEvent},
+    message::Message,
+};
+
+pub mod messages;
 
 /// What a person may do, in increasing order of power.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -62,7 +67,7 @@ macro_rules! text_enum {
             fn from_str(s: &str) -> Result<Self, String> {
                 match s.trim().to_ascii_lowercase().as_str() {
                     $($text => Ok(Self::$variant),)+
-                    other => Err(format!(concat!("unknown ", $what, " {:?}; expected one of: {}"), other, [$($text),+].join(", "))),
+                    other => Err(format!(concat!("unknown ", $what, " {:?}; expected one of: {}"), other, Self::NAMES.join(", "))),
                 }
             }
         }
@@ -70,6 +75,26 @@ macro_rules! text_enum {
 }
 text_enum!(Role, "role", Viewer = "viewer", Operator = "operator", Admin = "admin");
 text_enum!(Scope, "scope", Read = "read", Operate = "operate", Admin = "admin");
+
+impl Role {
+    /// Every role's name, lowest first.
+    pub const NAMES: [&str; 3] = ["viewer", "operator", "admin"];
+
+    /// A role from a form or a request; the refusal names the valid ones.
+    pub fn parse_input(text: &str) -> Result<Self, Message> {
+        text.parse().map_err(|_| messages::role_unknown(text.trim(), Self::NAMES.join(", ")))
+    }
+}
+
+impl Scope {
+    /// Every scope's name, lowest first.
+    pub const NAMES: [&str; 3] = ["read", "operate", "admin"];
+
+    /// A scope from a form or a request; the refusal names the valid ones.
+    pub fn parse_input(text: &str) -> Result<Self, Message> {
+        text.parse().map_err(|_| messages::scope_unknown(text.trim(), Self::NAMES.join(", ")))
+    }
+}
 
 /// A user name: 1-64 characters of lowercase letters, digits, `.`, `_` and `-`, starting with a letter, so it
 /// is safe in URLs, logs and actor strings.
@@ -79,17 +104,11 @@ pub struct UserName(String);
 
 impl UserName {
     /// Parses and checks a user name.
-    pub fn parse(name: &str) -> Result<Self, String> {
+    pub fn parse(name: &str) -> Result<Self, Message> {
         let ok = (1..=64).contains(&name.len())
             && name.starts_with(|c: char| c.is_ascii_lowercase())
             && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'));
-        if ok {
-            Ok(Self(name.to_owned()))
-        } else {
-            Err(format!(
-                "invalid user name {name:?}: use 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter"
-            ))
-        }
+        if ok { Ok(Self(name.to_owned())) } else { Err(messages::name_invalid(name)) }
     }
 
     /// The name.
@@ -99,8 +118,8 @@ impl UserName {
 }
 
 impl TryFrom<String> for UserName {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, String> {
+    type Error = Message;
+    fn try_from(value: String) -> Result<Self, Message> {
         Self::parse(&value)
     }
 }
@@ -235,7 +254,7 @@ pub enum UserRejection {
     NotFound,
     /// A token without scopes, with a bad label, or with more power than its owner.
     #[error("{0}")]
-    InvalidToken(String),
+    InvalidToken(Message),
     /// Revoking a token that is not active.
     #[error("no such active token")]
     NoSuchToken,
@@ -248,6 +267,21 @@ pub enum UserRejection {
     /// Disabling (or using a recovery code for) two-factor sign-in that is off.
     #[error("two-factor sign-in is off")]
     TwoFactorOff,
+}
+
+impl UserRejection {
+    /// What people read.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::AlreadyExists => messages::exists(),
+            Self::NotFound => messages::not_found(),
+            Self::InvalidToken(message) => message.clone(),
+            Self::NoSuchToken => messages::token_not_found(),
+            Self::SameRole(role) => messages::same_role(role.to_string()),
+            Self::TwoFactorAlreadyOn => messages::two_factor_on(),
+            Self::TwoFactorOff => messages::two_factor_off(),
+        }
+    }
 }
 
 /// A user account's state, folded from its events.
@@ -335,114 +369,18 @@ impl Aggregate for User {
 }
 
 fn check_token(name: &str, scopes: &[Scope], owner: Role) -> Result<(), UserRejection> {
-    let invalid = |m: String| Err(UserRejection::InvalidToken(m));
+    let invalid = |m: Message| Err(UserRejection::InvalidToken(m));
     if name.trim().is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return invalid("a token name is 1 to 100 printable characters".into());
+        return invalid(messages::token_name_invalid());
     }
     if scopes.is_empty() {
-        return invalid("a token needs at least one scope (read, operate, admin)".into());
+        return invalid(messages::token_no_scope());
     }
     if let Some(scope) = scopes.iter().find(|s| s.level() > owner) {
-        return invalid(format!("a {owner} cannot issue a token with the {scope} scope"));
+        return invalid(messages::token_scope_above(owner.to_string(), scope.to_string()));
     }
     Ok(())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::testing::given;
-
-    fn created(role: Role) -> UserEvent {
-        UserEvent::UserCreated { user_id: Uuid::nil(), name: UserName::parse("amira").unwrap(), role }
-    }
-
-    #[test]
-    fn a_new_user_is_created_once() {
-        let cmd =
-            UserCommand::Create { user_id: Uuid::nil(), name: UserName::parse("amira").unwrap(), role: Role::Admin };
-        given::<User>([]).when(&cmd, Utc::now()).then_expect([created(Role::Admin)]);
-        given::<User>([created(Role::Admin)])
-            .when(&cmd, Utc::now())
-            .then_reject(|r| *r == UserRejection::AlreadyExists);
-    }
-
-    #[test]
-    fn tokens_never_carry_more_power_than_their_owner() {
-        let token = |scopes: Vec<Scope>| UserCommand::CreateToken { token_id: Uuid::nil(), name: "ci".into(), scopes };
-        given::<User>([created(Role::Operator)])
-            .when(&token(vec![Scope::Admin]), Utc::now())
-            .then_reject(|r| matches!(r, UserRejection::InvalidToken(m) if m.contains("operator")));
-        given::<User>([created(Role::Operator)])
-            .when(&token(vec![]), Utc::now())
-            .then_reject(|r| matches!(r, UserRejection::InvalidToken(_)));
-        given::<User>([created(Role::Operator)])
-            .when(&token(vec![Scope::Operate, Scope::Read, Scope::Read]), Utc::now())
-            .then_expect([UserEvent::ApiTokenCreated {
-                user_id: Uuid::nil(),
-                token_id: Uuid::nil(),
-                name: "ci".into(),
-                scopes: vec![Scope::Read, Scope::Operate],
-            }]);
-    }
-
-    #[test]
-    fn only_active_tokens_can_be_revoked() {
-        let issued = UserEvent::ApiTokenCreated {
-            user_id: Uuid::nil(),
-            token_id: Uuid::nil(),
-            name: "x".into(),
-            scopes: vec![Scope::Read],
-        };
-        let revoke = UserCommand::RevokeToken { token_id: Uuid::nil() };
-        given::<User>([created(Role::Admin), issued.clone()])
-            .when(&revoke, Utc::now())
-            .then_expect([UserEvent::ApiTokenRevoked { user_id: Uuid::nil(), token_id: Uuid::nil() }]);
-        given::<User>([
-            created(Role::Admin),
-            issued,
-            UserEvent::ApiTokenRevoked { user_id: Uuid::nil(), token_id: Uuid::nil() },
-        ])
-        .when(&revoke, Utc::now())
-        .then_reject(|r| *r == UserRejection::NoSuchToken);
-    }
-
-    #[test]
-    fn two_factor_turns_on_once_and_off_only_when_on() {
-        let on = UserEvent::TwoFactorEnabled { user_id: Uuid::nil(), recovery_codes: 10 };
-        given::<User>([created(Role::Viewer)])
-            .when(&UserCommand::EnableTwoFactor { recovery_codes: 10 }, Utc::now())
-            .then_expect([on.clone()]);
-        given::<User>([created(Role::Viewer), on.clone()])
-            .when(&UserCommand::EnableTwoFactor { recovery_codes: 10 }, Utc::now())
-            .then_reject(|r| *r == UserRejection::TwoFactorAlreadyOn);
-        given::<User>([created(Role::Viewer)])
-            .when(&UserCommand::DisableTwoFactor, Utc::now())
-            .then_reject(|r| *r == UserRejection::TwoFactorOff);
-        given::<User>([created(Role::Viewer), on])
-            .when(&UserCommand::UseRecoveryCode { remaining: 9 }, Utc::now())
-            .then_expect([UserEvent::RecoveryCodeUsed { user_id: Uuid::nil(), remaining: 9 }]);
-    }
-
-    #[test]
-    fn a_role_change_must_change_something() {
-        given::<User>([created(Role::Viewer)])
-            .when(&UserCommand::ChangeRole { role: Role::Viewer }, Utc::now())
-            .then_reject(|r| *r == UserRejection::SameRole(Role::Viewer));
-        given::<User>([created(Role::Viewer)])
-            .when(&UserCommand::ChangeRole { role: Role::Admin }, Utc::now())
-            .then_expect([UserEvent::RoleChanged { user_id: Uuid::nil(), role: Role::Admin }]);
-    }
-
-    #[test]
-    fn names_roles_and_scopes_parse_strictly() {
-        assert!(UserName::parse("ops-bot.2").is_ok());
-        for bad in ["", "Amira", "1abc", "a b", &"a".repeat(65)] {
-            assert!(UserName::parse(bad).is_err(), "{bad:?}");
-        }
-        assert_eq!("Operator".parse::<Role>(), Ok(Role::Operator));
-        assert!("root".parse::<Role>().unwrap_err().contains("viewer, operator, admin"));
-        assert_eq!("operate".parse::<Scope>(), Ok(Scope::Operate));
-        assert!(Role::Viewer < Role::Operator && Role::Operator < Role::Admin);
-    }
-}
+mod tests;

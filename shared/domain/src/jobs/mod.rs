@@ -15,9 +15,13 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::{
-    aggregate::{Aggregate, DomainEvent},
+    aggregate::{DomainEvent, UpcastError},
     event::event_id_for,
+    message::{Message, upcast_text_field},
 };
+
+pub mod messages;
+mod rules;
 
 /// What a queue carries: ids and limits, never documents. Handlers re-read what they need when they run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,7 +75,7 @@ pub enum JobEvent {
         /// The attempt that failed.
         attempt: u32,
         /// What went wrong, for the UI (never a secret).
-        error: String,
+        error: Message,
         /// Whether running it again may help (a timeout, a lost connection) or not (bad input).
         retryable: bool,
         /// How long it ran before failing.
@@ -93,7 +97,7 @@ pub enum JobEvent {
         /// Attempts made.
         attempts: u32,
         /// The last error.
-        error: String,
+        error: Message,
     },
     /// Someone asked to run a failed or dead job again (an audited command).
     JobRetryRequested {
@@ -107,11 +111,27 @@ pub enum JobEvent {
         /// The type of the requesting event.
         requested_by: String,
         /// Why it could not be queued.
-        error: String,
+        error: Message,
     },
 }
 
-impl DomainEvent for JobEvent {}
+/// Schema 2 of the facts that carry an error: a [`Message`] where schema 1 stored English text, which the
+/// upcaster keeps as [`Message::text`].
+impl DomainEvent for JobEvent {
+    fn schema_version(event_type: &str) -> i32 {
+        match event_type {
+            "JobFailed" | "JobDeadLettered" | "JobDispatchFailed" => 2,
+            _ => 1,
+        }
+    }
+
+    fn upcast(event_type: &str, schema_version: i32, mut data: Value) -> Result<Value, UpcastError> {
+        if schema_version < 2 && matches!(event_type, "JobFailed" | "JobDeadLettered" | "JobDispatchFailed") {
+            upcast_text_field(&mut data, "error");
+        }
+        Ok(data)
+    }
+}
 
 impl JobEvent {
     /// The event's id, derived from the job id and the step, so recording it twice records it once.
@@ -179,7 +199,7 @@ pub struct JobState {
     /// Attempts begun so far.
     pub attempts: u32,
     /// The last error recorded.
-    pub last_error: Option<String>,
+    pub last_error: Option<Message>,
     /// The contract, once a worker has seen it.
     pub job: Option<Job>,
 }
@@ -195,7 +215,7 @@ pub enum AttemptResult {
     /// The handler failed, timed out or panicked.
     Failed {
         /// What went wrong.
-        error: String,
+        error: Message,
         /// Whether another attempt may help.
         retryable: bool,
     },
@@ -253,151 +273,25 @@ pub enum JobRejection {
     #[error("this job was never queued, so retrying it would fail the same way: {reason}")]
     NeverQueued {
         /// Why it was not queued.
-        reason: String,
+        reason: Message,
     },
 }
 
+impl JobRejection {
+    /// What people read.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::Ended { status } => messages::ended(*status),
+            Self::Stale { got, due } => messages::stale(*got, *due),
+            Self::NotRetryable { status } => messages::not_retryable(*status),
+            Self::NeverQueued { reason } => messages::never_queued(reason.clone()),
+        }
+    }
+}
+
 /// The error recorded for an attempt whose worker vanished without a result.
-pub fn abandoned(attempt: u32) -> String {
-    format!("attempt {attempt} was abandoned: its worker stopped (killed or lost) before reporting a result")
-}
-
-impl Aggregate for JobState {
-    const CATEGORY: &'static str = "job";
-    type Command = JobCommand;
-    type Event = JobEvent;
-    type Rejection = JobRejection;
-
-    fn apply(mut self, event: &JobEvent) -> Self {
-        match event {
-            JobEvent::JobStarted { attempt, job, .. } => {
-                self.status = JobStatus::Running { attempt: *attempt };
-                self.attempts = self.attempts.max(*attempt);
-                self.job = Some(job.clone());
-            }
-            JobEvent::JobSucceeded { .. } => self.status = JobStatus::Succeeded,
-            JobEvent::JobFailed { error, retryable, .. } => {
-                self.last_error = Some(error.clone());
-                // A permanent failure ends the job; a retryable one is followed by a retry or a dead letter.
-                if !retryable && !matches!(self.status, JobStatus::Succeeded) {
-                    self.status = JobStatus::Failed;
-                }
-            }
-            JobEvent::JobRetryScheduled { attempt, .. } | JobEvent::JobRetryRequested { attempt, .. } => {
-                self.status = JobStatus::Waiting { attempt: *attempt };
-            }
-            JobEvent::JobDeadLettered { error, .. } => {
-                self.status = JobStatus::Dead;
-                self.last_error = Some(error.clone());
-            }
-            JobEvent::JobDispatchFailed { error, .. } => {
-                self.status = JobStatus::DispatchFailed;
-                self.last_error = Some(error.clone());
-            }
-        }
-        self
-    }
-
-    fn decide(&self, command: &JobCommand, now: DateTime<Utc>) -> Result<Vec<JobEvent>, JobRejection> {
-        match command {
-            JobCommand::Start { job, worker } => self.start(job, worker),
-            JobCommand::Finish { job, result, duration_ms, retry_delay_ms } => {
-                Ok(self.finish(job, result, *duration_ms, *retry_delay_ms, now))
-            }
-            JobCommand::Retry => self.retry(),
-        }
-    }
-}
-
-impl JobState {
-    fn ended(&self) -> Option<&'static str> {
-        matches!(self.status, JobStatus::Succeeded | JobStatus::Failed | JobStatus::Dead | JobStatus::DispatchFailed)
-            .then(|| self.status.name())
-    }
-
-    fn start(&self, job: &Job, worker: &str) -> Result<Vec<JobEvent>, JobRejection> {
-        if let Some(status) = self.ended() {
-            return Err(JobRejection::Ended { status });
-        }
-        let started =
-            |attempt| JobEvent::JobStarted { attempt, worker: worker.to_owned(), job: Job { attempt, ..job.clone() } };
-        match self.status {
-            JobStatus::Queued if job.attempt == 1 => Ok(vec![started(1)]),
-            JobStatus::Queued => Err(JobRejection::Stale { got: job.attempt, due: 1 }),
-            JobStatus::Waiting { attempt } if job.attempt == attempt => Ok(vec![started(attempt)]),
-            JobStatus::Waiting { attempt } => Err(JobRejection::Stale { got: job.attempt, due: attempt }),
-            // The message of the running attempt came again: its worker died (the queue re-delivers only
-            // after missed heartbeats). That attempt counts, so a job that kills its worker cannot loop.
-            JobStatus::Running { attempt } if job.attempt <= attempt => {
-                let error = abandoned(attempt);
-                let failed = JobEvent::JobFailed { attempt, error: error.clone(), retryable: true, duration_ms: 0 };
-                if attempt < job.max_attempts {
-                    Ok(vec![failed, started(attempt + 1)])
-                } else {
-                    Ok(vec![failed, JobEvent::JobDeadLettered { attempts: attempt, error }])
-                }
-            }
-            JobStatus::Running { attempt } => Err(JobRejection::Stale { got: job.attempt, due: attempt }),
-            JobStatus::Succeeded | JobStatus::Failed | JobStatus::Dead | JobStatus::DispatchFailed => {
-                Err(JobRejection::Ended { status: self.status.name() })
-            }
-        }
-    }
-
-    fn finish(
-        &self,
-        job: &Job,
-        result: &AttemptResult,
-        duration_ms: u64,
-        retry_delay_ms: u64,
-        now: DateTime<Utc>,
-    ) -> Vec<JobEvent> {
-        let attempt = job.attempt;
-        let current = matches!(self.status, JobStatus::Running { attempt: a } if a == attempt);
-        match result {
-            // Work that succeeded did happen, even when its attempt was given up for dead meanwhile; the newer
-            // attempt then finds the job done. Recording success twice is impossible (one id per job).
-            AttemptResult::Succeeded { output } if self.status != JobStatus::Succeeded => {
-                vec![JobEvent::JobSucceeded { attempt, duration_ms, output: output.clone() }]
-            }
-            AttemptResult::Succeeded { .. } => vec![],
-            // The failure of an attempt that is no longer the current one changes nothing.
-            AttemptResult::Failed { .. } if !current => vec![],
-            AttemptResult::Failed { error, retryable } => {
-                let failed = JobEvent::JobFailed { attempt, error: error.clone(), retryable: *retryable, duration_ms };
-                if !retryable {
-                    vec![failed]
-                } else if attempt < job.max_attempts {
-                    let next = attempt + 1;
-                    let delay = chrono::Duration::milliseconds(i64::try_from(retry_delay_ms).unwrap_or(i64::MAX));
-                    vec![
-                        failed,
-                        JobEvent::JobRetryScheduled {
-                            attempt: next,
-                            delay_ms: retry_delay_ms,
-                            run_at: now + delay,
-                            job: Job { attempt: next, ..job.clone() },
-                        },
-                    ]
-                } else {
-                    vec![failed, JobEvent::JobDeadLettered { attempts: attempt, error: error.clone() }]
-                }
-            }
-        }
-    }
-
-    fn retry(&self) -> Result<Vec<JobEvent>, JobRejection> {
-        match (&self.status, &self.job) {
-            (JobStatus::Failed | JobStatus::Dead, Some(job)) => {
-                let attempt = self.attempts + 1;
-                Ok(vec![JobEvent::JobRetryRequested { attempt, job: Job { attempt, ..job.clone() } }])
-            }
-            (JobStatus::DispatchFailed, _) => {
-                Err(JobRejection::NeverQueued { reason: self.last_error.clone().unwrap_or_default() })
-            }
-            (status, _) => Err(JobRejection::NotRetryable { status: status.name() }),
-        }
-    }
+pub fn abandoned(attempt: u32) -> Message {
+    messages::abandoned(attempt)
 }
 
 /// The delay before attempt `next` (2, 3, …): `backoff_ms × 2^(next-2)`, capped at an hour, with up to ±25 %

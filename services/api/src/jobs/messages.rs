@@ -1,0 +1,35 @@
+//! The messages of the jobs capability in the panel: a job or projection that does not exist, a query of the list
+//! or the log that is refused, a probe request that is malformed, and the log lines of the in-process jobs.
+
+lawha_domain::messages! {
+    /// No job with this id.
+    not_found = "jobs.not_found"(id);
+    /// An unknown state filter.
+    unknown_state = "jobs.unknown_state"(value);
+    /// An unknown kind filter.
+    unknown_kind = "jobs.unknown_kind"(value);
+    /// A number parameter out of range.
+    number_range = "jobs.number_range"(parameter, min, max, got);
+    /// A parameter the route does not take.
+    unknown_parameter = "jobs.unknown_parameter"(parameter);
+    /// A projection that does not exist.
+    unknown_projection = "jobs.unknown_projection"(name, known);
+    /// A probe body that is not an object.
+    body_not_object = "jobs.body_not_object";
+    /// A probe field that does not exist.
+    unknown_field = "jobs.unknown_field"(field, known);
+    /// A field of a probe's `limits` that does not exist.
+    unknown_limit = "jobs.unknown_limit"(field, known);
+    /// A probe's `limits` that is not an object.
+    limits_not_object = "jobs.limits_not_object";
+    /// The verdict of a verification of the audit chain.
+    chain_verdict_intact = "jobs.chain_verdict_intact"(events);
+    /// The verdict of a verification that found the chain broken.
+    chain_verdict_broken = "jobs.chain_verdict_broken"(position, reason);
+    /// The log could not be read or written; the database's reason.
+    store_failed = "jobs.store_failed"(reason);
+    /// A rebuild begins.
+    rebuilding = "jobs.rebuilding"(name);
+    /// A rebuild ended.
+    rebuilt = "jobs.rebuilt"(name, events, millis);
+}
