@@ -20,6 +20,7 @@ use std::{
 };
 
 use chrono::{DateTime, Utc};
+use lawha_domain::Message;
 use uuid::Uuid;
 use zstd::zstd_safe::CParameter::JobSize;
 
@@ -28,6 +29,7 @@ use crate::{
     encryption::{Recipient, parse_recipient},
     fsutil::{RemoveOnDrop, create_new, sync_dir},
     manifest::{Compression, Encryption, FORMAT_VERSION, Manifest, ManifestKey, ToolVersion},
+    messages::{self, IoAction, actions},
     sources::{Source, SourceStats},
     verify::{self, Check},
 };
@@ -84,6 +86,8 @@ pub struct Completed {
     pub manifest_path: PathBuf,
     /// What the manifest says.
     pub manifest: Manifest,
+    /// What the source left out and why, as messages (the manifest keeps their log form).
+    pub skipped: Vec<Message>,
     /// Always true: the stored file was read back and matched (a mismatch is an error, not `false`).
     pub verified: bool,
 }
@@ -113,23 +117,25 @@ pub fn run_backup(request: BackupRequest) -> Result<Completed, BackupError> {
         progress,
     } = request;
     if !(1..=19).contains(&level) {
-        return Err(BackupError::Invalid(format!("zstd level {level} is out of range: use 1 to 19")));
+        return Err(BackupError::Invalid(messages::level_out_of_range(level)));
     }
     let recipient_key = recipient.as_deref().map(parse_recipient).transpose()?;
     let threads =
         if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get() as u32) } else { threads };
-    fs::create_dir_all(&destination).map_err(|e| BackupError::io("creating the backup folder", &destination, e))?;
+    fs::create_dir_all(&destination)
+        .map_err(|e| BackupError::io(actions::CREATING_THE_BACKUP_FOLDER, &destination, e))?;
     let tool_versions = source.tool_versions()?;
 
     let file_name = archive_file_name(started_at, run_id, source.extension(), recipient_key.is_some());
     let archive_path = destination.join(&file_name);
     let partial = destination.join(format!(".{file_name}.partial"));
     let mut cleanup = RemoveOnDrop::default();
-    let file = create_new(&partial).map_err(|e| BackupError::io("creating the archive", &partial, e))?;
+    let file = create_new(&partial).map_err(|e| BackupError::io(actions::CREATING_THE_ARCHIVE, &partial, e))?;
     cleanup.add(partial.clone());
     let written = write_stream(source.as_mut(), file, &partial, level, threads, recipient_key.as_ref(), progress)?;
 
-    fs::rename(&partial, &archive_path).map_err(|e| BackupError::io("renaming the archive to", &archive_path, e))?;
+    fs::rename(&partial, &archive_path)
+        .map_err(|e| BackupError::io(actions::RENAMING_THE_ARCHIVE_TO, &archive_path, e))?;
     cleanup.forget(&partial);
     cleanup.add(archive_path.clone());
     sync_dir(&destination)?;
@@ -144,7 +150,7 @@ pub fn run_backup(request: BackupRequest) -> Result<Completed, BackupError> {
         stored_bytes: written.stored_bytes,
         source_bytes: written.source_bytes,
         entries: written.stats.entries,
-        skipped: written.stats.skipped,
+        skipped: written.stats.skipped.iter().map(ToString::to_string).collect(),
         sha256: hex::encode(written.sha256),
         compression: Compression { algorithm: "zstd".into(), level },
         encryption: recipient.map(|r| Encryption { algorithm: "age".into(), recipient: r.trim().to_string() }),
@@ -160,12 +166,12 @@ pub fn run_backup(request: BackupRequest) -> Result<Completed, BackupError> {
 
     let check = if manifest.encryption.is_some() { Check::Hash } else { Check::Decode(None) };
     let read_back = verify::verify_archive_with(&archive_path, &key, Some(run_id), check)
-        .map_err(|e| BackupError::ReadBack(e.to_string()))?;
+        .map_err(|e| BackupError::ReadBack(e.message()))?;
     if read_back != manifest {
-        return Err(BackupError::ReadBack("the manifest read back differs from the one written".into()));
+        return Err(BackupError::ReadBack(messages::read_back_manifest_differs()));
     }
     cleanup.disarm();
-    Ok(Completed { archive_path, manifest_path, manifest, verified: true })
+    Ok(Completed { archive_path, manifest_path, manifest, skipped: written.stats.skipped, verified: true })
 }
 
 /// Streams the source through zstd (and age) into `file`, then flushes and fsyncs it.
@@ -182,19 +188,20 @@ fn write_stream(
     let hashing = writers::Hashing::new(file, stored.clone());
     let failure = hashing.failure.clone();
     // An error the file returned is the real cause, whatever layer (zstd, age, the source) passed it on.
-    let fail = |action: &str, e: io::Error| -> BackupError {
+    let fail = |action: IoAction, e: io::Error| -> BackupError {
         match failure.lock().unwrap_or_else(PoisonError::into_inner).take() {
-            Some(cause) => BackupError::io("writing the archive", partial, cause),
+            Some(cause) => BackupError::io(actions::WRITING_THE_ARCHIVE, partial, cause),
             None => BackupError::io(action, partial, e),
         }
     };
-    let sink = writers::Sink::new(hashing, recipient).map_err(|e| fail("starting age encryption of", e))?;
-    let mut encoder = zstd::stream::write::Encoder::new(sink, level).map_err(|e| fail("starting zstd for", e))?;
-    encoder.multithread(threads).map_err(|e| fail("starting zstd worker threads for", e))?;
+    let sink = writers::Sink::new(hashing, recipient).map_err(|e| fail(actions::STARTING_AGE_ENCRYPTION_OF, e))?;
+    let mut encoder =
+        zstd::stream::write::Encoder::new(sink, level).map_err(|e| fail(actions::STARTING_ZSTD_FOR, e))?;
+    encoder.multithread(threads).map_err(|e| fail(actions::STARTING_ZSTD_WORKER_THREADS_FOR, e))?;
     if level <= SMALL_WINDOW_LEVELS {
-        encoder.set_parameter(JobSize(JOB_SIZE)).map_err(|e| fail("configuring zstd for", e))?;
+        encoder.set_parameter(JobSize(JOB_SIZE)).map_err(|e| fail(actions::CONFIGURING_ZSTD_FOR, e))?;
     }
-    encoder.include_checksum(true).map_err(|e| fail("configuring zstd for", e))?;
+    encoder.include_checksum(true).map_err(|e| fail(actions::CONFIGURING_ZSTD_FOR, e))?;
     let counting = writers::Counting::new(encoder, stored, progress);
     let mut buffered = BufWriter::with_capacity(1 << 20, counting);
 
@@ -203,21 +210,21 @@ fn write_stream(
         Err(source_error) => {
             drop(buffered);
             return Err(match failure.lock().unwrap_or_else(PoisonError::into_inner).take() {
-                Some(cause) => BackupError::io("writing the archive", partial, cause),
+                Some(cause) => BackupError::io(actions::WRITING_THE_ARCHIVE, partial, cause),
                 None => source_error,
             });
         }
     };
-    let counting = buffered.into_inner().map_err(|e| fail("writing", e.into_error()))?;
+    let counting = buffered.into_inner().map_err(|e| fail(actions::WRITING, e.into_error()))?;
     let (encoder, source_bytes, final_report) = counting.finish();
-    let sink = encoder.finish().map_err(|e| fail("finishing the zstd stream of", e))?;
-    let hashing = sink.finish().map_err(|e| fail("finishing the age stream of", e))?;
+    let sink = encoder.finish().map_err(|e| fail(actions::FINISHING_THE_ZSTD_STREAM_OF, e))?;
+    let hashing = sink.finish().map_err(|e| fail(actions::FINISHING_THE_AGE_STREAM_OF, e))?;
     let stored_bytes = hashing.bytes;
     let (mut file, sha256, writeback) = hashing.finish();
-    file.flush().map_err(|e| fail("writing", e))?;
-    let file = file.into_inner().map_err(|e| fail("writing", e.into_error()))?;
-    writeback.stop().map_err(|e| fail("syncing", e))?;
-    file.sync_all().map_err(|e| fail("syncing", e))?;
+    file.flush().map_err(|e| fail(actions::WRITING, e))?;
+    let file = file.into_inner().map_err(|e| fail(actions::WRITING, e.into_error()))?;
+    writeback.stop().map_err(|e| fail(actions::SYNCING, e))?;
+    file.sync_all().map_err(|e| fail(actions::SYNCING, e))?;
     final_report.send(source_bytes, stored_bytes);
     Ok(Written { stats, source_bytes, stored_bytes, sha256 })
 }
@@ -241,7 +248,7 @@ pub(crate) fn remove_backup(archive: &Path) -> Result<(), BackupError> {
         match fs::remove_file(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(BackupError::io("removing", &path, e)),
+            Err(e) => return Err(BackupError::io(actions::REMOVING, &path, e)),
         }
     }
     Ok(())

@@ -8,8 +8,9 @@ use std::{
 };
 
 use age::secrecy::ExposeSecret as _;
+use lawha_domain::Message;
 
-use crate::BackupError;
+use crate::{BackupError, messages};
 
 pub use age::x25519::{Identity, Recipient};
 
@@ -35,8 +36,8 @@ pub enum KeyError {
     /// Anything else age refused.
     #[error("not a valid age {what}: {reason}")]
     Malformed {
-        /// `recipient (age1…)` or `secret key (AGE-SECRET-KEY-1…)`.
-        what: &'static str,
+        /// Which kind of key was expected.
+        what: KeyKind,
         /// What age said (`invalid Bech32 encoding`).
         reason: String,
     },
@@ -45,9 +46,42 @@ pub enum KeyError {
     IdentityCount(usize),
 }
 
+impl KeyError {
+    /// What people read.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::SecretKeyAsRecipient => messages::key_secret_as_recipient(),
+            Self::RecipientAsIdentity => messages::key_recipient_as_identity(),
+            Self::Ssh => messages::key_ssh(),
+            Self::Malformed { what: KeyKind::Recipient, reason } => messages::key_malformed_recipient(reason),
+            Self::Malformed { what: KeyKind::Identity, reason } => messages::key_malformed_identity(reason),
+            Self::IdentityCount(count) => messages::key_count(*count),
+        }
+    }
+}
+
+/// The two kinds of age keys a text can be parsed as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// A public key (`age1…`), which archives are encrypted to.
+    Recipient,
+    /// A secret key (`AGE-SECRET-KEY-1…`), which decrypts them.
+    Identity,
+}
+
+/// For logs: `recipient (age1…)`, `secret key (AGE-SECRET-KEY-1…)`.
+impl std::fmt::Display for KeyKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Recipient => "recipient (age1…)",
+            Self::Identity => "secret key (AGE-SECRET-KEY-1…)",
+        })
+    }
+}
+
 impl From<KeyError> for BackupError {
     fn from(e: KeyError) -> Self {
-        BackupError::Invalid(e.to_string())
+        BackupError::Invalid(e.message())
     }
 }
 
@@ -61,7 +95,7 @@ pub fn parse_recipient(text: &str) -> Result<Recipient, KeyError> {
         return Err(KeyError::Ssh);
     }
     Recipient::from_str(text)
-        .map_err(|reason| KeyError::Malformed { what: "recipient (age1…)", reason: reason.to_string() })
+        .map_err(|reason| KeyError::Malformed { what: KeyKind::Recipient, reason: reason.to_string() })
 }
 
 /// Parses an X25519 identity: the `AGE-SECRET-KEY-1…` line alone, or a whole identity file as `age-keygen`
@@ -71,10 +105,8 @@ pub fn parse_identity(text: &str) -> Result<Identity, KeyError> {
     match lines.as_slice() {
         [line] if line.starts_with("age1") => Err(KeyError::RecipientAsIdentity),
         [line] if line.starts_with("ssh-") || line.starts_with("-----BEGIN") => Err(KeyError::Ssh),
-        [line] => Identity::from_str(line).map_err(|reason| KeyError::Malformed {
-            what: "secret key (AGE-SECRET-KEY-1…)",
-            reason: reason.to_string(),
-        }),
+        [line] => Identity::from_str(line)
+            .map_err(|reason| KeyError::Malformed { what: KeyKind::Identity, reason: reason.to_string() }),
         other => Err(KeyError::IdentityCount(other.len())),
     }
 }
@@ -110,8 +142,9 @@ pub fn recipient_of(identity: &Identity) -> String {
 
 /// Wraps `inner` so that what is written to it is encrypted for `recipient`; writes the age header at once.
 pub fn encrypting_writer<W: Write>(recipient: &Recipient, inner: W) -> std::io::Result<EncryptingWriter<W>> {
+    // age's own error goes into the I/O error as it is: the caller names the step (starting age encryption).
     let encryptor = age::Encryptor::with_recipients(std::iter::once(recipient as &dyn age::Recipient))
-        .map_err(|e| std::io::Error::other(format!("age refused the recipient: {e}")))?;
+        .map_err(std::io::Error::other)?;
     encryptor.wrap_output(inner)
 }
 
@@ -124,6 +157,16 @@ pub enum DecryptError {
     /// The header is not a valid age header, or reading it failed.
     #[error("the age header cannot be read: {0}")]
     Header(String),
+}
+
+impl DecryptError {
+    /// What people read.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::WrongIdentity => messages::age_wrong_identity(),
+            Self::Header(reason) => messages::age_header_unreadable(reason),
+        }
+    }
 }
 
 /// Reads the age header from `inner` and returns a reader of the plaintext.
@@ -163,7 +206,12 @@ mod tests {
         assert_eq!(parse_identity(&pair.recipient).err(), Some(KeyError::RecipientAsIdentity));
         assert_eq!(parse_recipient("ssh-ed25519 AAAA").unwrap_err(), KeyError::Ssh);
         assert_eq!(parse_identity("# nothing\n").err(), Some(KeyError::IdentityCount(0)));
-        assert!(matches!(parse_recipient("age1nope"), Err(KeyError::Malformed { .. })));
+        let malformed = parse_recipient("age1nope").unwrap_err();
+        assert!(matches!(malformed, KeyError::Malformed { what: KeyKind::Recipient, .. }), "{malformed}");
+        assert_eq!(malformed.message().code, "engine.key_malformed_recipient");
+        assert_eq!(KeyError::IdentityCount(2).message(), messages::key_count(2u32));
+        let garbled = parse_identity("AGE-SECRET-KEY-1NOPE").err();
+        assert!(matches!(garbled, Some(KeyError::Malformed { what: KeyKind::Identity, .. })), "{garbled:?}");
     }
 
     #[test]

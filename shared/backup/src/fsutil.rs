@@ -7,7 +7,7 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use crate::BackupError;
+use crate::{BackupError, messages::actions};
 
 /// Creates a file that must not exist yet, readable by its owner only (archives hold the server's data).
 pub(crate) fn create_new(path: &Path) -> io::Result<File> {
@@ -16,7 +16,9 @@ pub(crate) fn create_new(path: &Path) -> io::Result<File> {
 
 /// Fsyncs a folder, so that a rename in it survives a crash.
 pub(crate) fn sync_dir(folder: &Path) -> Result<(), BackupError> {
-    File::open(folder).and_then(|dir| dir.sync_all()).map_err(|e| BackupError::io("syncing the folder", folder, e))
+    File::open(folder)
+        .and_then(|dir| dir.sync_all())
+        .map_err(|e| BackupError::io(actions::SYNCING_THE_FOLDER, folder, e))
 }
 
 /// Paths removed when dropped unless disarmed: what makes every failure leave no file under a final name.

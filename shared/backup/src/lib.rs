@@ -11,7 +11,8 @@
 //! Code map: `archive` (the write pipeline and read-back), `manifest` (format, key, signature), `verify`,
 //! `encryption` (age recipients and identities), `retention` (which backups a policy removes), `sources`
 //! (directory, SQLite, PostgreSQL, MySQL/MariaDB), `restore` (safe directory extraction, database restore with a
-//! safety dump), `error`, and `bench` (the engine side of `lawha bench backup`: a generated folder, process
+//! safety dump), `error`, `messages` (every message the engine emits, as codes the panel renders in the reader's
+//! language), and `bench` (the engine side of `lawha bench backup`: a generated folder, process
 //! measurement, one real backup).
 
 pub mod archive;
@@ -20,6 +21,7 @@ pub mod encryption;
 pub mod error;
 mod fsutil;
 pub mod manifest;
+pub mod messages;
 pub mod restore;
 pub mod retention;
 pub mod sources;

@@ -10,11 +10,16 @@ use std::{fs, io::Write as _, path::Path};
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
+use lawha_domain::Message;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use crate::{BackupError, sources::SourceDescription};
+use crate::{
+    BackupError,
+    messages::{self, actions},
+    sources::SourceDescription,
+};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -108,7 +113,8 @@ pub struct Manifest {
     pub source_bytes: u64,
     /// Entries the source wrote (files, folders and links of a directory).
     pub entries: u64,
-    /// What the source left out and why.
+    /// What the source left out and why: each a message's log form (`engine.skipped_fifo(path=run/pipe)`), so
+    /// that the signed format stays the same while the engine reports messages.
     pub skipped: Vec<String>,
     /// SHA-256 of the stored bytes, lowercase hex.
     pub sha256: String,
@@ -162,14 +168,12 @@ impl Manifest {
         mac.verify_slice(&tag).map_err(|_| SignatureError::Changed)
     }
 
-    /// Parses a manifest file's bytes (any JSON formatting), refusing other format versions.
-    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
-        let manifest: Manifest = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    /// Parses a manifest file's bytes (any JSON formatting), refusing other format versions; the error says why.
+    pub fn parse(bytes: &[u8]) -> Result<Self, Message> {
+        let manifest: Manifest =
+            serde_json::from_slice(bytes).map_err(|e| messages::manifest_not_json(e.to_string()))?;
         if manifest.format_version != FORMAT_VERSION {
-            return Err(format!(
-                "format version {} is not supported (this engine reads version {FORMAT_VERSION})",
-                manifest.format_version
-            ));
+            return Err(messages::manifest_version_unsupported(manifest.format_version, FORMAT_VERSION));
         }
         Ok(manifest)
     }
@@ -193,10 +197,10 @@ pub fn write_manifest(manifest: &Manifest, path: &Path) -> Result<(), BackupErro
     let result = (|| {
         let mut bytes = serde_json::to_vec_pretty(manifest).expect("a manifest always serialises");
         bytes.push(b'\n');
-        let mut file = crate::fsutil::create_new(&temp).map_err(|e| BackupError::io("creating", &temp, e))?;
-        file.write_all(&bytes).map_err(|e| BackupError::io("writing", &temp, e))?;
-        file.sync_all().map_err(|e| BackupError::io("syncing", &temp, e))?;
-        fs::rename(&temp, path).map_err(|e| BackupError::io("renaming the manifest to", path, e))?;
+        let mut file = crate::fsutil::create_new(&temp).map_err(|e| BackupError::io(actions::CREATING, &temp, e))?;
+        file.write_all(&bytes).map_err(|e| BackupError::io(actions::WRITING, &temp, e))?;
+        file.sync_all().map_err(|e| BackupError::io(actions::SYNCING, &temp, e))?;
+        fs::rename(&temp, path).map_err(|e| BackupError::io(actions::RENAMING_THE_MANIFEST_TO, path, e))?;
         crate::fsutil::sync_dir(folder)
     })();
     if result.is_err() {

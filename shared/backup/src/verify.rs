@@ -6,9 +6,10 @@
 use std::{
     fs::File,
     io::{self, Read},
-    path::{Path, PathBuf},
+    path::Path,
 };
 
+use lawha_domain::Message;
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
@@ -16,103 +17,16 @@ use crate::{
     archive::parse_archive_name,
     encryption::{DecryptError, Identity, decrypting_reader, recipient_of},
     manifest::{Manifest, ManifestKey, SignatureError, manifest_path},
+    messages,
 };
 
+mod error;
 mod pipe;
+
+pub use error::{BackupId, VerifyError};
 
 /// Bytes read from the archive at a time.
 const CHUNK: usize = 1 << 20;
-
-/// Why an archive failed verification. Each names one cause, so an operator knows whether the key, the manifest
-/// or the archive is at fault.
-#[derive(Debug, thiserror::Error)]
-pub enum VerifyError {
-    /// No manifest beside the archive.
-    #[error("the manifest {} is missing: without it the archive cannot be verified", path.display())]
-    MissingManifest {
-        /// Where it was looked for.
-        path: PathBuf,
-    },
-    /// The manifest exists but cannot be read or parsed.
-    #[error("the manifest {} cannot be read: {reason}", path.display())]
-    UnreadableManifest {
-        /// The manifest.
-        path: PathBuf,
-        /// The I/O or parse error.
-        reason: String,
-    },
-    /// The manifest was signed with another key.
-    #[error(
-        "the manifest was signed with another key (key id {found}, this panel's is {expected}): was the panel's \
-         secret key changed, or does the archive come from another panel?"
-    )]
-    WrongKey {
-        /// This panel's key id.
-        expected: String,
-        /// The manifest's.
-        found: String,
-    },
-    /// The key matches but the manifest's content changed after it was signed.
-    #[error("the manifest was changed after it was signed: its HMAC does not match its content")]
-    ManifestChanged,
-    /// The manifest is genuine but describes another archive or run.
-    #[error("the manifest belongs to another backup: expected {expected}, the manifest says {found}")]
-    OtherRun {
-        /// The file name or run id expected.
-        expected: String,
-        /// What the manifest names.
-        found: String,
-    },
-    /// The archive is shorter than the manifest says.
-    #[error("the archive is truncated: {actual} bytes on disk, the manifest says {expected}")]
-    Truncated {
-        /// Bytes per the manifest.
-        expected: u64,
-        /// Bytes on disk.
-        actual: u64,
-    },
-    /// The archive is longer than the manifest says.
-    #[error("the archive is larger than its manifest says: {actual} bytes on disk, the manifest says {expected}")]
-    SizeMismatch {
-        /// Bytes per the manifest.
-        expected: u64,
-        /// Bytes on disk.
-        actual: u64,
-    },
-    /// Same size, different content.
-    #[error("the archive's content changed: its SHA-256 is {actual}, the manifest says {expected}")]
-    ArchiveChanged {
-        /// SHA-256 per the manifest.
-        expected: String,
-        /// SHA-256 of the file.
-        actual: String,
-    },
-    /// The zstd or age stream does not decode (checked only when decoding is asked).
-    #[error("the archive does not decode: {0}")]
-    Corrupt(String),
-    /// Decoding an encrypted archive was asked without its secret key.
-    #[error("the archive is encrypted for {recipient}: decoding it needs the matching age secret key")]
-    IdentityRequired {
-        /// The recipient it was encrypted to.
-        recipient: String,
-    },
-    /// The secret key given is not the one the archive was encrypted to.
-    #[error("the secret key given belongs to {given}, but the archive was encrypted to {expected}")]
-    WrongIdentity {
-        /// The manifest's recipient.
-        expected: String,
-        /// The given identity's recipient.
-        given: String,
-    },
-    /// The archive itself cannot be opened or read.
-    #[error("reading the archive {}: {source}", path.display())]
-    ArchiveUnreadable {
-        /// The archive.
-        path: PathBuf,
-        /// The system's error.
-        source: io::Error,
-    },
-}
 
 /// How much to check beyond the signature and the size.
 #[derive(Clone, Copy)]
@@ -185,10 +99,9 @@ pub fn verify_archive_with(
     }
     match decoded {
         Some(Err(e)) => Err(e),
-        Some(Ok(n)) if n != manifest.source_bytes => Err(VerifyError::Corrupt(format!(
-            "it decodes to {n} bytes, the manifest says the source wrote {}",
-            manifest.source_bytes
-        ))),
+        Some(Ok(n)) if n != manifest.source_bytes => {
+            Err(VerifyError::Corrupt(messages::decoded_size_mismatch(n, manifest.source_bytes)))
+        }
         _ => Ok(manifest),
     }
 }
@@ -199,7 +112,8 @@ pub fn read_signed_manifest(archive: &Path, key: &ManifestKey) -> Result<Manifes
     let bytes = match std::fs::read(&path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(VerifyError::MissingManifest { path }),
-        Err(e) => return Err(VerifyError::UnreadableManifest { path, reason: e.to_string() }),
+        // The system's description of the failure is data, shown as it is.
+        Err(e) => return Err(VerifyError::UnreadableManifest { path, reason: Message::text(e.to_string()) }),
     };
     let manifest = Manifest::parse(&bytes).map_err(|reason| VerifyError::UnreadableManifest { path, reason })?;
     manifest.check_signature(key).map_err(|e| match e {
@@ -214,14 +128,17 @@ pub fn read_signed_manifest(archive: &Path, key: &ManifestKey) -> Result<Manifes
 fn check_belongs(archive: &Path, manifest: &Manifest, expected_run: Option<Uuid>) -> Result<(), VerifyError> {
     let name = archive.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     if name != manifest.archive_file {
-        return Err(VerifyError::OtherRun { expected: name.to_string(), found: manifest.archive_file.clone() });
+        return Err(VerifyError::OtherRun {
+            expected: BackupId::File(name.to_string()),
+            found: BackupId::File(manifest.archive_file.clone()),
+        });
     }
     let in_name = parse_archive_name(name).map(|(_, run)| run);
     for expected in [in_name, expected_run].into_iter().flatten() {
         if expected != manifest.run_id {
             return Err(VerifyError::OtherRun {
-                expected: format!("run {expected}"),
-                found: format!("run {}", manifest.run_id),
+                expected: BackupId::Run(expected),
+                found: BackupId::Run(manifest.run_id),
             });
         }
     }
@@ -260,7 +177,7 @@ pub(crate) fn age_error(e: DecryptError, expected: &str, identity: &Identity) ->
         DecryptError::WrongIdentity => {
             VerifyError::WrongIdentity { expected: expected.to_string(), given: recipient_of(identity) }
         }
-        DecryptError::Header(reason) => VerifyError::Corrupt(format!("age header: {reason}")),
+        header @ DecryptError::Header(_) => VerifyError::Corrupt(header.message()),
     }
 }
 
@@ -269,7 +186,7 @@ pub(crate) fn decoder<'a, R: io::BufRead + 'a>(
     input: R,
     identity: Option<(&Identity, &str)>,
 ) -> Result<Box<dyn Read + 'a>, VerifyError> {
-    let corrupt = |e: io::Error| VerifyError::Corrupt(format!("zstd: {e}"));
+    let corrupt = |e: io::Error| VerifyError::Corrupt(messages::corrupt_zstd(e.to_string()));
     Ok(match identity {
         None => Box::new(zstd::stream::read::Decoder::with_buffer(input).map_err(corrupt)?),
         Some((identity, recipient)) => {

@@ -58,7 +58,14 @@ impl Deps {
 
 /// What people read of an engine failure.
 pub(crate) fn engine_message(error: &lawha_backup::BackupError) -> lawha_domain::Message {
-    lawha_domain::Message::text(error.to_string())
+    error.message()
+}
+
+/// The message of a job error (a sealed secret that does not open, in a source being built).
+pub(crate) fn job_message(error: lawha_jobs::runtime::JobError) -> lawha_domain::Message {
+    match error {
+        lawha_jobs::runtime::JobError::Retryable(m) | lawha_jobs::runtime::JobError::Permanent(m) => m,
+    }
 }
 
 /// Adds the three handlers to a runtime.

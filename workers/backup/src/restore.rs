@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use lawha_backup::{
     BackupError,
     encryption::{decrypting_reader, parse_identity},
+    messages::actions,
     restore::{database, directory},
     verify::{read_signed_manifest, verify_archive},
 };
@@ -105,17 +106,17 @@ fn restore(
         return Ok(messages::restored_directory(stats.entries, stats.bytes, path));
     }
     let manifest = verify_archive(archive, key, None).map_err(|e| engine(e.into()))?;
-    let file = File::open(archive).map_err(|e| engine(BackupError::io("opening", archive, e)))?;
+    let file = File::open(archive).map_err(|e| engine(BackupError::io(actions::OPENING, archive, e)))?;
     let stored: Box<dyn Read> = match (&manifest.encryption, identity) {
         (None, _) => Box::new(file),
         (Some(_), None) => return Err(messages::restore_needs_identity()),
         (Some(_), Some(identity)) => {
             let identity = parse_identity(identity).map_err(|e| engine(e.into()))?;
-            Box::new(decrypting_reader(&identity, file).map_err(|e| Message::text(e.to_string()))?)
+            Box::new(decrypting_reader(&identity, file).map_err(|e| e.message())?)
         }
     };
     let mut decoded =
-        zstd::stream::read::Decoder::new(stored).map_err(|e| engine(BackupError::io("decoding", archive, e)))?;
+        zstd::stream::read::Decoder::new(stored).map_err(|e| engine(BackupError::io(actions::READING, archive, e)))?;
     let stats = match (kind, url, target.path.as_deref()) {
         (SourceKind::Postgres, Some(url), None) => database::restore_postgres(&mut decoded, url).map_err(engine)?,
         (SourceKind::Mysql, Some(url), None) => database::restore_mysql(&mut decoded, url).map_err(engine)?,

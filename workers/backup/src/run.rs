@@ -18,9 +18,7 @@ use lawha_jobs::runtime::{Handler, JobContext, JobError};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use lawha_domain::Message;
-
-use crate::{Deps, engine_message, lock, messages, record};
+use crate::{Deps, engine_message, job_message, lock, messages, record};
 
 /// The `RunBackup` handler.
 #[derive(Debug, Clone)]
@@ -42,7 +40,7 @@ pub fn source(deps: &Deps, spec: &PlanSpec) -> Result<Box<dyn Source>, BackupErr
     let url = || -> Result<String, BackupError> {
         let redacted = spec.source.url.clone().unwrap_or_default();
         let password = match &spec.source.password_sealed {
-            Some(sealed) => Some(deps.open(sealed, "plan_password").map_err(|e| BackupError::Invalid(e.to_string()))?),
+            Some(sealed) => Some(deps.open(sealed, "plan_password").map_err(|e| BackupError::Invalid(job_message(e)))?),
             None => None,
         };
         Ok(lawha_domain::backups::url_with_password(&redacted, password.as_deref()))
@@ -171,7 +169,7 @@ impl RunBackup {
             source_bytes: m.source_bytes,
             sha256: m.sha256.clone(),
             entries: m.entries,
-            skipped: m.skipped.iter().map(|s| Message::text(s.clone())).collect(),
+            skipped: completed.skipped.clone(),
             duration_ms: u64::try_from(begun.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
         record::fact(&deps.db, ctx, run_id, done).await?;

@@ -14,8 +14,6 @@ use lawha_jobs::runtime::{Handler, JobContext, JobError};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use lawha_domain::Message;
-
 use crate::{Deps, messages, record};
 
 /// The `VerifyBackup` handler.
@@ -47,10 +45,9 @@ impl Handler for VerifyBackup {
         let key = deps.manifest_key.clone();
         let path = PathBuf::from(&archive);
         let checked = tokio::task::spawn_blocking(move || {
-            let identity =
-                identity.as_deref().map(parse_identity).transpose().map_err(|e| Message::text(e.to_string()))?;
+            let identity = identity.as_deref().map(parse_identity).transpose().map_err(|e| e.message())?;
             let check = if identity.is_some() { Check::Decode(identity.as_ref()) } else { Check::Hash };
-            verify_archive_with(&path, &key, Some(run_id), check).map_err(|e| Message::text(e.to_string()))
+            verify_archive_with(&path, &key, Some(run_id), check).map_err(|e| e.message())
         })
         .await
         .map_err(|e| JobError::Retryable(messages::task_failed(e.to_string())))?;

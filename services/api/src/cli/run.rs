@@ -140,7 +140,7 @@ pub fn backup_verify(
             // A bare key line or a whole `age-keygen` file: parse_identity takes either.
             Some(
                 lawha_backup::encryption::parse_identity(&text)
-                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+                    .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), english(&e.message())))?,
             )
         }
         None => None,
@@ -159,7 +159,7 @@ pub fn backup_verify(
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("error: {}: {e}", file.display());
+            eprintln!("error: {}: {}", file.display(), english(&e.message()));
             Ok(ExitCode::FAILURE)
         }
     }

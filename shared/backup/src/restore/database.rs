@@ -19,7 +19,10 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use crate::BackupError;
+use crate::{
+    BackupError,
+    messages::{self, actions},
+};
 
 mod mysql;
 mod postgres;
@@ -107,7 +110,7 @@ impl SafetyDump {
         let dir = tempfile::Builder::new()
             .prefix(&format!("lawha-safety-{label}-"))
             .tempdir_in(&base)
-            .map_err(|e| BackupError::io("creating a directory for the safety dump in", &base, e))?;
+            .map_err(|e| BackupError::io(actions::CREATING_A_DIRECTORY_FOR_THE_SAFETY_DUMP_IN, &base, e))?;
         let path = dir.path().join(file_name);
         Ok(Self { dir, path, bytes: 0 })
     }
@@ -142,24 +145,19 @@ fn succeeded(options: &RestoreOptions, bytes: u64, safety: Option<SafetyDump>, c
 
 /// The error of a failed restore: what failed and how the target was left.
 fn failed(location: String, cause: &BackupError, recovery: Recovery) -> BackupError {
-    let then = match recovery {
-        Recovery::PutBack => "its previous content was put back from the safety dump taken before".to_owned(),
-        Recovery::Dropped => "the database, created for the restore, was dropped again".to_owned(),
-        Recovery::Untouched => "nothing was changed".to_owned(),
-        Recovery::Failed { error, kept: Some(path) } => format!(
-            "putting its previous content back failed too ({error}); the safety dump taken before the restore is \
-             kept at {}",
-            path.display()
-        ),
-        Recovery::Failed { error, kept: None } => format!("cleaning up failed too ({error})"),
+    let outcome = match recovery {
+        Recovery::PutBack => messages::restore_put_back(),
+        Recovery::Dropped => messages::restore_dropped(),
+        Recovery::Untouched => messages::restore_untouched(),
+        Recovery::Failed { error, kept: Some(path) } => messages::restore_put_back_failed(error.message(), &path),
+        Recovery::Failed { error, kept: None } => messages::restore_cleanup_failed(error.message()),
     };
-    BackupError::Database { location, message: format!("the restore failed: {cause}; {then}") }
+    BackupError::Database { location, problem: messages::restore_failed(cause.message(), outcome) }
 }
 
 /// The error of a restore that could not take its safety dump, and so did not start.
 fn no_safety_dump(location: String, cause: &BackupError) -> BackupError {
-    let message = format!("taking the safety dump before the restore failed, so nothing was changed: {cause}");
-    BackupError::Database { location, message }
+    BackupError::Database { location, problem: messages::safety_dump_failed(cause.message()) }
 }
 
 /// Puts the safety dump back with `put_back`; the recovery to report, keeping the dump if that failed.

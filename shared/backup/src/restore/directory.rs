@@ -25,6 +25,7 @@ use crate::{
     encryption::{parse_identity, recipient_of},
     fsutil::sync_dir,
     manifest::ManifestKey,
+    messages::{self, actions},
     verify::{self, VerifyError, constant_time_eq},
 };
 
@@ -62,11 +63,7 @@ pub fn restore_directory(
     let identity = identity.map(parse_identity).transpose()?;
     let manifest = verify::verify_archive(archive, key, None)?;
     if manifest.source.kind != "directory" {
-        return Err(BackupError::Refused(format!(
-            "{} is a {} backup, not a directory backup",
-            archive.display(),
-            manifest.source.kind
-        )));
+        return Err(BackupError::Refused(messages::restore_not_a_directory_backup(archive, &manifest.source.kind)));
     }
     let age = match (&manifest.encryption, &identity) {
         (None, _) => None,
@@ -81,7 +78,7 @@ pub fn restore_directory(
     };
     check_target(target, options.overwrite)?;
 
-    let file = File::open(archive).map_err(|e| BackupError::io("opening the archive", archive, e))?;
+    let file = File::open(archive).map_err(|e| BackupError::io(actions::OPENING_THE_ARCHIVE, archive, e))?;
     let mut hasher = Sha256::new();
     let input = BufReader::with_capacity(1 << 20, Hashing { inner: file, hasher: &mut hasher });
     let decoded = verify::decoder(input, age)?;
@@ -89,7 +86,7 @@ pub fn restore_directory(
         // The tar reader stops at the end blocks: read the rest so that the zstd frame's checksum is checked and
         // every stored byte is hashed.
         io::copy(&mut rest, &mut io::sink())
-            .map_err(|e| BackupError::Verify(VerifyError::Corrupt(format!("after the tar stream: {e}"))))?;
+            .map_err(|e| BackupError::Verify(VerifyError::Corrupt(messages::corrupt_after_tar(e.to_string()))))?;
         Ok(())
     })?;
     let actual = hex::encode(hasher.finalize());
@@ -127,7 +124,7 @@ fn stage<R: Read>(
     let staged = tempfile::Builder::new()
         .prefix(&format!(".{name}.restore-"))
         .tempdir_in(parent)
-        .map_err(|e| BackupError::io("creating a temporary folder in", parent, e))?;
+        .map_err(|e| BackupError::io(actions::CREATING_A_TEMPORARY_FOLDER_IN, parent, e))?;
     let mut archive = tar::Archive::new(tar);
     let stats = extract::extract(&mut archive, staged.path(), target, options)?;
     drain(archive.into_inner())?;
@@ -138,21 +135,18 @@ fn stage<R: Read>(
 fn check_target(target: &Path, overwrite: bool) -> Result<(), BackupError> {
     let parent = parent_of(target);
     if target.file_name().is_none() {
-        return Err(BackupError::Invalid(format!("the restore target {} has no folder name", target.display())));
+        return Err(BackupError::Invalid(messages::restore_target_no_folder_name(target)));
     }
     match fs::metadata(parent) {
         Ok(meta) if meta.is_dir() => {}
-        Ok(_) => return Err(BackupError::Invalid(format!("{} is not a folder", parent.display()))),
-        Err(e) => return Err(BackupError::io("reading the restore target's folder", parent, e)),
+        Ok(_) => return Err(BackupError::Invalid(messages::restore_parent_not_a_folder(parent))),
+        Err(e) => return Err(BackupError::io(actions::READING_THE_FOLDER_OF_THE_RESTORE_TARGET, parent, e)),
     }
     match fs::symlink_metadata(target) {
-        Ok(_) if !overwrite => Err(BackupError::Refused(format!(
-            "the restore target {} exists; restore elsewhere or allow overwriting",
-            target.display()
-        ))),
+        Ok(_) if !overwrite => Err(BackupError::Refused(messages::restore_target_exists(target))),
         Ok(_) => Ok(()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(BackupError::io("reading the restore target", target, e)),
+        Err(e) => Err(BackupError::io(actions::READING_THE_RESTORE_TARGET, target, e)),
     }
 }
 
@@ -169,9 +163,9 @@ fn put_in_place(staged: tempfile::TempDir, target: &Path, overwrite: bool) -> Re
         };
         renamed.map_err(|e| {
             if e.kind() == io::ErrorKind::AlreadyExists || exists {
-                BackupError::Refused(format!("the restore target {} appeared while restoring", target.display()))
+                BackupError::Refused(messages::restore_target_appeared(target))
             } else {
-                BackupError::io("renaming the restored folder to", target, e)
+                BackupError::io(actions::RENAMING_THE_RESTORED_FOLDER_TO, target, e)
             }
         })?;
         let _ = staged.keep();
@@ -182,10 +176,11 @@ fn put_in_place(staged: tempfile::TempDir, target: &Path, overwrite: bool) -> Re
         Ok(()) => remove_tree(&staged.keep()),
         Err(_) => {
             let old = staged.path().with_extension("old");
-            fs::rename(target, &old).map_err(|e| BackupError::io("moving the old target away from", target, e))?;
+            fs::rename(target, &old)
+                .map_err(|e| BackupError::io(actions::MOVING_THE_OLD_TARGET_AWAY_FROM, target, e))?;
             if let Err(e) = fs::rename(staged.path(), target) {
                 let _ = fs::rename(&old, target);
-                return Err(BackupError::io("renaming the restored folder to", target, e));
+                return Err(BackupError::io(actions::RENAMING_THE_RESTORED_FOLDER_TO, target, e));
             }
             let _ = staged.keep();
             remove_tree(&old);

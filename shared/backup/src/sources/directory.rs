@@ -14,10 +14,14 @@ use std::{
     path::{Path, PathBuf},
 };
 
+use lawha_domain::Message;
 use tar_out::{FileOutcome, TarOut};
 
 use super::{Source, SourceDescription, SourceStats};
-use crate::BackupError;
+use crate::{
+    BackupError,
+    messages::{self, actions},
+};
 
 /// Backs up one folder.
 #[derive(Debug, Clone)]
@@ -31,15 +35,13 @@ impl DirectorySource {
         let root = path.into();
         match fs::metadata(&root) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(BackupError::Invalid(format!("the source folder {} does not exist", root.display())));
+                return Err(BackupError::Invalid(messages::source_folder_missing(&root)));
             }
-            Err(e) => return Err(BackupError::io("reading the source folder", &root, e)),
-            Ok(meta) if !meta.is_dir() => {
-                return Err(BackupError::Invalid(format!("the source {} is not a folder", root.display())));
-            }
+            Err(e) => return Err(BackupError::io(actions::READING_THE_SOURCE_FOLDER, &root, e)),
+            Ok(meta) if !meta.is_dir() => return Err(BackupError::Invalid(messages::source_not_a_folder(&root))),
             Ok(_) => {}
         }
-        fs::read_dir(&root).map_err(|e| BackupError::io("listing the source folder", &root, e))?;
+        fs::read_dir(&root).map_err(|e| BackupError::io(actions::LISTING_THE_SOURCE_FOLDER, &root, e))?;
         Ok(Self { root })
     }
 
@@ -73,21 +75,20 @@ impl Source for DirectorySource {
             let names = match sorted_names(&abs_dir) {
                 Ok(names) => names,
                 Err(e) if rel_dir.as_os_str().is_empty() => {
-                    return Err(BackupError::io("listing the source folder", &self.root, e));
+                    return Err(BackupError::io(actions::LISTING_THE_SOURCE_FOLDER, &self.root, e));
                 }
                 Err(e) => {
-                    stats.skipped.push(format!("{}: cannot list the folder: {}", rel_dir.display(), reason(&e)));
+                    stats.skipped.push(unreadable(&rel_dir, &e, Unreadable::Folder));
                     continue;
                 }
             };
             let mut subdirs = Vec::new();
             for name in names {
                 let (rel, abs) = (rel_dir.join(&name), abs_dir.join(&name));
-                let skip = |stats: &mut SourceStats, why: &str| stats.skipped.push(format!("{}: {why}", rel.display()));
                 let meta = match fs::symlink_metadata(&abs) {
                     Ok(meta) => meta,
                     Err(e) => {
-                        skip(&mut stats, &reason(&e));
+                        stats.skipped.push(unreadable(&rel, &e, Unreadable::Entry));
                         continue;
                     }
                 };
@@ -99,7 +100,7 @@ impl Source for DirectorySource {
                     match fs::read_link(&abs) {
                         Ok(target) => tar.symlink(&meta, &rel, &target)?,
                         Err(e) => {
-                            skip(&mut stats, &reason(&e));
+                            stats.skipped.push(unreadable(&rel, &e, Unreadable::Entry));
                             continue;
                         }
                     }
@@ -112,9 +113,9 @@ impl Source for DirectorySource {
                     } else {
                         match tar.file(&meta, &rel, &abs)? {
                             FileOutcome::Complete => {}
-                            FileOutcome::Incomplete(why) => skip(&mut stats, &why),
+                            FileOutcome::Incomplete(why) => stats.skipped.push(why),
                             FileOutcome::Skipped(why) => {
-                                skip(&mut stats, &why);
+                                stats.skipped.push(why);
                                 continue;
                             }
                         }
@@ -123,7 +124,7 @@ impl Source for DirectorySource {
                         }
                     }
                 } else {
-                    skip(&mut stats, special_kind(&kind));
+                    stats.skipped.push(special_kind(&kind, &rel));
                     continue;
                 }
                 stats.entries += 1;
@@ -142,26 +143,55 @@ fn sorted_names(dir: &Path) -> io::Result<Vec<std::ffi::OsString>> {
     Ok(names)
 }
 
-/// What is not a file, a folder or a symlink.
-fn special_kind(kind: &fs::FileType) -> &'static str {
+/// Why `rel`, which is not a file, a folder or a symlink, was left out.
+fn special_kind(kind: &fs::FileType, rel: &Path) -> Message {
     if kind.is_socket() {
-        "a socket, not backed up"
+        messages::skipped_socket(rel)
     } else if kind.is_fifo() {
-        "a FIFO, not backed up"
+        messages::skipped_fifo(rel)
     } else if kind.is_char_device() {
-        "a character device, not backed up"
+        messages::skipped_char_device(rel)
     } else if kind.is_block_device() {
-        "a block device, not backed up"
+        messages::skipped_block_device(rel)
     } else {
-        "an unknown kind of file, not backed up"
+        messages::skipped_unknown_kind(rel)
     }
 }
 
-/// Why a path could not be read, in words.
-fn reason(e: &io::Error) -> String {
-    match e.kind() {
-        io::ErrorKind::PermissionDenied => "permission denied".into(),
-        io::ErrorKind::NotFound => "vanished before it was read".into(),
-        _ => e.to_string(),
+/// What could not be read: a folder's listing, or an entry (its metadata, a link, a file's contents).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unreadable {
+    /// A folder that could not be listed.
+    Folder,
+    /// A file, a link or a sub-folder whose metadata or contents could not be read.
+    Entry,
+}
+
+/// Why `rel` was left out after `e`: the two common causes get messages of their own, any other error is
+/// reported with the system's own words.
+fn unreadable(rel: &Path, e: &io::Error, what: Unreadable) -> Message {
+    match (e.kind(), what) {
+        (io::ErrorKind::PermissionDenied, _) => messages::skipped_permission_denied(rel),
+        (io::ErrorKind::NotFound, _) => messages::skipped_vanished(rel),
+        (_, Unreadable::Folder) => messages::skipped_unlistable(rel, e.to_string()),
+        (_, Unreadable::Entry) => messages::skipped_unreadable(rel, e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreadable_path_is_skipped_with_the_message_of_its_cause() {
+        let rel = Path::new("site/secret.key");
+        let denied = io::Error::from(io::ErrorKind::PermissionDenied);
+        assert_eq!(unreadable(rel, &denied, Unreadable::Entry), messages::skipped_permission_denied(rel));
+        let gone = io::Error::from(io::ErrorKind::NotFound);
+        assert_eq!(unreadable(rel, &gone, Unreadable::Folder), messages::skipped_vanished(rel));
+        let other = io::Error::from_raw_os_error(5);
+        let reason = other.to_string();
+        assert_eq!(unreadable(rel, &other, Unreadable::Folder), messages::skipped_unlistable(rel, reason.as_str()));
+        assert_eq!(unreadable(rel, &other, Unreadable::Entry), messages::skipped_unreadable(rel, reason));
     }
 }

@@ -3,6 +3,7 @@
 
 use std::io::Write;
 
+use lawha_domain::Message;
 use serde::{Deserialize, Serialize};
 
 use crate::BackupError;
@@ -45,6 +46,7 @@ pub struct SourceStats {
     pub entries: u64,
     /// Uncompressed bytes written into the pipeline.
     pub bytes: u64,
-    /// What was left out and why (`run/app.sock: a socket`, `secret.key: permission denied`).
-    pub skipped: Vec<String>,
+    /// What was left out or kept incomplete, and why: one message each (`engine.skipped_socket`,
+    /// `engine.skipped_permission_denied`, `engine.incomplete_grew`…), with the path relative to the source.
+    pub skipped: Vec<Message>,
 }

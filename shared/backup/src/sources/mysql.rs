@@ -16,10 +16,11 @@ use super::{
         url::{DatabaseKind, DatabaseUrl, Endpoint},
     },
 };
-use crate::BackupError;
+use crate::{BackupError, messages};
 
-/// What to install when a MariaDB tool is missing.
-pub const HINT: &str = "install mariadb-client (Debian: apt-get install mariadb-client), or mysql-client";
+/// The Debian package that provides the MariaDB tools, named when one is missing (`mysql-client` provides the
+/// MySQL ones, which are tried too).
+pub const PACKAGE: &str = "mariadb-client";
 
 /// The dump tools tried in order when none was chosen.
 pub const DUMP_PROGRAMS: [&str; 2] = ["mariadb-dump", "mysqldump"];
@@ -41,7 +42,7 @@ impl MysqlSource {
     pub fn new(url: &str) -> Result<Self, BackupError> {
         let url = DatabaseUrl::parse(url)?;
         if url.kind != DatabaseKind::Mysql {
-            return Err(BackupError::Invalid(format!("{} is not a MySQL/MariaDB URL (mysql://…)", url.redacted())));
+            return Err(BackupError::Invalid(messages::url_not_mysql(url.redacted())));
         }
         url.require_database()?;
         Ok(Self { url, program: None })
@@ -77,7 +78,7 @@ impl Source for MysqlSource {
 
     fn tool_versions(&self) -> Result<Vec<(String, String)>, BackupError> {
         first_installed(&self.programs(), |program| {
-            let version = tool_version(program, "--version", HINT)?;
+            let version = tool_version(program, "--version", PACKAGE)?;
             Ok(vec![(program.display().to_string(), version)])
         })
     }
@@ -95,7 +96,7 @@ impl Source for MysqlSource {
 
 /// `mariadb-dump --single-transaction --routines --triggers --events --hex-blob … <db>` of `url`'s database.
 pub fn dump_command(program: impl Into<PathBuf>, url: &DatabaseUrl) -> Tool {
-    connect(Tool::new(program, HINT), url)
+    connect(Tool::new(program, PACKAGE), url)
         .args(["--single-transaction", "--routines", "--triggers", "--events", "--hex-blob"])
         .arg("--default-character-set=utf8mb4")
         .arg("--")
@@ -105,7 +106,11 @@ pub fn dump_command(program: impl Into<PathBuf>, url: &DatabaseUrl) -> Tool {
 /// The `mariadb` client (or `mysql`) on `url`'s server, in batch mode, without a database: callers add
 /// `--database` or `--execute`.
 pub fn client(url: &DatabaseUrl, program: &std::path::Path) -> Tool {
-    connect(Tool::new(program, HINT), url).args(["--batch", "--skip-column-names", "--default-character-set=utf8mb4"])
+    connect(Tool::new(program, PACKAGE), url).args([
+        "--batch",
+        "--skip-column-names",
+        "--default-character-set=utf8mb4",
+    ])
 }
 
 /// Runs `run` with the first of `programs` that is installed; `MissingTool` names the first one.
@@ -122,7 +127,7 @@ pub fn first_installed<T>(
             other => return other,
         }
     }
-    Err(first_missing.unwrap_or_else(|| BackupError::Invalid("no MariaDB program to run".into())))
+    Err(first_missing.unwrap_or_else(|| BackupError::Invalid(messages::no_mariadb_program())))
 }
 
 /// The client programs tried in order.
@@ -141,7 +146,7 @@ pub fn count_tables(url: &DatabaseUrl) -> Result<u64, BackupError> {
     })?;
     output.trim().parse().map_err(|_| BackupError::Database {
         location: url.redacted(),
-        message: format!("counting the tables returned {:?}, not a number", output.trim()),
+        problem: messages::count_tables_not_a_number(output.trim()),
     })
 }
 

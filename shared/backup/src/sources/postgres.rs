@@ -15,10 +15,10 @@ use super::{
         url::{DatabaseKind, DatabaseUrl, Endpoint},
     },
 };
-use crate::BackupError;
+use crate::{BackupError, messages};
 
-/// What to install when a PostgreSQL tool is missing.
-pub const HINT: &str = "install postgresql-client (Debian: apt-get install postgresql-client)";
+/// The Debian package that provides the PostgreSQL tools, named when one is missing.
+pub const PACKAGE: &str = "postgresql-client";
 
 /// How long the tools wait for a connection when the URL sets no `connect_timeout`, in seconds.
 const DEFAULT_CONNECT_TIMEOUT: &str = "30";
@@ -44,7 +44,7 @@ impl PostgresSource {
     pub fn new(url: &str) -> Result<Self, BackupError> {
         let url = DatabaseUrl::parse(url)?;
         if url.kind != DatabaseKind::Postgres {
-            return Err(BackupError::Invalid(format!("{} is not a PostgreSQL URL (postgres://…)", url.redacted())));
+            return Err(BackupError::Invalid(messages::url_not_postgres(url.redacted())));
         }
         url.require_database()?;
         Ok(Self { url, pg_dump: "pg_dump".into(), psql: "psql".into() })
@@ -62,13 +62,13 @@ impl PostgresSource {
     }
 
     fn count_tables(&self) -> Result<u64, BackupError> {
-        let output = connect(Tool::new(&self.psql, HINT), &self.url)
+        let output = connect(Tool::new(&self.psql, PACKAGE), &self.url)
             .args(["--no-psqlrc", "--tuples-only", "--no-align", "--quiet", "--command", COUNT_TABLES])
             .arg(dbname_arg(&self.url.database))
             .output(Vec::new())?;
         output.trim().parse().map_err(|_| BackupError::Database {
             location: self.url.redacted(),
-            message: format!("counting the tables returned {:?}, not a number", output.trim()),
+            problem: messages::count_tables_not_a_number(output.trim()),
         })
     }
 }
@@ -83,7 +83,7 @@ impl Source for PostgresSource {
     }
 
     fn tool_versions(&self) -> Result<Vec<(String, String)>, BackupError> {
-        Ok(vec![("pg_dump".into(), tool_version(&self.pg_dump, "--version", HINT)?)])
+        Ok(vec![("pg_dump".into(), tool_version(&self.pg_dump, "--version", PACKAGE)?)])
     }
 
     fn write_to(&mut self, out: &mut dyn Write) -> Result<SourceStats, BackupError> {
@@ -98,7 +98,7 @@ impl Source for PostgresSource {
 
 /// `pg_dump --format=custom --compress=0 --no-password … --dbname=<db>` of `url`'s database, to stdout.
 pub fn dump_command(pg_dump: impl Into<PathBuf>, url: &DatabaseUrl) -> Tool {
-    connect(Tool::new(pg_dump, HINT), url).args(["--format=custom", "--compress=0"]).arg(dbname_arg(&url.database))
+    connect(Tool::new(pg_dump, PACKAGE), url).args(["--format=custom", "--compress=0"]).arg(dbname_arg(&url.database))
 }
 
 /// `tool` with `url`'s server and credentials: `--host`, `--port`, `--username`, `--no-password`, the password

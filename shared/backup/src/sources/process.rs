@@ -19,7 +19,11 @@ use std::{
     thread::JoinHandle,
 };
 
-use crate::BackupError;
+use crate::{
+    BackupError,
+    error::CommandStatus,
+    messages::{self, IoAction, actions},
+};
 
 #[path = "url.rs"]
 pub mod url;
@@ -44,8 +48,8 @@ pub struct Tool {
     env: Vec<(OsString, Option<OsString>)>,
     /// The secrets among the values above, scrubbed from the stderr tail.
     secrets: Vec<String>,
-    /// What to install when the program is missing (`install postgresql-client`).
-    hint: String,
+    /// The Debian package that provides the program (`postgresql-client`), named when it is missing.
+    package: String,
 }
 
 impl fmt::Debug for Tool {
@@ -55,9 +59,10 @@ impl fmt::Debug for Tool {
 }
 
 impl Tool {
-    /// A command running `program`; `hint` says what to install when it is missing.
-    pub fn new(program: impl Into<PathBuf>, hint: impl Into<String>) -> Self {
-        Self { program: program.into(), args: Vec::new(), env: Vec::new(), secrets: Vec::new(), hint: hint.into() }
+    /// A command running `program`; `package` is the Debian package to install when it is missing.
+    pub fn new(program: impl Into<PathBuf>, package: impl Into<String>) -> Self {
+        let package = package.into();
+        Self { program: program.into(), args: Vec::new(), env: Vec::new(), secrets: Vec::new(), package }
     }
 
     /// Adds one argument (never a secret: arguments are shown in error messages and in `ps`).
@@ -114,11 +119,12 @@ impl Tool {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    return Err(self.abort(child, stderr, BackupError::io("reading the output of", self.program(), e)));
+                    let error = BackupError::io(actions::READING_THE_OUTPUT_OF, self.program(), e);
+                    return Err(self.abort(child, stderr, error));
                 }
             };
             if let Err(e) = out.write_all(&buffer[..n]) {
-                let error = output_error(e, format!("writing the output of {} into", self.program()));
+                let error = output_error(e, actions::WRITING_THE_OUTPUT_OF, self.program());
                 return Err(self.abort(child, stderr, error));
             }
             written += n as u64;
@@ -141,7 +147,7 @@ impl Tool {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    let error = output_error(e, format!("reading what to feed {} from", self.program()));
+                    let error = output_error(e, actions::READING_WHAT_TO_FEED, self.program());
                     return Err(self.abort(child, stderr, error));
                 }
             };
@@ -149,7 +155,7 @@ impl Tool {
                 Ok(()) => fed += n as u64,
                 // The tool stopped reading: it failed, and its exit status and stderr say why.
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => break,
-                Err(e) => return Err(self.abort(child, stderr, BackupError::io("feeding", self.program(), e))),
+                Err(e) => return Err(self.abort(child, stderr, BackupError::io(actions::FEEDING, self.program(), e))),
             }
         }
         drop(stdin);
@@ -160,9 +166,9 @@ impl Tool {
     /// Runs the tool with `input` on stdin and returns its stdout (at most 1 MiB of it), for small queries.
     pub fn output(&self, input: Vec<u8>) -> Result<String, BackupError> {
         let (mut child, stderr) = self.spawn(Stdio::piped(), Stdio::piped())?;
-        let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            return Err(self.pipe_missing("stdin or stdout"));
-        };
+        let (stdin, stdout) = (child.stdin.take(), child.stdout.take());
+        let missing = if stdin.is_none() { "stdin" } else { "stdout" };
+        let (Some(mut stdin), Some(stdout)) = (stdin, stdout) else { return Err(self.pipe_missing(missing)) };
         // A thread feeds stdin while this one reads stdout, so neither pipe can fill up and stall the other.
         let feeder = std::thread::spawn(move || {
             let _ = stdin.write_all(&input);
@@ -171,7 +177,7 @@ impl Tool {
         let read = stdout.take(OUTPUT_LIMIT as u64).read_to_end(&mut captured);
         let _ = feeder.join();
         if let Err(e) = read {
-            return Err(self.abort(child, stderr, BackupError::io("reading the output of", self.program(), e)));
+            return Err(self.abort(child, stderr, BackupError::io(actions::READING_THE_OUTPUT_OF, self.program(), e)));
         }
         self.finish(child, stderr)?;
         Ok(String::from_utf8_lossy(&captured).into_owned())
@@ -187,8 +193,10 @@ impl Tool {
             };
         }
         let mut child = command.spawn().map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => BackupError::MissingTool { program: self.program(), hint: self.hint.clone() },
-            _ => BackupError::io("starting", self.program(), e),
+            io::ErrorKind::NotFound => {
+                BackupError::MissingTool { program: self.program(), package: self.package.clone() }
+            }
+            _ => BackupError::io(actions::STARTING, self.program(), e),
         })?;
         let Some(stderr) = child.stderr.take() else {
             let _ = child.kill();
@@ -200,7 +208,7 @@ impl Tool {
 
     /// Waits for the child; a non-zero exit or a signal is a [`BackupError::Command`] with the stderr tail.
     fn finish(&self, mut child: Child, stderr: JoinHandle<Vec<u8>>) -> Result<(), BackupError> {
-        let status = child.wait().map_err(|e| BackupError::io("waiting for", self.program(), e))?;
+        let status = child.wait().map_err(|e| BackupError::io(actions::WAITING_FOR, self.program(), e))?;
         let tail = stderr.join().unwrap_or_default();
         if status.success() {
             return Ok(());
@@ -228,34 +236,36 @@ impl Tool {
     }
 
     fn pipe_missing(&self, which: &str) -> BackupError {
-        BackupError::Invalid(format!("{} was started without its {which} pipe", self.program()))
+        BackupError::Invalid(messages::pipe_missing(self.program(), which))
     }
 }
 
-/// The first line of `program arg` (`pg_dump --version` → `pg_dump (PostgreSQL) 15.8`).
-pub fn tool_version(program: impl Into<PathBuf>, arg: &str, hint: &str) -> Result<String, BackupError> {
-    let output = Tool::new(program, hint).arg(arg).output(Vec::new())?;
+/// The first line of `program arg` (`pg_dump --version` → `pg_dump (PostgreSQL) 15.8`); `package` is the Debian
+/// package that provides `program`.
+pub fn tool_version(program: impl Into<PathBuf>, arg: &str, package: &str) -> Result<String, BackupError> {
+    let output = Tool::new(program, package).arg(arg).output(Vec::new())?;
     Ok(output.lines().next().unwrap_or_default().trim().to_owned())
 }
 
-/// A failed write into the archive pipeline (or a failed read of a restore's input): the pipeline's own
-/// [`BackupError`] when it wrapped one into the `io::Error`, else the I/O error, classified (a full disk).
-pub(crate) fn output_error(error: io::Error, action: String) -> BackupError {
+/// A failed write into the archive pipeline (or a failed read of a restore's input) while `action` on `path`:
+/// the pipeline's own [`BackupError`] when it wrapped one into the `io::Error`, else the I/O error, classified (a
+/// full disk).
+pub(crate) fn output_error(error: io::Error, action: IoAction, path: impl Into<PathBuf>) -> BackupError {
     match error.downcast::<BackupError>() {
         Ok(inner) => inner,
-        Err(error) => BackupError::io(action, "the archive stream", error),
+        Err(error) => BackupError::io(action, path, error),
     }
 }
 
-/// `exit status 1`, `killed by signal 9`.
-fn describe(status: ExitStatus) -> String {
+/// How the tool ended: its exit status, or the signal that killed it.
+fn describe(status: ExitStatus) -> CommandStatus {
     #[cfg(unix)]
     if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
-        return format!("killed by signal {signal}");
+        return CommandStatus::Signal(signal);
     }
     match status.code() {
-        Some(code) => format!("exit status {code}"),
-        None => status.to_string(),
+        Some(code) => CommandStatus::Exited(code),
+        None => CommandStatus::Other(status.to_string()),
     }
 }
 

@@ -21,10 +21,14 @@ use std::{
     time::Duration,
 };
 
+use lawha_domain::Message;
 use sqlx::{ConnectOptions as _, Connection as _, sqlite::SqliteConnectOptions};
 
 use super::{Source, SourceDescription, SourceStats, process::BUFFER_SIZE};
-use crate::BackupError;
+use crate::{
+    BackupError,
+    messages::{self, actions},
+};
 
 /// How long the snapshot waits for a writer's lock before it gives up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
@@ -71,7 +75,7 @@ impl Source for SqliteSource {
             let _ = conn.close().await;
             Ok::<_, sqlx::Error>(version)
         });
-        let version = flatten(version, Path::new(":memory:"), "asking SQLite its version")?;
+        let version = flatten(version, Path::new(":memory:"), messages::sqlite_version_failed)?;
         Ok(vec![("sqlite".into(), format!("SQLite {version} (bundled)"))])
     }
 
@@ -80,7 +84,8 @@ impl Source for SqliteSource {
         let snapshot = dir.path().join("snapshot.sqlite");
         vacuum_into(&self.path, &snapshot)?;
         let entries = count_tables(&snapshot)?;
-        let mut file = File::open(&snapshot).map_err(|e| BackupError::io("opening the snapshot", &snapshot, e))?;
+        let mut file =
+            File::open(&snapshot).map_err(|e| BackupError::io(actions::OPENING_THE_SNAPSHOT, &snapshot, e))?;
         let bytes = copy(&mut file, &snapshot, out)?;
         Ok(SourceStats { entries, bytes, skipped: Vec::new() })
     }
@@ -97,7 +102,7 @@ pub fn vacuum_into(source: &Path, destination: &Path) -> Result<(), BackupError>
         let _ = conn.close().await;
         result.map(drop)
     });
-    flatten(done, source, "taking a snapshot with VACUUM INTO")
+    flatten(done, source, messages::sqlite_snapshot_failed)
 }
 
 /// `PRAGMA integrity_check` on the file at `path`: `Ok` when SQLite answers `ok`, else what it found.
@@ -110,14 +115,15 @@ pub fn integrity_check(path: &Path) -> Result<(), BackupError> {
         let _ = conn.close().await;
         rows
     });
-    let rows = flatten(rows, path, "checking its integrity")?;
+    let rows = flatten(rows, path, messages::sqlite_integrity_check_failed)?;
     if rows.len() == 1 && rows[0] == "ok" {
         return Ok(());
     }
+    // SQLite's own report, its first lines joined: data, shown as it is.
     let found: Vec<String> = rows.into_iter().take(5).collect();
     Err(BackupError::Database {
         location: path.display().to_string(),
-        message: format!("PRAGMA integrity_check found damage: {}", found.join("; ")),
+        problem: messages::sqlite_damaged(found.join("; ")),
     })
 }
 
@@ -134,29 +140,27 @@ pub fn count_tables(path: &Path) -> Result<u64, BackupError> {
         let _ = conn.close().await;
         count
     });
-    let count = flatten(count, path, "counting its tables")?;
+    let count = flatten(count, path, messages::sqlite_count_tables_failed)?;
     Ok(u64::try_from(count).unwrap_or(0))
 }
 
 /// Fails precisely when `path` is missing, not a file, or not a SQLite database by its header.
 pub fn check_file(path: &Path) -> Result<(), BackupError> {
-    let not_sqlite = |message: String| BackupError::Database { location: path.display().to_string(), message };
+    let not_sqlite = |problem: Message| BackupError::Database { location: path.display().to_string(), problem };
     let metadata = match std::fs::metadata(path) {
         Ok(metadata) => metadata,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_sqlite("the file does not exist".into())),
-        Err(e) => return Err(BackupError::io("reading the metadata of", path, e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_sqlite(messages::sqlite_file_missing())),
+        Err(e) => return Err(BackupError::io(actions::READING_THE_METADATA_OF, path, e)),
     };
     if !metadata.is_file() {
-        return Err(not_sqlite("is not a regular file".into()));
+        return Err(not_sqlite(messages::sqlite_not_a_file()));
     }
     let mut header = [0u8; 16];
-    let mut file = File::open(path).map_err(|e| BackupError::io("opening", path, e))?;
-    let read = file.read(&mut header).map_err(|e| BackupError::io("reading", path, e))?;
+    let mut file = File::open(path).map_err(|e| BackupError::io(actions::OPENING, path, e))?;
+    let read = file.read(&mut header).map_err(|e| BackupError::io(actions::READING, path, e))?;
     // An empty file is a valid, empty database to SQLite.
     if read > 0 && (read < HEADER.len() || &header != HEADER) {
-        return Err(not_sqlite(
-            "is not a SQLite database: its first bytes are not the \"SQLite format 3\" header".into(),
-        ));
+        return Err(not_sqlite(messages::sqlite_bad_header()));
     }
     Ok(())
 }
@@ -169,7 +173,7 @@ pub fn temp_dir(dir: Option<&Path>, database: &Path) -> Result<tempfile::TempDir
     tempfile::Builder::new()
         .prefix(&prefix)
         .tempdir_in(&base)
-        .map_err(|e| BackupError::io("creating a temporary directory in", base, e))
+        .map_err(|e| BackupError::io(actions::CREATING_A_TEMPORARY_DIRECTORY_IN, base, e))
 }
 
 /// Streams `from` (read from `path`) into `out` through one buffer; returns the bytes copied.
@@ -181,10 +185,10 @@ pub fn copy(from: &mut dyn Read, path: &Path, out: &mut dyn Write) -> Result<u64
             Ok(0) => return Ok(copied),
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(BackupError::io("reading", path, e)),
+            Err(e) => return Err(BackupError::io(actions::READING, path, e)),
         };
         out.write_all(&buffer[..n])
-            .map_err(|e| super::process::output_error(e, format!("writing the snapshot of {} into", path.display())))?;
+            .map_err(|e| super::process::output_error(e, actions::WRITING_THE_SNAPSHOT_OF, path))?;
         copied += n as u64;
     }
 }
@@ -206,19 +210,20 @@ where
     })
 }
 
-/// The outcome of [`block_on`] over a sqlx future on the file at `path` while `action`, as one result; SQLite's
-/// "not a database" is said plainly.
-fn flatten<T>(outcome: std::io::Result<Result<T, sqlx::Error>>, path: &Path, action: &str) -> Result<T, BackupError> {
+/// The outcome of [`block_on`] over a sqlx future on the file at `path`, as one result; `failed` is the step's
+/// message, given sqlx's own words. SQLite's "not a database" is said plainly.
+fn flatten<T>(
+    outcome: std::io::Result<Result<T, sqlx::Error>>,
+    path: &Path,
+    failed: fn(String) -> Message,
+) -> Result<T, BackupError> {
     let error = match outcome {
         Ok(Ok(value)) => return Ok(value),
         Ok(Err(error)) => error,
-        Err(e) => return Err(BackupError::io(format!("starting a runtime for {action} on"), path, e)),
+        Err(e) => return Err(BackupError::io(actions::STARTING_A_RUNTIME_FOR, path, e)),
     };
     let not_a_database = matches!(&error, sqlx::Error::Database(e) if e.code().as_deref() == Some("26"));
-    let message = if not_a_database {
-        format!("is not a SQLite database ({action} failed: {error})")
-    } else {
-        format!("{action} failed: {error}")
-    };
-    Err(BackupError::Database { location: path.display().to_string(), message })
+    let step = failed(error.to_string());
+    let problem = if not_a_database { messages::sqlite_not_a_database(step) } else { step };
+    Err(BackupError::Database { location: path.display().to_string(), problem })
 }

@@ -8,7 +8,9 @@
 
 use std::{fmt, path::PathBuf};
 
-use crate::BackupError;
+use lawha_domain::Message;
+
+use crate::{BackupError, messages};
 
 /// Which server a URL points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,9 +97,7 @@ impl DatabaseUrl {
     /// Parses `url`; every failure is [`BackupError::Invalid`] saying what is wrong and what a valid URL looks like.
     pub fn parse(url: &str) -> Result<Self, BackupError> {
         let url = url.trim();
-        let (scheme, rest) = url.split_once("://").ok_or_else(|| {
-            invalid("is not a URL: expected postgres://user:password@host:port/database or mysql://…")
-        })?;
+        let (scheme, rest) = url.split_once("://").ok_or_else(|| invalid(messages::url_not_a_url()))?;
         let kind = match scheme.to_ascii_lowercase().as_str() {
             "postgres" | "postgresql" => DatabaseKind::Postgres,
             "mysql" | "mariadb" => DatabaseKind::Mysql,
@@ -115,9 +115,9 @@ impl DatabaseUrl {
         };
         let (before_query, query) = location.split_once('?').map_or((location, None), |(b, q)| (b, Some(q)));
         let (authority, path) = before_query.split_once('/').unwrap_or((before_query, ""));
-        let database = decode(path, "the database name")?;
+        let database = decode(path, Part::Database)?;
         if database.contains('/') {
-            return Err(invalid(format!("names the database `{database}`, which contains `/`")));
+            return Err(invalid(messages::url_database_slash(&database)));
         }
         let parameters = parse_query(kind, query.unwrap_or(""))?;
         let endpoint = parse_endpoint(kind, authority, &parameters)?;
@@ -168,8 +168,7 @@ impl DatabaseUrl {
     /// The database name, or a precise error when the URL names none.
     pub fn require_database(&self) -> Result<&str, BackupError> {
         if self.database.is_empty() {
-            let shown = self.redacted();
-            Err(BackupError::Invalid(format!("the URL {shown} names no database: add `/<database>` after the host")))
+            Err(invalid(messages::url_no_database(self.redacted())))
         } else {
             Ok(&self.database)
         }
@@ -178,9 +177,9 @@ impl DatabaseUrl {
 
 fn parse_userinfo(info: &str) -> Result<(Option<String>, Option<Password>), BackupError> {
     let (user, password) = info.split_once(':').map_or((info, None), |(u, p)| (u, Some(p)));
-    let user = decode(user, "the user name")?;
+    let user = decode(user, Part::User)?;
     // A password that is not valid percent-encoding is taken as written: quoting it in an error would leak it.
-    let password = password.map(|p| Password(decode(p, "the password").unwrap_or_else(|_| p.to_owned())));
+    let password = password.map(|p| Password(decode(p, Part::Password).unwrap_or_else(|_| p.to_owned())));
     Ok(((!user.is_empty()).then_some(user), password))
 }
 
@@ -195,30 +194,29 @@ fn parse_endpoint(
     };
     if let Some((_, path)) = parameters.iter().find(|(key, _)| key == socket_parameter) {
         if !path.starts_with('/') {
-            return Err(invalid(format!("has `{socket_parameter}={path}`: a unix socket path must be absolute")));
+            return Err(invalid(messages::url_socket_relative(socket_parameter, path)));
         }
         return Ok(Endpoint::Socket(PathBuf::from(path)));
     }
     let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
-        let (host, after) = bracketed
-            .split_once(']')
-            .ok_or_else(|| invalid(format!("has the host `{authority}`, whose `[` is never closed")))?;
+        let (host, after) =
+            bracketed.split_once(']').ok_or_else(|| invalid(messages::url_bracket_unclosed(authority)))?;
         (host.to_owned(), after.strip_prefix(':'))
     } else {
         let (host, port) = authority.rsplit_once(':').map_or((authority, None), |(h, p)| (h, Some(p)));
-        (decode(host, "the host")?, port)
+        (decode(host, Part::Host)?, port)
     };
     if host.starts_with('/') {
         return Ok(Endpoint::Socket(PathBuf::from(host)));
     }
     if host.is_empty() {
-        return Err(invalid("names no host: expected …://user:password@host:port/database"));
+        return Err(invalid(messages::url_no_host()));
     }
     let port = match port {
         None | Some("") => kind.default_port(),
         Some(text) => match text.parse::<u16>() {
             Ok(port) if port > 0 => port,
-            _ => return Err(invalid(format!("has the port `{text}`, which is not a number from 1 to 65535"))),
+            _ => return Err(invalid(messages::url_bad_port(text))),
         },
     };
     Ok(Endpoint::Tcp { host, port })
@@ -228,20 +226,53 @@ fn parse_query(kind: DatabaseKind, query: &str) -> Result<Vec<(String, String)>,
     let mut parameters = Vec::new();
     for pair in query.split('&').filter(|pair| !pair.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = decode(key, "a parameter name")?;
+        let key = decode(key, Part::ParameterName)?;
         if !kind.parameters().contains(&key.as_str()) {
-            return Err(invalid(format!(
-                "has the parameter `{key}`, which is not supported here (supported: {})",
-                kind.parameters().join(", ")
-            )));
+            return Err(invalid(messages::url_unsupported_parameter(&key, kind.parameters().join(", "))));
         }
-        parameters.push((key, decode(value, "a parameter value")?));
+        parameters.push((key, decode(value, Part::ParameterValue)?));
     }
     Ok(parameters)
 }
 
+/// The pieces of a URL an error can name, each by a key the locales put into words (`engine-url-part`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// The database name.
+    Database,
+    /// The user name.
+    User,
+    /// The password (never quoted, only named).
+    Password,
+    /// The host.
+    Host,
+    /// A query parameter's name.
+    ParameterName,
+    /// A query parameter's value.
+    ParameterValue,
+}
+
+impl Part {
+    /// Every piece, for the test that both locales name each.
+    #[cfg(test)]
+    pub(crate) const ALL: [Part; 6] =
+        [Self::Database, Self::User, Self::Password, Self::Host, Self::ParameterName, Self::ParameterValue];
+
+    /// The key the `part` argument carries.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Self::Database => "database",
+            Self::User => "user",
+            Self::Password => "password",
+            Self::Host => "host",
+            Self::ParameterName => "parameter_name",
+            Self::ParameterValue => "parameter_value",
+        }
+    }
+}
+
 /// Percent-decodes `text` (`%2F` → `/`); `what` names the piece for the error message.
-fn decode(text: &str, what: &str) -> Result<String, BackupError> {
+fn decode(text: &str, what: Part) -> Result<String, BackupError> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -250,7 +281,7 @@ fn decode(text: &str, what: &str) -> Result<String, BackupError> {
             let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
             let byte = hex.and_then(|h| u8::from_str_radix(h, 16).ok());
             let Some(byte) = byte else {
-                return Err(invalid(format!("has a `%` in {what} that is not followed by two hex digits")));
+                return Err(invalid(messages::url_bad_percent(what.key())));
             };
             out.push(byte);
             i += 3;
@@ -259,16 +290,15 @@ fn decode(text: &str, what: &str) -> Result<String, BackupError> {
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| invalid(format!("has {what} that is not UTF-8 once percent-decoded")))
+    String::from_utf8(out).map_err(|_| invalid(messages::url_not_utf8(what.key())))
 }
 
-fn invalid(what: impl fmt::Display) -> BackupError {
-    BackupError::Invalid(format!("the database URL {what}"))
+fn invalid(problem: Message) -> BackupError {
+    BackupError::Invalid(problem)
 }
 
 fn invalid_scheme(scheme: &str) -> BackupError {
     // What precedes `://` in a badly broken URL could be anything, a password included: only a word is quoted.
     let plausible = scheme.len() <= 20 && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c));
-    let shown = if plausible { format!("has the scheme `{scheme}`") } else { "has no recognisable scheme".to_owned() };
-    invalid(format!("{shown}: expected postgres://, postgresql://, mysql:// or mariadb://"))
+    invalid(if plausible { messages::url_unknown_scheme(scheme) } else { messages::url_no_scheme() })
 }

@@ -11,7 +11,7 @@ use std::{
 use sha2::{Digest as _, Sha256};
 
 use super::{CHUNK, VerifyError, decoder};
-use crate::encryption::Identity;
+use crate::{encryption::Identity, messages};
 
 /// Chunks queued between the hashing and the decoding thread.
 const IN_FLIGHT: usize = 4;
@@ -53,7 +53,7 @@ pub(super) fn hash_and_decode(
             }
         }
         drop(sending);
-        let decoded = decoding.join().unwrap_or_else(|_| Err(VerifyError::Corrupt("the decoder panicked".into())));
+        let decoded = decoding.join().unwrap_or_else(|_| Err(VerifyError::Corrupt(messages::decoder_panicked())));
         Ok((hasher.finalize().into(), decoded))
     })
 }
@@ -68,7 +68,7 @@ fn decode_all(reader: ChannelReader, identity: Option<(&Identity, &str)>) -> Res
             Ok(0) => return Ok(total),
             Ok(n) => total += n as u64,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(VerifyError::Corrupt(format!("after {total} decoded bytes: {e}"))),
+            Err(e) => return Err(VerifyError::Corrupt(messages::corrupt_after_bytes(total, e.to_string()))),
         }
     }
 }

@@ -3,6 +3,8 @@
 
 use lawha_backup::{
     BackupError,
+    error::CommandStatus,
+    messages::{self, actions},
     restore::database::{restore_mysql, restore_postgres},
     sources::{Source, mysql::MysqlSource, postgres::PostgresSource, process::url::DatabaseUrl},
 };
@@ -28,7 +30,7 @@ fn an_unreachable_postgres_server_fails_with_pg_dumps_own_words() {
 
     let BackupError::Command { command, status, stderr } = &error else { panic!("not a command failure: {error:?}") };
     assert!(command.starts_with("pg_dump --host=127.0.0.1"), "{command}");
-    assert_eq!(status, "exit status 1");
+    assert_eq!(*status, CommandStatus::Exited(1));
     assert!(stderr.contains("Connection refused"), "the stderr tail says why: {stderr}");
 }
 
@@ -52,10 +54,11 @@ fn a_missing_dump_tool_is_reported_as_missing_with_what_to_install() {
     let pg_error = dump_error(pg.with_program(empty.path().join("pg_dump")));
     let my_error = dump_error(my.with_program(empty.path().join("mariadb-dump")));
 
-    let BackupError::MissingTool { program, hint } = &pg_error else { panic!("not a missing tool: {pg_error:?}") };
-    assert!(program.ends_with("/pg_dump") && hint.contains("postgresql-client"), "{pg_error}");
-    let BackupError::MissingTool { hint, .. } = &my_error else { panic!("not a missing tool: {my_error:?}") };
-    assert!(hint.contains("mariadb-client"), "{my_error}");
+    let BackupError::MissingTool { program, package } = &pg_error else { panic!("not a missing tool: {pg_error:?}") };
+    assert!(program.ends_with("/pg_dump") && package == "postgresql-client", "{pg_error}");
+    assert_eq!(pg_error.message(), messages::missing_tool(program, "postgresql-client"));
+    let BackupError::MissingTool { package, .. } = &my_error else { panic!("not a missing tool: {my_error:?}") };
+    assert_eq!(package, "mariadb-client", "{my_error}");
 }
 
 #[test]
@@ -79,7 +82,7 @@ fn a_rejected_password_appears_in_no_error_and_no_description() {
     ];
 
     for error in &errors {
-        assert_no_password("an error", &format!("{error} {error:?}"));
+        assert_no_password("an error", &format!("{error} {error:?} {:?}", error.message()));
     }
     assert!(errors[0].to_string().contains("role \"lawha_nobody\" does not exist"), "{}", errors[0]);
     assert!(errors[1].to_string().contains("Access denied"), "{}", errors[1]);
@@ -127,7 +130,12 @@ fn a_full_destination_is_reported_as_a_full_disk_not_as_a_dump_failure() {
 
     let error = source.write_to(&mut FullDisk).expect_err("nothing can be written");
 
-    assert!(matches!(error, BackupError::DiskFull { .. }), "{error:?}");
+    assert!(
+        matches!(&error, BackupError::DiskFull { action, path }
+            if *action == actions::WRITING_THE_OUTPUT_OF && path.as_os_str() == "pg_dump"),
+        "{error:?}"
+    );
+    assert_eq!(error.message(), messages::disk_full("writing_the_output_of", "pg_dump"));
     assert!(
         error.to_string().starts_with("no space left on the destination while writing the output of pg_dump"),
         "{error}"

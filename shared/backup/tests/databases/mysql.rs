@@ -2,12 +2,12 @@
 //! back from the safety dump.
 
 use lawha_backup::{
-    BackupError,
+    messages,
     restore::database::restore_mysql,
     sources::{Source as _, mysql::MysqlSource},
 };
 
-use super::support::MyDb;
+use super::support::{MyDb, database_problem, nested, text};
 
 /// Tables with utf8mb4 text (emoji included), a BLOB holding every byte value, JSON, an auto-increment key and
 /// a trigger.
@@ -76,11 +76,13 @@ fn a_failing_mariadb_restore_puts_the_safety_dump_back() {
 
     let error = restore_mysql(&mut corrupt.as_slice(), &target.url).expect_err("the garbage at the end fails");
 
-    let message = error.to_string();
-    assert!(matches!(error, BackupError::Database { .. }), "{error:?}");
-    assert!(message.contains("the restore failed: mariadb"), "{message}");
-    assert!(message.contains("ERROR 1064"), "the client's stderr is in the message: {message}");
-    assert!(message.contains("previous content was put back"), "{message}");
+    let problem = database_problem(&error);
+    assert_eq!(problem.code, "engine.restore_failed", "{error}");
+    let cause = nested(problem, "cause");
+    assert_eq!(cause.code, "engine.command_failed", "{error}");
+    assert!(text(cause, "command").starts_with("mariadb"), "{error}");
+    assert!(text(cause, "stderr").contains("ERROR 1064"), "the client's stderr is in the message: {error}");
+    assert_eq!(*nested(problem, "outcome"), messages::restore_put_back(), "{error}");
     assert_eq!(target.sql("SELECT id, name FROM people ORDER BY id;"), before);
     let tables =
         target.sql(&format!("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '{}';", target.name));

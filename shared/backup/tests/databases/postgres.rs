@@ -1,12 +1,12 @@
 //! PostgreSQL: a dump restored into a new database, over an existing one, and a failed restore put back.
 
 use lawha_backup::{
-    BackupError,
+    messages,
     restore::database::{RestoreOptions, restore_postgres},
     sources::{Source as _, postgres::PostgresSource},
 };
 
-use super::support::PgDb;
+use super::support::{PgDb, database_problem, nested, text};
 
 const TABLES: [&str; 3] = ["people", "files", "docs"];
 const SEQUENCES: [&str; 1] = ["invoice_no"];
@@ -93,10 +93,12 @@ fn a_failing_postgres_restore_leaves_the_target_with_its_previous_rows() {
 
     let error = restore_postgres(&mut &corrupt[..], &target.url).expect_err("a truncated dump cannot restore");
 
-    let message = error.to_string();
-    assert!(matches!(error, BackupError::Database { .. }), "{error:?}");
-    assert!(message.contains("the restore failed: pg_restore"), "{message}");
-    assert!(message.contains("previous content was put back"), "{message}");
+    let problem = database_problem(&error);
+    assert_eq!(problem.code, "engine.restore_failed", "{error}");
+    let cause = nested(problem, "cause");
+    assert!(cause.code.starts_with("engine.command_failed"), "{error}");
+    assert!(text(cause, "command").starts_with("pg_restore"), "{error}");
+    assert_eq!(*nested(problem, "outcome"), messages::restore_put_back(), "{error}");
     assert_eq!(target.fingerprint(&["people"], &[]), before);
     assert_eq!(target.psql("SELECT count(*) FROM pg_tables WHERE tablename IN ('files', 'docs');"), "0");
 }
@@ -108,7 +110,9 @@ fn a_failing_postgres_restore_into_a_new_database_drops_it_again() {
 
     let error = restore_postgres(&mut &b"PGDMP not really"[..], &target.url).expect_err("garbage cannot restore");
 
-    assert!(error.to_string().contains("created for the restore, was dropped again"), "{error}");
+    let problem = database_problem(&error);
+    assert_eq!(problem.code, "engine.restore_failed", "{error}");
+    assert_eq!(*nested(problem, "outcome"), messages::restore_dropped(), "{error}");
     let exists = super::support::psql(
         &lawha_store::testkit::admin_url(),
         &format!("SELECT count(*) FROM pg_database WHERE datname = '{}';", target.name),

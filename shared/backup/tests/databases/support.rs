@@ -2,10 +2,14 @@
 
 use std::{path::Path, process::Command};
 
-use lawha_backup::sources::{
-    mysql::client,
-    process::url::{DatabaseUrl, Endpoint},
+use lawha_backup::{
+    BackupError,
+    sources::{
+        mysql::client,
+        process::url::{DatabaseUrl, Endpoint},
+    },
 };
+use lawha_domain::{Arg, Message};
 use lawha_store::testkit;
 
 /// The variable naming the MariaDB server the tests create their databases on.
@@ -168,5 +172,29 @@ pub fn tcp_endpoint(url: &str) -> String {
     match &url.endpoint {
         Endpoint::Tcp { host, port } => format!("{host}:{port}"),
         Endpoint::Socket(_) => panic!("these tests need a server on TCP, not {}", url.redacted()),
+    }
+}
+
+/// The problem a [`BackupError::Database`] reports; panics on any other error.
+pub fn database_problem(error: &BackupError) -> &Message {
+    match error {
+        BackupError::Database { problem, .. } => problem,
+        other => panic!("not a database failure: {other:?}"),
+    }
+}
+
+/// The argument `name` of `message`, which must be a nested message.
+pub fn nested<'a>(message: &'a Message, name: &str) -> &'a Message {
+    match message.arg(name) {
+        Some(Arg::Message(inner)) => inner,
+        other => panic!("{message}: {name} is {other:?}, not a message"),
+    }
+}
+
+/// The argument `name` of `message`, which must be text.
+pub fn text<'a>(message: &'a Message, name: &str) -> &'a str {
+    match message.arg(name) {
+        Some(Arg::Text(text)) => text,
+        other => panic!("{message}: {name} is {other:?}, not text"),
     }
 }

@@ -5,7 +5,9 @@ use std::{fs, io::Write, path::Path, process::Command};
 use lawha_backup::{
     BackupError,
     archive::run_backup,
-    encryption::generate_identity,
+    encryption::{KeyError, generate_identity},
+    error::CommandStatus,
+    messages::{self, actions},
     sources::{Source, SourceDescription, SourceStats, directory::DirectorySource},
 };
 
@@ -25,10 +27,10 @@ impl Source for FailingSource {
         Ok(vec![("pg_dump".into(), "pg_dump (PostgreSQL) 16.4".into())])
     }
     fn write_to(&mut self, out: &mut dyn Write) -> Result<SourceStats, BackupError> {
-        out.write_all(&noise(1 << 20, 9)).map_err(|e| BackupError::io("writing", "/x", e))?;
+        out.write_all(&noise(1 << 20, 9)).map_err(|e| BackupError::io(actions::WRITING, "/x", e))?;
         Err(BackupError::Command {
             command: "pg_dump --format=custom app".into(),
-            status: "exit status 1".into(),
+            status: CommandStatus::Exited(1),
             stderr: "pg_dump: error: connection lost".into(),
         })
     }
@@ -50,9 +52,15 @@ fn a_source_error_passes_through_unchanged_and_nothing_is_kept() {
     let e = run_backup(req).expect_err("fails");
     assert!(
         matches!(&e, BackupError::Command { command, status, stderr }
-            if command == "pg_dump --format=custom app" && status == "exit status 1" && stderr.contains("connection lost")),
+            if command == "pg_dump --format=custom app" && *status == CommandStatus::Exited(1) && stderr.contains("connection lost")),
         "{e}"
     );
+    let expected = messages::command_failed(
+        "pg_dump --format=custom app",
+        messages::exit_status(1),
+        "pg_dump: error: connection lost",
+    );
+    assert_eq!(e.message(), expected);
     assert_eq!(names(&backups), Vec::<String>::new());
 }
 
@@ -69,9 +77,12 @@ fn an_immutable_destination_is_permission_denied() {
     assert!(undo.success());
     let e = result.expect_err("refused");
     assert!(
-        matches!(&e, BackupError::PermissionDenied { action, path } if action == "creating the archive" && path.starts_with(&backups)),
+        matches!(&e, BackupError::PermissionDenied { action, path }
+            if *action == actions::CREATING_THE_ARCHIVE && path.starts_with(&backups)),
         "{e}"
     );
+    assert_eq!(e.message().code, "engine.permission_denied");
+    assert_eq!(e.message().arg("action"), Some(&"creating_the_archive".into()));
     assert_eq!(names(&backups), Vec::<String>::new());
 }
 
@@ -81,7 +92,8 @@ fn a_file_where_the_destination_folder_belongs_is_named() {
     let backups = work.path().join("backups");
     fs::write(&backups, b"not a folder").expect("file");
     let e = run_backup(request(&source_with(work.path(), 1000), &backups.join("plan"), 1, 0)).expect_err("fails");
-    assert!(matches!(&e, BackupError::Io { action, .. } if action == "creating the backup folder"), "{e}");
+    assert!(matches!(&e, BackupError::Io { action, .. } if *action == actions::CREATING_THE_BACKUP_FOLDER), "{e}");
+    assert_eq!(e.message().code, "engine.io_failed");
     assert_eq!(names(work.path()), ["backups", "src"]);
 }
 
@@ -126,25 +138,27 @@ fn bad_requests_are_refused_before_anything_is_written() {
         let mut req = request(&source, &backups, 1, 0);
         req.level = level;
         let e = run_backup(req).expect_err("level");
-        assert!(matches!(&e, BackupError::Invalid(m) if m.contains("out of range")), "{e}");
+        assert!(matches!(&e, BackupError::Invalid(m) if *m == messages::level_out_of_range(level)), "{e}");
     }
     let mut req = request(&source, &backups, 1, 0);
     req.recipient = Some(generate_identity().identity);
     let e = run_backup(req).expect_err("secret key as recipient");
-    assert!(matches!(&e, BackupError::Invalid(m) if m.contains("secret key")), "{e}");
+    assert!(matches!(&e, BackupError::Invalid(m) if *m == KeyError::SecretKeyAsRecipient.message()), "{e}");
     let mut req = request(&source, &backups, 1, 0);
     req.recipient = Some("age1notakey".into());
-    assert!(matches!(run_backup(req), Err(BackupError::Invalid(_))));
+    let e = run_backup(req).expect_err("not a key");
+    assert!(matches!(&e, BackupError::Invalid(m) if m.code == "engine.key_malformed_recipient"), "{e}");
     assert!(!backups.exists());
 }
 
 #[test]
 fn a_missing_or_non_folder_source_is_named() {
     let work = tempfile::tempdir().expect("tempdir");
-    let e = DirectorySource::new(work.path().join("missing")).expect_err("missing");
-    assert!(matches!(&e, BackupError::Invalid(m) if m.contains("does not exist")), "{e}");
+    let missing = work.path().join("missing");
+    let e = DirectorySource::new(&missing).expect_err("missing");
+    assert!(matches!(&e, BackupError::Invalid(m) if *m == messages::source_folder_missing(&missing)), "{e}");
     let path = work.path().join("file");
     fs::write(&path, b"x").expect("file");
     let e = DirectorySource::new(&path).expect_err("file");
-    assert!(matches!(&e, BackupError::Invalid(m) if m.contains("is not a folder")), "{e}");
+    assert!(matches!(&e, BackupError::Invalid(m) if *m == messages::source_not_a_folder(&path)), "{e}");
 }

@@ -6,8 +6,9 @@ use lawha_backup::{
     BackupError,
     archive::Completed,
     manifest::{ManifestKey, manifest_path},
+    messages,
     restore::directory::restore_directory,
-    verify::{Check, VerifyError, verify_archive, verify_archive_with},
+    verify::{BackupId, Check, VerifyError, verify_archive, verify_archive_with},
 };
 use uuid::Uuid;
 
@@ -53,6 +54,9 @@ fn a_flipped_byte_is_archive_changed() {
     fs::write(&completed.archive_path, &bytes).expect("write");
     let e = verify_archive(&completed.archive_path, &key(), None).expect_err("changed");
     assert!(matches!(e, VerifyError::ArchiveChanged { .. }), "{e}");
+    let VerifyError::ArchiveChanged { expected, actual } = &e else { unreachable!() };
+    assert_eq!(*expected, completed.manifest.sha256);
+    assert_eq!(e.message(), messages::archive_changed(actual, expected));
     assert!(matches!(restore_refuses(&completed, work.path()), VerifyError::ArchiveChanged { .. }));
 }
 
@@ -82,6 +86,7 @@ fn a_truncated_archive_is_truncated_and_a_longer_one_a_size_mismatch() {
         matches!(e, VerifyError::Truncated { expected, actual } if expected == size && actual == size - 100),
         "{e}"
     );
+    assert_eq!(e.message(), messages::verify_truncated(size - 100, size));
     assert!(matches!(restore_refuses(&completed, work.path()), VerifyError::Truncated { .. }));
 
     archive.set_len(size).expect("restore the length");
@@ -107,9 +112,15 @@ fn another_runs_manifest_renamed_beside_the_archive_is_other_run() {
     let e = verify_archive(&first.archive_path, &key(), None).expect_err("other run");
     assert!(
         matches!(&e, VerifyError::OtherRun { expected, found }
-            if *expected == first.manifest.archive_file && *found == second.manifest.archive_file),
+            if *expected == BackupId::File(first.manifest.archive_file.clone())
+                && *found == BackupId::File(second.manifest.archive_file.clone())),
         "{e}"
     );
+    let expected = messages::manifest_other_backup(
+        messages::backup_file(first.manifest.archive_file.as_str()),
+        messages::backup_file(second.manifest.archive_file.as_str()),
+    );
+    assert_eq!(e.message(), expected);
     assert!(matches!(restore_refuses(&first, work.path()), VerifyError::OtherRun { .. }));
 }
 
@@ -118,7 +129,11 @@ fn an_archive_of_another_run_than_expected_is_other_run() {
     let work = tempfile::tempdir().expect("tempdir");
     let completed = one_backup(work.path(), 1, 0);
     let e = verify_archive(&completed.archive_path, &key(), Some(Uuid::from_u128(99))).expect_err("other run");
-    assert!(matches!(e, VerifyError::OtherRun { .. }), "{e}");
+    assert!(
+        matches!(&e, VerifyError::OtherRun { expected, found }
+            if *expected == BackupId::Run(Uuid::from_u128(99)) && *found == BackupId::Run(Uuid::from_u128(1))),
+        "{e}"
+    );
 }
 
 #[test]
@@ -139,7 +154,11 @@ fn a_missing_or_garbled_manifest_is_named_as_such() {
     let completed = one_backup(work.path(), 1, 0);
     fs::write(&completed.manifest_path, b"{ not json").expect("garble");
     let e = verify_archive(&completed.archive_path, &key(), None).expect_err("unreadable");
-    assert!(matches!(e, VerifyError::UnreadableManifest { .. }), "{e}");
+    assert!(
+        matches!(&e, VerifyError::UnreadableManifest { path, reason }
+            if *path == completed.manifest_path && reason.code == "engine.manifest_not_json"),
+        "{e}"
+    );
     fs::remove_file(&completed.manifest_path).expect("remove");
     let e = verify_archive(&completed.archive_path, &key(), None).expect_err("missing");
     assert!(matches!(e, VerifyError::MissingManifest { .. }), "{e}");
@@ -157,7 +176,8 @@ fn a_stream_that_does_not_decode_is_corrupt_when_decoding_is_asked() {
     let archive = rewrite_signed(&archive, &bytes);
     verify_archive(&archive, &key(), None).expect("the hash matches");
     let e = verify_archive_with(&archive, &key(), None, Check::Decode(None)).expect_err("corrupt");
-    assert!(matches!(e, VerifyError::Corrupt(_)), "{e}");
+    assert!(matches!(&e, VerifyError::Corrupt(problem) if problem.code.starts_with("engine.corrupt_")), "{e}");
+    assert_eq!(e.message().code, "engine.archive_corrupt");
     let target = work.path().join("restored");
     let e = restore_directory(&archive, &key(), None, &target, options()).expect_err("refused");
     assert!(matches!(e, BackupError::Verify(VerifyError::Corrupt(_))), "{e}");

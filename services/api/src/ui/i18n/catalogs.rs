@@ -12,6 +12,7 @@ pub const CATALOGS: &[(&str, &[Spec])] = &[
     ("lawha-domain: users", lawha_domain::users::messages::ALL),
     ("lawha-domain: jobs", lawha_domain::jobs::messages::ALL),
     ("lawha-jobs", lawha_jobs::messages::ALL),
+    ("lawha-backup (engine)", lawha_backup::messages::ALL),
     ("lawha-backup-worker", lawha_backup_worker::messages::ALL),
     ("lawha: http", crate::http::error::messages::ALL),
     ("lawha: audit", crate::audit::messages::ALL),

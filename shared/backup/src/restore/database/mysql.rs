@@ -11,6 +11,7 @@ use std::{fs::File, io::Read, path::PathBuf};
 use super::{Recovery, RestoreOptions, RestoreStats, SafetyDump, failed, no_safety_dump, put_back, succeeded};
 use crate::{
     BackupError,
+    messages::{self, actions},
     sources::{
         mysql::{DUMP_PROGRAMS, client, client_programs, dump_command, first_installed, identifier, string_literal},
         process::url::{DatabaseKind, DatabaseUrl},
@@ -25,7 +26,7 @@ pub(super) fn restore(
 ) -> Result<RestoreStats, BackupError> {
     let url = DatabaseUrl::parse(target_url)?;
     if url.kind != DatabaseKind::Mysql {
-        return Err(BackupError::Invalid(format!("{} is not a MySQL/MariaDB URL (mysql://…)", url.redacted())));
+        return Err(BackupError::Invalid(messages::url_not_mysql(url.redacted())));
     }
     let database = url.require_database()?.to_owned();
     let exists = execute(
@@ -36,11 +37,11 @@ pub(super) fn restore(
     let safety = if exists.trim() == "1" {
         declared = Some(create_statement(&url)?);
         let mut safety = SafetyDump::create(options.safety_dir.as_deref(), &database, "safety.sql")?;
-        let mut file = File::create(&safety.path).map_err(|e| BackupError::io("creating", &safety.path, e))?;
+        let mut file = File::create(&safety.path).map_err(|e| BackupError::io(actions::CREATING, &safety.path, e))?;
         let programs: Vec<_> = DUMP_PROGRAMS.iter().map(PathBuf::from).collect();
         let dumped = first_installed(&programs, |program| dump_command(program, &url).stream_to(&mut file));
         safety.bytes = dumped.map_err(|cause| no_safety_dump(url.redacted(), &cause))?;
-        file.sync_all().map_err(|e| BackupError::io("syncing", &safety.path, e))?;
+        file.sync_all().map_err(|e| BackupError::io(actions::SYNCING, &safety.path, e))?;
         Some(safety)
     } else {
         execute(&url, &format!("CREATE DATABASE {}", identifier(&database)))?;
@@ -54,7 +55,8 @@ pub(super) fn restore(
             let recovery = match (safety, declared) {
                 (Some(safety), Some(declared)) => put_back(safety, |path| {
                     execute(&url, &format!("{drop_database}; {declared}"))?;
-                    let mut file = File::open(path).map_err(|e| BackupError::io("opening the safety dump", path, e))?;
+                    let mut file =
+                        File::open(path).map_err(|e| BackupError::io(actions::OPENING_THE_SAFETY_DUMP, path, e))?;
                     load(&url, &mut file).map(drop)
                 }),
                 _ => match execute(&url, &drop_database) {
@@ -89,6 +91,6 @@ fn create_statement(url: &DatabaseUrl) -> Result<String, BackupError> {
         .filter(|statement| statement.starts_with("CREATE DATABASE"))
         .ok_or_else(|| BackupError::Database {
             location: url.redacted(),
-            message: format!("SHOW CREATE DATABASE answered {:?}, not a CREATE DATABASE statement", output.trim()),
+            problem: messages::show_create_database_unexpected(output.trim()),
         })
 }

@@ -8,8 +8,9 @@ use std::{fs::File, io::Read, path::Path};
 use super::{Recovery, RestoreOptions, RestoreStats, SafetyDump, failed, no_safety_dump, put_back, succeeded};
 use crate::{
     BackupError,
+    messages::{self, actions},
     sources::{
-        postgres::{HINT, connect, dbname_arg, dump_command},
+        postgres::{PACKAGE, connect, dbname_arg, dump_command},
         process::{
             Tool,
             url::{DatabaseKind, DatabaseUrl},
@@ -28,16 +29,16 @@ pub(super) fn restore(
 ) -> Result<RestoreStats, BackupError> {
     let url = DatabaseUrl::parse(target_url)?;
     if url.kind != DatabaseKind::Postgres {
-        return Err(BackupError::Invalid(format!("{} is not a PostgreSQL URL (postgres://…)", url.redacted())));
+        return Err(BackupError::Invalid(messages::url_not_postgres(url.redacted())));
     }
     let database = url.require_database()?.to_owned();
     let exists = maintenance(&url, "SELECT count(*) FROM pg_catalog.pg_database WHERE datname = :'target';")?;
     let safety = if exists.trim() == "1" {
         let mut safety = SafetyDump::create(options.safety_dir.as_deref(), &database, "safety.pgdump")?;
-        let mut file = File::create(&safety.path).map_err(|e| BackupError::io("creating", &safety.path, e))?;
+        let mut file = File::create(&safety.path).map_err(|e| BackupError::io(actions::CREATING, &safety.path, e))?;
         let dumped = dump_command("pg_dump", &url).stream_to(&mut file);
         safety.bytes = dumped.map_err(|cause| no_safety_dump(url.redacted(), &cause))?;
-        file.sync_all().map_err(|e| BackupError::io("syncing", &safety.path, e))?;
+        file.sync_all().map_err(|e| BackupError::io(actions::SYNCING, &safety.path, e))?;
         Some(safety)
     } else {
         maintenance(&url, "CREATE DATABASE :\"target\";")?;
@@ -63,14 +64,14 @@ pub(super) fn restore(
 /// `pg_restore --clean --if-exists --single-transaction --dbname=<target>`, reading the dump from stdin. The
 /// safety dump goes back through it as it is, owners included; the restore adds `--no-owner`.
 fn restore_command(url: &DatabaseUrl) -> Tool {
-    connect(Tool::new("pg_restore", HINT), url)
+    connect(Tool::new("pg_restore", PACKAGE), url)
         .args(["--clean", "--if-exists", "--single-transaction"])
         .arg(dbname_arg(&url.database))
 }
 
 /// Runs `tool` with the file at `path` on stdin.
 fn feed_file(tool: &Tool, path: &Path) -> Result<(), BackupError> {
-    let mut file = File::open(path).map_err(|e| BackupError::io("opening the safety dump", path, e))?;
+    let mut file = File::open(path).map_err(|e| BackupError::io(actions::OPENING_THE_SAFETY_DUMP, path, e))?;
     tool.feed(&mut file).map(drop)
 }
 
@@ -78,7 +79,7 @@ fn feed_file(tool: &Tool, path: &Path) -> Result<(), BackupError> {
 /// variable `target` (`:'target'` quotes it as a literal, `:"target"` as an identifier); returns the output.
 fn maintenance(url: &DatabaseUrl, script: &str) -> Result<String, BackupError> {
     let admin = url.with_database(MAINTENANCE_DATABASE);
-    connect(Tool::new("psql", HINT), &admin)
+    connect(Tool::new("psql", PACKAGE), &admin)
         .args(["--no-psqlrc", "--tuples-only", "--no-align", "--quiet", "--set=ON_ERROR_STOP=1"])
         .arg(format!("--set=target={}", url.database))
         .arg(dbname_arg(MAINTENANCE_DATABASE))

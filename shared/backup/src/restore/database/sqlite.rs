@@ -15,6 +15,7 @@ use sqlx::{ConnectOptions as _, Connection as _, sqlite::SqliteConnectOptions};
 use super::{Recovery, RestoreOptions, RestoreStats, SafetyDump, failed, put_back, succeeded};
 use crate::{
     BackupError,
+    messages::{self, actions},
     sources::{
         process::BUFFER_SIZE,
         sqlite::{BUSY_TIMEOUT, block_on, check_file, integrity_check, vacuum_into},
@@ -31,45 +32,40 @@ pub(super) fn restore(
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .ok_or_else(|| BackupError::Invalid(format!("the restore target {location} names no file")))?;
+        .ok_or_else(|| BackupError::Invalid(messages::restore_target_no_file_name(target)))?;
     let dir = match target.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
     };
     if !dir.is_dir() {
-        return Err(BackupError::Refused(format!(
-            "the directory {} of the restore target does not exist",
-            dir.display()
-        )));
+        return Err(BackupError::Refused(messages::restore_target_folder_missing(&dir)));
     }
     let mut incoming = tempfile::Builder::new()
         .prefix(&format!(".{name}.restore-"))
         .tempfile_in(&dir)
-        .map_err(|e| BackupError::io("creating a temporary file in", &dir, e))?;
+        .map_err(|e| BackupError::io(actions::CREATING_A_TEMPORARY_FILE_IN, &dir, e))?;
     let incoming_path = incoming.path().to_path_buf();
     let bytes = write_snapshot(snapshot, incoming.as_file_mut(), &incoming_path)?;
     let checked = integrity_check(&incoming_path);
     remove_side_files(&incoming_path);
     if let Err(cause) = checked {
-        return Err(BackupError::Refused(format!(
-            "the snapshot to restore into {location} is not a sound SQLite database ({cause}); the target was not touched"
-        )));
+        return Err(BackupError::Refused(messages::restore_snapshot_unsound(target, cause.message())));
     }
     let created = !target.exists();
     let safety = if created {
         None
     } else {
-        check_file(target).map_err(|cause| {
-            BackupError::Refused(format!("refusing to replace {location}, which is not a SQLite database: {cause}"))
-        })?;
+        check_file(target)
+            .map_err(|cause| BackupError::Refused(messages::restore_target_not_sqlite(target, cause.message())))?;
         let mut safety = SafetyDump::create(Some(options.safety_dir.as_deref().unwrap_or(&dir)), &name, &name)?;
         vacuum_into(target, &safety.path)?;
-        safety.bytes = fs::metadata(&safety.path).map_err(|e| BackupError::io("reading", &safety.path, e))?.len();
+        safety.bytes =
+            fs::metadata(&safety.path).map_err(|e| BackupError::io(actions::READING, &safety.path, e))?.len();
         settle(target)?;
         Some(safety)
     };
     if let Err(e) = incoming.persist(target) {
-        let cause = BackupError::io(format!("renaming {} over", incoming_path.display()), target, e.error);
+        let cause = BackupError::io(actions::RENAMING_THE_RESTORED_SNAPSHOT_OVER, target, e.error);
         return Err(failed(location, &cause, Recovery::Untouched));
     }
     sync_dir(&dir);
@@ -80,7 +76,7 @@ pub(super) fn restore(
                 Some(safety) => put_back(safety, |path| replace_with(path, target, &dir)),
                 None => match fs::remove_file(target) {
                     Ok(()) => Recovery::Dropped,
-                    Err(e) => Recovery::Failed { error: BackupError::io("removing", target, e), kept: None },
+                    Err(e) => Recovery::Failed { error: BackupError::io(actions::REMOVING, target, e), kept: None },
                 },
             };
             Err(failed(location, &cause, recovery))
@@ -98,13 +94,15 @@ fn write_snapshot(snapshot: &mut dyn Read, file: &mut File, path: &Path) -> Resu
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                return Err(crate::sources::process::output_error(e, "reading the snapshot to restore from".into()));
+                let action = actions::READING_THE_SNAPSHOT_TO_RESTORE_INTO;
+                return Err(crate::sources::process::output_error(e, action, path));
             }
         };
-        file.write_all(&buffer[..n]).map_err(|e| BackupError::io("writing the snapshot to restore into", path, e))?;
+        file.write_all(&buffer[..n])
+            .map_err(|e| BackupError::io(actions::WRITING_THE_SNAPSHOT_TO_RESTORE_INTO, path, e))?;
         copied += n as u64;
     }
-    file.sync_all().map_err(|e| BackupError::io("syncing", path, e))?;
+    file.sync_all().map_err(|e| BackupError::io(actions::SYNCING, path, e))?;
     Ok(copied)
 }
 
@@ -123,16 +121,13 @@ fn settle(target: &Path) -> Result<(), BackupError> {
         Ok(Err(e)) => Some(e.to_string()),
         Err(e) => Some(e.to_string()),
     };
-    if let Some(message) = failure {
-        let message = format!("checkpointing its WAL before the restore failed: {message}");
-        return Err(BackupError::Database { location: target.display().to_string(), message });
+    if let Some(error) = failure {
+        let problem = messages::wal_checkpoint_failed(error);
+        return Err(BackupError::Database { location: target.display().to_string(), problem });
     }
     let wal = side_file(target, "-wal");
     if fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
-        return Err(BackupError::Refused(format!(
-            "{} is in use: its WAL still holds writes after a checkpoint; stop what uses it, then restore",
-            target.display()
-        )));
+        return Err(BackupError::Refused(messages::restore_target_in_use(target)));
     }
     remove_side_files(target);
     Ok(())
@@ -149,11 +144,11 @@ fn replace_with(from: &Path, target: &Path, dir: &Path) -> Result<(), BackupErro
     let mut staged = tempfile::Builder::new()
         .prefix(".lawha-put-back-")
         .tempfile_in(dir)
-        .map_err(|e| BackupError::io("creating a temporary file in", dir, e))?;
-    let mut source = File::open(from).map_err(|e| BackupError::io("opening", from, e))?;
-    io::copy(&mut source, staged.as_file_mut()).map_err(|e| BackupError::io("copying", from, e))?;
-    staged.as_file().sync_all().map_err(|e| BackupError::io("syncing", staged.path(), e))?;
-    staged.persist(target).map_err(|e| BackupError::io("renaming over", target, e.error))?;
+        .map_err(|e| BackupError::io(actions::CREATING_A_TEMPORARY_FILE_IN, dir, e))?;
+    let mut source = File::open(from).map_err(|e| BackupError::io(actions::OPENING, from, e))?;
+    io::copy(&mut source, staged.as_file_mut()).map_err(|e| BackupError::io(actions::COPYING, from, e))?;
+    staged.as_file().sync_all().map_err(|e| BackupError::io(actions::SYNCING, staged.path(), e))?;
+    staged.persist(target).map_err(|e| BackupError::io(actions::RENAMING_OVER, target, e.error))?;
     sync_dir(dir);
     Ok(())
 }

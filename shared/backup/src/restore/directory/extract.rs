@@ -10,10 +10,15 @@ use std::{
     time::{Duration, SystemTime},
 };
 
+use lawha_domain::Message;
 use tar::EntryType;
 
 use super::{RestoreOptions, RestoreStats, links};
-use crate::{BackupError, verify::VerifyError};
+use crate::{
+    BackupError,
+    messages::{self, IoAction, actions},
+    verify::VerifyError,
+};
 
 /// A folder's metadata, applied after everything inside it was written (a read-only folder would refuse its
 /// own contents otherwise; writing into it would change its mtime).
@@ -34,7 +39,7 @@ pub(super) fn extract<R: Read>(
 ) -> Result<RestoreStats, BackupError> {
     let mut ex =
         Extractor { root, shown, options, stats: RestoreStats::default(), dirs: Vec::new(), links: Vec::new() };
-    let corrupt = |e: io::Error| BackupError::Verify(VerifyError::Corrupt(format!("the tar stream: {e}")));
+    let corrupt = |e: io::Error| BackupError::Verify(VerifyError::Corrupt(messages::corrupt_tar(e.to_string())));
     for entry in archive.entries().map_err(corrupt)? {
         let mut entry = entry.map_err(corrupt)?;
         let raw = entry.path().map_err(corrupt)?.into_owned();
@@ -51,7 +56,7 @@ pub(super) fn extract<R: Read>(
                     ex.hardlink(&rel, &target)?;
                 }
             }
-            other => return Err(refused(&raw, &format!("{}; a restore creates none", describe(other)))),
+            other => return Err(refused(&raw, unsupported(other))),
         }
         ex.stats.entries += 1;
     }
@@ -77,7 +82,7 @@ impl Extractor<'_> {
         self.make_parents(rel)?;
         let path = self.root.join(rel);
         let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path).map_err(|e| {
-            if e.kind() == io::ErrorKind::AlreadyExists { self.twice(rel) } else { self.io("creating", rel, e) }
+            if e.kind() == io::ErrorKind::AlreadyExists { self.twice(rel) } else { self.io(actions::CREATING, rel, e) }
         })?;
         let mut buf = vec![0; 1 << 20];
         loop {
@@ -85,25 +90,28 @@ impl Extractor<'_> {
                 Ok(0) => break,
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(BackupError::Verify(VerifyError::Corrupt(format!("{}: {e}", rel.display())))),
+                Err(e) => {
+                    return Err(BackupError::Verify(VerifyError::Corrupt(messages::corrupt_entry(rel, e.to_string()))));
+                }
             };
             // Count what actually arrives, not what the header claimed.
             self.stats.bytes += n as u64;
             if self.stats.bytes > self.options.max_bytes {
                 return Err(self.too_big(rel));
             }
-            file.write_all(&buf[..n]).map_err(|e| self.io("writing", rel, e))?;
+            file.write_all(&buf[..n]).map_err(|e| self.io(actions::WRITING, rel, e))?;
         }
         let header = entry.header();
         if let (Ok(uid), Ok(gid)) = (header.uid(), header.gid()) {
             chown_if_allowed(std::os::unix::fs::fchown(&file, Some(uid as u32), Some(gid as u32)))
-                .map_err(|e| self.io("setting the owner of", rel, e))?;
+                .map_err(|e| self.io(actions::SETTING_THE_OWNER_OF, rel, e))?;
         }
-        let mode = header.mode().map_err(|e| self.io("reading the mode of", rel, e))? & 0o7777;
-        file.set_permissions(fs::Permissions::from_mode(mode)).map_err(|e| self.io("setting the mode of", rel, e))?;
+        let mode = header.mode().map_err(|e| self.io(actions::READING_THE_MODE_OF, rel, e))? & 0o7777;
+        file.set_permissions(fs::Permissions::from_mode(mode))
+            .map_err(|e| self.io(actions::SETTING_THE_MODE_OF, rel, e))?;
         if let Ok(mtime) = header.mtime() {
             file.set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(mtime))
-                .map_err(|e| self.io("setting the mtime of", rel, e))?;
+                .map_err(|e| self.io(actions::SETTING_THE_MTIME_OF, rel, e))?;
         }
         Ok(())
     }
@@ -116,9 +124,9 @@ impl Extractor<'_> {
                 Ok(meta) if meta.is_dir() => {}
                 Ok(_) => return Err(self.twice(rel)),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    fs::create_dir(&path).map_err(|e| self.io("creating the folder", rel, e))?;
+                    fs::create_dir(&path).map_err(|e| self.io(actions::CREATING_THE_FOLDER, rel, e))?;
                 }
-                Err(e) => return Err(self.io("reading", rel, e)),
+                Err(e) => return Err(self.io(actions::READING, rel, e)),
             }
         }
         let header = entry.header();
@@ -134,7 +142,7 @@ impl Extractor<'_> {
     fn symlink<R: Read>(&mut self, entry: &tar::Entry<'_, R>, rel: &Path, target: &Path) -> Result<(), BackupError> {
         self.not_root(rel)?;
         if target.as_os_str().is_empty() {
-            return Err(refused(rel, "a symlink without a target"));
+            return Err(refused(rel, messages::entry_symlink_without_target()));
         }
         let folder = rel.parent().unwrap_or(Path::new(""));
         if !self.options.allow_external_symlinks && links::leads_outside(self.root, folder, target) {
@@ -146,16 +154,16 @@ impl Extractor<'_> {
             if e.kind() == io::ErrorKind::AlreadyExists {
                 self.twice(rel)
             } else {
-                self.io("creating the symlink", rel, e)
+                self.io(actions::CREATING_THE_SYMLINK, rel, e)
             }
         })?;
         let header = entry.header();
         if let (Ok(uid), Ok(gid)) = (header.uid(), header.gid()) {
             chown_if_allowed(std::os::unix::fs::lchown(&path, Some(uid as u32), Some(gid as u32)))
-                .map_err(|e| self.io("setting the owner of", rel, e))?;
+                .map_err(|e| self.io(actions::SETTING_THE_OWNER_OF, rel, e))?;
         }
         if let Ok(mtime) = header.mtime() {
-            links::set_link_mtime(&path, mtime).map_err(|e| self.io("setting the mtime of", rel, e))?;
+            links::set_link_mtime(&path, mtime).map_err(|e| self.io(actions::SETTING_THE_MTIME_OF, rel, e))?;
         }
         self.links.push(rel.to_path_buf());
         Ok(())
@@ -163,24 +171,21 @@ impl Extractor<'_> {
 
     fn hardlink(&mut self, rel: &Path, target: &Path) -> Result<(), BackupError> {
         self.not_root(rel)?;
-        let leaves = || refused(rel, &format!("a hard link to {}, which is outside the target", target.display()));
+        let leaves = || refused(rel, messages::entry_hardlink_outside(target));
         let target = relative(target).map_err(|_| leaves())?;
         if target.as_os_str().is_empty() || self.check_folders(&target, false).is_err() {
             return Err(leaves());
         }
         match fs::symlink_metadata(self.root.join(&target)) {
             Ok(meta) if meta.is_file() => {}
-            _ => {
-                let why = format!("a hard link to {}, which is not a file restored before it", target.display());
-                return Err(refused(rel, &why));
-            }
+            _ => return Err(refused(rel, messages::entry_hardlink_not_a_file(&target))),
         }
         self.make_parents(rel)?;
         fs::hard_link(self.root.join(&target), self.root.join(rel)).map_err(|e| {
             if e.kind() == io::ErrorKind::AlreadyExists {
                 self.twice(rel)
             } else {
-                self.io("creating the hard link", rel, e)
+                self.io(actions::CREATING_THE_HARD_LINK, rel, e)
             }
         })
     }
@@ -190,7 +195,8 @@ impl Extractor<'_> {
     fn finish(mut self) -> Result<RestoreStats, BackupError> {
         if !self.options.allow_external_symlinks {
             for rel in &self.links {
-                let target = fs::read_link(self.root.join(rel)).map_err(|e| self.io("reading the symlink", rel, e))?;
+                let target =
+                    fs::read_link(self.root.join(rel)).map_err(|e| self.io(actions::READING_THE_SYMLINK, rel, e))?;
                 if links::leads_outside(self.root, rel.parent().unwrap_or(Path::new("")), &target) {
                     return Err(self.escapes(rel, &target));
                 }
@@ -199,18 +205,18 @@ impl Extractor<'_> {
         self.dirs.sort_by_key(|d| std::cmp::Reverse(d.path.components().count()));
         for dir in &self.dirs {
             let rel = dir.path.strip_prefix(self.root).unwrap_or(&dir.path);
-            let handle = File::open(&dir.path).map_err(|e| self.io("opening the folder", rel, e))?;
+            let handle = File::open(&dir.path).map_err(|e| self.io(actions::OPENING_THE_FOLDER, rel, e))?;
             if let Some((uid, gid)) = dir.owner {
                 chown_if_allowed(std::os::unix::fs::fchown(&handle, Some(uid), Some(gid)))
-                    .map_err(|e| self.io("setting the owner of", rel, e))?;
+                    .map_err(|e| self.io(actions::SETTING_THE_OWNER_OF, rel, e))?;
             }
             handle
                 .set_permissions(fs::Permissions::from_mode(dir.mode))
-                .map_err(|e| self.io("setting the mode of", rel, e))?;
+                .map_err(|e| self.io(actions::SETTING_THE_MODE_OF, rel, e))?;
             if let Some(mtime) = dir.mtime {
                 handle
                     .set_modified(SystemTime::UNIX_EPOCH + Duration::from_secs(mtime))
-                    .map_err(|e| self.io("setting the mtime of", rel, e))?;
+                    .map_err(|e| self.io(actions::SETTING_THE_MTIME_OF, rel, e))?;
             }
         }
         Ok(self.stats)
@@ -229,42 +235,38 @@ impl Extractor<'_> {
             match fs::symlink_metadata(&folder) {
                 Ok(meta) if meta.is_dir() => {}
                 Ok(meta) if meta.file_type().is_symlink() => {
-                    let through = folder.strip_prefix(self.root).unwrap_or(&folder).display().to_string();
-                    return Err(refused(rel, &format!("it would be written through the symlink {through}")));
+                    let through = folder.strip_prefix(self.root).unwrap_or(&folder);
+                    return Err(refused(rel, messages::entry_through_symlink(through)));
                 }
-                Ok(_) => return Err(refused(rel, "a folder on its path is a file in the archive")),
+                Ok(_) => return Err(refused(rel, messages::entry_parent_not_a_folder())),
                 Err(e) if e.kind() == io::ErrorKind::NotFound && create => {
-                    fs::create_dir(&folder).map_err(|e| self.io("creating the folder", rel, e))?;
+                    fs::create_dir(&folder).map_err(|e| self.io(actions::CREATING_THE_FOLDER, rel, e))?;
                 }
-                Err(e) => return Err(self.io("reading", rel, e)),
+                Err(e) => return Err(self.io(actions::READING, rel, e)),
             }
         }
         Ok(())
     }
 
     fn not_root(&self, rel: &Path) -> Result<(), BackupError> {
-        if rel.as_os_str().is_empty() {
-            Err(refused(rel, "an entry without a name that is not a folder"))
-        } else {
-            Ok(())
-        }
+        if rel.as_os_str().is_empty() { Err(refused(rel, messages::entry_unnamed())) } else { Ok(()) }
     }
 
     fn too_big(&self, rel: &Path) -> BackupError {
-        let limit = self.options.max_bytes;
-        refused(rel, &format!("the archive expands beyond the limit of {limit} bytes for this restore"))
+        refused(rel, messages::entry_over_limit(self.options.max_bytes))
     }
 
     fn twice(&self, rel: &Path) -> BackupError {
-        refused(rel, "the path appears twice in the archive, or as two kinds of entry")
+        refused(rel, messages::entry_twice())
     }
 
     fn escapes(&self, rel: &Path, target: &Path) -> BackupError {
-        refused(rel, &format!("a symlink to {}, which leads outside the target folder", target.display()))
+        refused(rel, messages::entry_symlink_outside(target))
     }
 
-    fn io(&self, action: &str, rel: &Path, e: io::Error) -> BackupError {
-        BackupError::io(format!("restoring: {action}"), self.shown.join(rel), e)
+    /// An I/O failure on an entry, named by where it was going in the target (not the temporary folder).
+    fn io(&self, action: IoAction, rel: &Path, e: io::Error) -> BackupError {
+        BackupError::io(action, self.shown.join(rel), e)
     }
 }
 
@@ -275,15 +277,16 @@ fn relative(raw: &Path) -> Result<PathBuf, BackupError> {
         match part {
             Component::Normal(name) => rel.push(name),
             Component::CurDir => {}
-            Component::ParentDir => return Err(refused(raw, "a path with `..`")),
-            Component::RootDir | Component::Prefix(_) => return Err(refused(raw, "an absolute path")),
+            Component::ParentDir => return Err(refused(raw, messages::entry_parent_dir())),
+            Component::RootDir | Component::Prefix(_) => return Err(refused(raw, messages::entry_absolute())),
         }
     }
     Ok(rel)
 }
 
-fn refused(rel: &Path, why: &str) -> BackupError {
-    BackupError::Refused(format!("the archive was refused, nothing was restored: entry {}: {why}", rel.display()))
+/// The refusal of the whole archive because of the entry at `rel`, and why.
+fn refused(rel: &Path, reason: Message) -> BackupError {
+    BackupError::Refused(messages::archive_refused(rel, reason))
 }
 
 /// Owners are restored when this process may set them (as root); otherwise the files belong to whoever restores.
@@ -294,12 +297,14 @@ fn chown_if_allowed(result: io::Result<()>) -> io::Result<()> {
     }
 }
 
-fn describe(kind: EntryType) -> String {
+/// Why an entry of a kind a restore never creates is refused.
+fn unsupported(kind: EntryType) -> Message {
     match kind {
-        EntryType::Char => "a character device".into(),
-        EntryType::Block => "a block device".into(),
-        EntryType::Fifo => "a FIFO".into(),
-        EntryType::GNUSparse => "a sparse file (not supported)".into(),
-        other => format!("an entry of type {:?}", other.as_byte() as char),
+        EntryType::Char => messages::entry_char_device(),
+        EntryType::Block => messages::entry_block_device(),
+        EntryType::Fifo => messages::entry_fifo(),
+        EntryType::GNUSparse => messages::entry_sparse(),
+        // The type byte as the tar header holds it (`K`), escaped so that a control byte stays readable.
+        other => messages::entry_other_type((other.as_byte() as char).escape_default().to_string()),
     }
 }

@@ -10,9 +10,14 @@ use std::{
     path::Path,
 };
 
+use lawha_domain::Message;
 use tar::{EntryType, Header, HeaderMode};
 
-use crate::BackupError;
+use super::Unreadable;
+use crate::{
+    BackupError,
+    messages::{self, actions},
+};
 
 /// Bytes read from a source file at a time.
 const CHUNK: usize = 1 << 20;
@@ -22,9 +27,9 @@ pub(super) enum FileOutcome {
     /// Its bytes are in the archive as they were.
     Complete,
     /// It is in the archive, but not as it was (it shrank, grew or failed to read part-way): why.
-    Incomplete(String),
+    Incomplete(Message),
     /// It is not in the archive: why.
-    Skipped(String),
+    Skipped(Message),
 }
 
 /// A writer that counts, so the source can report its bytes.
@@ -88,14 +93,14 @@ impl<'a> TarOut<'a> {
         let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
         let mut file = match rustix::fs::openat(CWD, abs, flags, Mode::empty()) {
             Ok(fd) => File::from(fd),
-            Err(e) => return Ok(FileOutcome::Skipped(super::reason(&io::Error::from(e)))),
+            Err(e) => return Ok(FileOutcome::Skipped(super::unreadable(rel, &e.into(), Unreadable::Entry))),
         };
         let meta = match file.metadata() {
             Ok(meta) => meta,
-            Err(e) => return Ok(FileOutcome::Skipped(super::reason(&e))),
+            Err(e) => return Ok(FileOutcome::Skipped(super::unreadable(rel, &e, Unreadable::Entry))),
         };
         if !meta.is_file() || meta.ino() != listed.ino() || meta.dev() != listed.dev() {
-            return Ok(FileOutcome::Skipped("replaced by something else while the backup ran".into()));
+            return Ok(FileOutcome::Skipped(messages::skipped_replaced(rel)));
         }
         let size = meta.len();
         let mut header = header(&meta, EntryType::Regular, size);
@@ -107,13 +112,13 @@ impl<'a> TarOut<'a> {
             let want = remaining.min(self.buf.len() as u64) as usize;
             let n = match file.read(&mut self.buf[..want]) {
                 Ok(0) => {
-                    problem = Some(format!("shrank while being read: {} of {size} bytes", size - remaining));
+                    problem = Some(messages::incomplete_shrank(rel, size - remaining, size));
                     break;
                 }
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    problem = Some(format!("reading failed after {} of {size} bytes: {e}", size - remaining));
+                    problem = Some(messages::incomplete_read_failed(rel, size - remaining, size, e.to_string()));
                     break;
                 }
             };
@@ -132,10 +137,10 @@ impl<'a> TarOut<'a> {
         self.buf[..padding].fill(0);
         self.write(padding)?;
         if let Some(problem) = problem {
-            return Ok(FileOutcome::Incomplete(format!("{problem}; the rest is zeros in the archive")));
+            return Ok(FileOutcome::Incomplete(problem));
         }
         match file.read(&mut [0u8; 1]) {
-            Ok(1) => Ok(FileOutcome::Incomplete(format!("grew while being read; its first {size} bytes are kept"))),
+            Ok(1) => Ok(FileOutcome::Incomplete(messages::incomplete_grew(rel, size))),
             _ => Ok(FileOutcome::Complete),
         }
     }
@@ -159,5 +164,5 @@ fn header(meta: &Metadata, kind: EntryType, size: u64) -> Header {
 
 /// The pipeline refused bytes (the archive pipeline names the real cause when it was the file).
 fn write_error(root: &Path, e: io::Error) -> BackupError {
-    BackupError::io("writing the tar stream of", root, e)
+    BackupError::io(actions::WRITING_THE_TAR_STREAM_OF, root, e)
 }
