@@ -34,7 +34,8 @@ use crate::{
     verify::{self, Check},
 };
 
-pub use stored::{StoredBackup, archive_file_name, list, parse_archive_name};
+pub use crate::naming::{archive_file_name, parse_archive_name};
+pub use stored::{StoredBackup, list};
 pub use writers::{Progress, ProgressFn};
 
 /// One backup to run.

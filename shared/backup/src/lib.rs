@@ -22,6 +22,7 @@ pub mod error;
 mod fsutil;
 pub mod manifest;
 pub mod messages;
+pub mod naming;
 pub mod restore;
 pub mod retention;
 pub mod sources;

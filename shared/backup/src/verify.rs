@@ -14,10 +14,10 @@ use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
 use crate::{
-    archive::parse_archive_name,
     encryption::{DecryptError, Identity, decrypting_reader, recipient_of},
     manifest::{Manifest, ManifestKey, SignatureError, manifest_path},
     messages,
+    naming::parse_archive_name,
 };
 
 mod error;

@@ -1,8 +1,8 @@
-//! Archive names (`<YYYYMMDDTHHMMSSZ>-<run id>.<ext>.zst[.age]`) and the listing of a plan's folder.
+//! The listing of a plan's folder: its archives, found by their names (`crate::naming`).
 
 use std::{fs, io, path::Path, path::PathBuf};
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use lawha_domain::Message;
 use uuid::Uuid;
 
@@ -10,33 +10,8 @@ use crate::{
     BackupError,
     manifest::{Manifest, manifest_path},
     messages::{self, actions},
+    naming::parse_archive_name,
 };
-
-/// The timestamp format at the start of an archive's name.
-const STAMP: &str = "%Y%m%dT%H%M%SZ";
-
-/// The final name of a run's archive.
-pub fn archive_file_name(started_at: DateTime<Utc>, run_id: Uuid, extension: &str, encrypted: bool) -> String {
-    let age = if encrypted { ".age" } else { "" };
-    format!("{}-{run_id}.{extension}.zst{age}", started_at.format(STAMP))
-}
-
-/// The start time and run id of a final archive name; `None` for anything else (manifests, `.partial` files,
-/// files of other programs).
-pub fn parse_archive_name(name: &str) -> Option<(DateTime<Utc>, Uuid)> {
-    if name.starts_with('.') || !(name.ends_with(".zst") || name.ends_with(".zst.age")) {
-        return None;
-    }
-    let (stamp, rest) = (name.get(..16)?, name.get(16..)?);
-    let created = NaiveDateTime::parse_from_str(stamp, STAMP).ok()?.and_utc();
-    let run_id = Uuid::parse_str(rest.strip_prefix('-')?.get(..36)?).ok()?;
-    let extension = rest.get(37..)?.strip_prefix('.')?;
-    let before_zst = extension.strip_suffix(".age").unwrap_or(extension).strip_suffix(".zst")?;
-    if before_zst.is_empty() {
-        return None;
-    }
-    Some((created, run_id))
-}
 
 /// One archive found in a plan's folder.
 #[derive(Debug, Clone)]
@@ -88,24 +63,4 @@ pub fn list(plan_folder: &Path) -> Result<Vec<StoredBackup>, BackupError> {
     }
     found.sort_by(|a, b| (a.created_at, &a.archive_path).cmp(&(b.created_at, &b.archive_path)));
     Ok(found)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_round_trip_and_other_files_are_not_archives() {
-        let at = DateTime::parse_from_rfc3339("2026-12-03T09:04:11Z").expect("time").with_timezone(&Utc);
-        let run = Uuid::from_u128(42);
-        let name = archive_file_name(at, run, "tar", true);
-        assert_eq!(name, format!("20261203T090411Z-{run}.tar.zst.age"));
-        assert_eq!(parse_archive_name(&name), Some((at, run)));
-        assert_eq!(parse_archive_name(&archive_file_name(at, run, "sqlite", false)), Some((at, run)));
-        assert_eq!(parse_archive_name(&format!(".{name}.partial")), None);
-        assert_eq!(parse_archive_name(&format!("{name}.manifest.json")), None);
-        assert_eq!(parse_archive_name(&format!("20261203T090411Z-{run}.zst")), None);
-        assert_eq!(parse_archive_name(&format!("20261203T090411Z-{run}.zst.age")), None);
-        assert_eq!(parse_archive_name("notes.zst"), None);
-    }
 }
