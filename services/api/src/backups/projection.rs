@@ -10,7 +10,7 @@ use lawha_domain::{
 use lawha_store::{EventFilter, Projection};
 use serde_json::json;
 
-use crate::projections::stored;
+use lawha_store::projection::stored_message as stored;
 use sqlx::AnyConnection;
 
 /// The backups projection.

@@ -8,11 +8,9 @@ use serde_json::{Value, json};
 use sqlx::{AnyPool, Row as _, any::AnyRow};
 use uuid::Uuid;
 
-use crate::{
-    jobs::read::time,
-    projections::{message_from, message_from_value},
-    ui::i18n::english,
-};
+use lawha_store::projection::{message_from, message_from_value};
+
+use crate::{jobs::read::time, ui::i18n::english};
 
 /// A plan as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -43,7 +43,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
 /// The 403, in the form the client asked for.
 fn refusal(request: &Request, ip: &str) -> Response {
     let header = |name| request.headers().get(name).and_then(|v| v.to_str().ok());
-    if !super::wants_html(request.headers()) {
+    if !super::accept::wants_html(request.headers()) {
         return ApiError::from(HttpRefusal::IpNotAllowed { ip: ip.to_owned() }).into_response();
     }
     // No session is touched for a refused client: the page has no CSRF token, and its language comes from

@@ -107,7 +107,7 @@ pub async fn require(State(need): State<Need>, request: Request, next: Next) -> 
         Need::AtLeast(level) => (level, false),
         Need::Session(level) => (level, true),
     };
-    let wants_html = super::wants_html(request.headers());
+    let wants_html = super::accept::wants_html(request.headers());
     match request.extensions().get::<Principal>() {
         // A browser asking for a page is sent to the sign-in page rather than shown a JSON error.
         None if wants_html => {

@@ -6,6 +6,7 @@
 //! (with its own authorization layer). Health endpoints and webhooks stay at the root, outside the entrance and
 //! the allow-list.
 
+pub mod accept;
 pub mod allow;
 pub mod auth;
 pub mod context;
@@ -25,15 +26,6 @@ use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware};
 use tower_http::{limit::RequestBodyLimitLayer, timeout::TimeoutLayer};
 
 use crate::state::AppState;
-
-/// Whether the client asked for a page (a browser's navigation or form) rather than JSON: pages get pages,
-/// redirects and forms back; scripts get the JSON shape.
-pub fn wants_html(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get(axum::http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"))
-}
 
 /// Every route of the panel, plus `extra` (empty outside tests), behind the security entrance.
 pub fn router(state: AppState, extra: Router<AppState>) -> Router {

@@ -9,7 +9,8 @@ use sqlx::{AnyPool, Row as _, any::AnyRow};
 use uuid::Uuid;
 
 use super::projection::{JOB_COLUMNS, JobRow};
-use crate::{projections::message_from, ui::i18n::english};
+use crate::ui::i18n::english;
+use lawha_store::projection::message_from;
 
 /// The states a job can be in, as the read model and the API name them (`JobStatus::name`).
 pub const STATES: [&str; 7] = ["queued", "running", "retrying", "succeeded", "failed", "dead", "dispatch_failed"];

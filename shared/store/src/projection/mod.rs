@@ -10,6 +10,9 @@
 //! going, feeds every projection from one read per batch (`live.rs`).
 
 mod live;
+mod messages;
+
+pub use messages::{message_from, message_from_value, stored_message};
 
 use std::{
     fmt::{Debug, Write as _},

@@ -23,7 +23,7 @@ use lawha_store::{EventFilter, Projection};
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
-use crate::projections::stored;
+use lawha_store::projection::stored_message as stored;
 
 use self::rows::{Attempt, Job as Row, Rows};
 

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tower_sessions::Session;
 
-use crate::http::{auth::Principal, context::RequestContext, error::ApiError, wants_html};
+use crate::http::{accept::wants_html, auth::Principal, context::RequestContext, error::ApiError};
 use crate::{
     state::AppState,
     ui::request::PageRequest,
