@@ -80,6 +80,11 @@ fn with(mut form: Vec<(&'static str, String)>, csrf: &str, changes: &[(&str, &st
     form
 }
 
+/// A plan with a problem in five fields.
+fn bad_plan(csrf: &str, missing: &str) -> Vec<(&'static str, String)> {
+    with(plan_form("../x", missing, "relative"), csrf, &[("schedule", "61 * * * *"), ("keep_days", "a week")])
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plan_is_created_run_verified_restored_and_downloaded_from_its_pages() {
     let (app, _db) = app().await;
@@ -103,12 +108,7 @@ async fn a_plan_is_created_run_verified_restored_and_downloaded_from_its_pages()
     // Every problem at once, each beside its field, what was typed kept, nothing recorded.
     let csrf = admin.csrf.clone();
     let missing = work.path().join("nope");
-    let bad = with(
-        plan_form("../x", missing.to_str().unwrap(), "relative"),
-        &csrf,
-        &[("schedule", "61 * * * *"), ("keep_days", "a week")],
-    );
-    let refused = admin.post_form("/backups", &bad).await;
+    let refused = admin.post_form("/backups", &bad_plan(&csrf, missing.to_str().unwrap())).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.unwrap();
     assert_no_inline_code(&page);
@@ -192,7 +192,17 @@ async fn a_plan_is_created_run_verified_restored_and_downloaded_from_its_pages()
     assert!(page.contains("0 3 * * * (UTC)") && page.contains(&format!(r#"href="{run_path}""#)), "{page}");
 
     csrf_and_arabic(&mut admin).await;
+    // What the domain, the engine and the worker said travels as codes and reads in Arabic on an Arabic page.
+    let (_, run_ar) = html(&admin, &run_path).await;
+    let run_ar = run_ar.replace(['\u{2068}', '\u{2069}'], "");
+    assert!(run_ar.contains("تطابق البيان") && run_ar.contains("سليم"), "the log and the verification: {run_ar}");
+    assert!(!run_ar.contains("matches the manifest") && !run_ar.contains("intact:"), "no English left: {run_ar}");
     let csrf = admin.csrf.clone();
+    let refused = admin.post_form("/backups", &bad_plan(&csrf, missing.to_str().unwrap())).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap().replace(['\u{2068}', '\u{2069}'], "");
+    assert!(page.contains("ليس عددًا صحيحًا") && page.contains("غير موجود"), "the problems in Arabic: {page}");
+    assert!(!page.contains("is not a whole number") && !page.contains("does not exist"), "{page}");
     let deleted = admin.post_form(&format!("{plan_path}/delete"), &[("csrf", csrf)]).await;
     assert_eq!(deleted.url().query(), Some("done=deleted"));
     assert!(deleted.text().await.unwrap().contains(&t(Lang::Ar, "backup-done-deleted")));
