@@ -53,9 +53,52 @@ pub enum ChainVerdict {
     Broken {
         /// First failing position.
         position: i64,
-        /// What was found there.
+        /// What was found there, in English (the CLI's output, the verdict event's data).
         reason: String,
+        /// What was found there, as data (the panel shows it in the reader's language).
+        problem: Break,
     },
+}
+
+/// How the chain is broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Break {
+    /// The expected position is not stored; the next stored event is at `next`.
+    Missing {
+        /// Where the log continues.
+        next: i64,
+    },
+    /// A row's data or metadata is not JSON.
+    NotJson,
+    /// A row's chain value does not match its content: it was changed after it was recorded.
+    Mismatch,
+    /// The recorded head names a position past the end of the log: events were deleted at the end.
+    HeadBeyondLog {
+        /// The head's position.
+        head: i64,
+        /// The log's last position.
+        last: i64,
+    },
+    /// The recorded head does not match the last event.
+    HeadMismatch,
+}
+
+impl Break {
+    fn reason(self) -> String {
+        match self {
+            Self::Missing { next } => format!("missing: the next stored event is at position {next}"),
+            Self::NotJson => "data or metadata is not valid JSON".into(),
+            Self::Mismatch => "chain mismatch: the event was changed after it was recorded".into(),
+            Self::HeadBeyondLog { head, last } => {
+                format!("missing: the recorded head is position {head}, the log ends at {last}")
+            }
+            Self::HeadMismatch => "the recorded chain head does not match the last event".into(),
+        }
+    }
+
+    fn at(self, position: i64) -> ChainVerdict {
+        ChainVerdict::Broken { position, reason: self.reason(), problem: self }
+    }
 }
 
 /// Recomputes the chain from position 1 and compares it with what is stored, including the recorded head, so
@@ -68,8 +111,8 @@ pub async fn verify_chain(store: &dyn EventStore, key: &ChainKey) -> Result<Chai
         let rows = store.read_raw(expected_position - 1, BATCH).await?;
         let done = rows.len() < usize::try_from(BATCH).unwrap_or(usize::MAX);
         for row in rows {
-            if let Some(reason) = check_row(key, &prev, expected_position, &row) {
-                return Ok(ChainVerdict::Broken { position: expected_position, reason });
+            if let Some(problem) = check_row(key, &prev, expected_position, &row) {
+                return Ok(problem.at(expected_position));
             }
             prev = row.chain;
             expected_position += 1;
@@ -84,24 +127,18 @@ pub async fn verify_chain(store: &dyn EventStore, key: &ChainKey) -> Result<Chai
         Some((position, chain)) if position == last && chain == prev => {
             Ok(ChainVerdict::Intact { events: last, head: prev })
         }
-        Some((position, _)) if position > last => Ok(ChainVerdict::Broken {
-            position: last + 1,
-            reason: format!("missing: the recorded head is position {position}, the log ends at {last}"),
-        }),
-        _ => Ok(ChainVerdict::Broken {
-            position: last.max(1),
-            reason: "the recorded chain head does not match the last event".into(),
-        }),
+        Some((position, _)) if position > last => Ok(Break::HeadBeyondLog { head: position, last }.at(last + 1)),
+        _ => Ok(Break::HeadMismatch.at(last.max(1))),
     }
 }
 
-fn check_row(key: &ChainKey, prev: &[u8], expected_position: i64, row: &RawEvent) -> Option<String> {
+fn check_row(key: &ChainKey, prev: &[u8], expected_position: i64, row: &RawEvent) -> Option<Break> {
     if row.position != expected_position {
-        return Some(format!("missing: the next stored event is at position {}", row.position));
+        return Some(Break::Missing { next: row.position });
     }
     let (data, metadata) = match (serde_json::from_str(&row.data), serde_json::from_str(&row.metadata)) {
         (Ok(d), Ok(m)) => (canonical_json(&d), canonical_json(&m)),
-        _ => return Some("data or metadata is not valid JSON".into()),
+        _ => return Some(Break::NotJson),
     };
     let canonical = CanonicalEvent {
         position: row.position,
@@ -116,5 +153,5 @@ fn check_row(key: &ChainKey, prev: &[u8], expected_position: i64, row: &RawEvent
     };
     let expected = key.next(prev, &canonical);
     // Constant-time comparison is not needed here: the verifier holds the key and reveals no secret by timing.
-    (expected != row.chain).then(|| "chain mismatch: the event was changed after it was recorded".into())
+    (expected != row.chain).then_some(Break::Mismatch)
 }

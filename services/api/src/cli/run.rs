@@ -41,7 +41,7 @@ pub async fn audit_verify(config: &Config) -> anyhow::Result<ExitCode> {
             println!("ok: {events} events, head {}", hex(&head));
             ExitCode::SUCCESS
         }
-        ChainVerdict::Broken { position, reason } => {
+        ChainVerdict::Broken { position, reason, .. } => {
             println!("FAILED at position {position}: {reason}");
             ExitCode::FAILURE
         }

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use lawha_domain::{ExpectedVersion, Message, Metadata, NewEvent, StreamId, event_id_for};
 use lawha_jobs::runtime::{Handler, JobContext, JobError};
-use lawha_store::{ChainKey, ChainVerdict, Database, ProjectionRunner, verify_chain};
+use lawha_store::{ChainKey, ChainVerdict, Database, ProjectionRunner, chain::Break, verify_chain};
 use serde_json::{Value, json};
 
 use super::{commands::AUDIT_CHAIN_STREAM, messages};
@@ -30,12 +30,9 @@ impl Handler for VerifyAuditChain {
                 json!({ "ok": true, "events": events, "head": hex::encode(head) }),
                 messages::chain_verdict_intact(*events),
             ),
-            ChainVerdict::Broken { position, reason } => {
+            ChainVerdict::Broken { position, reason, problem } => {
                 tracing::error!(position, reason, "the audit chain is broken");
-                (
-                    json!({ "ok": false, "position": position, "reason": reason }),
-                    messages::chain_verdict_broken(*position, reason.as_str()),
-                )
+                (json!({ "ok": false, "position": position, "reason": reason }), broken(*position, *problem))
             }
         };
         ctx.log(line).await;
@@ -57,6 +54,18 @@ impl Handler for VerifyAuditChain {
             .map_err(|e| JobError::Retryable(messages::store_failed(e.to_string())))?;
         Ok(data)
     }
+}
+
+/// The verdict of a broken chain, as people read it.
+fn broken(position: i64, problem: Break) -> Message {
+    let why = match problem {
+        Break::Missing { next } => messages::chain_missing(next),
+        Break::NotJson => messages::chain_not_json(),
+        Break::Mismatch => messages::chain_mismatch(),
+        Break::HeadBeyondLog { head, last } => messages::chain_head_beyond(head, last),
+        Break::HeadMismatch => messages::chain_head_mismatch(),
+    };
+    messages::chain_verdict_broken(position, why)
 }
 
 /// Empties a read model and replays the log into it.

@@ -26,6 +26,16 @@ lawha_domain::messages! {
     chain_verdict_intact = "jobs.chain_verdict_intact"(events);
     /// The verdict of a verification that found the chain broken.
     chain_verdict_broken = "jobs.chain_verdict_broken"(position, reason);
+    /// A position the chain expects is not stored.
+    chain_missing = "jobs.chain_missing"(next);
+    /// A row is not JSON.
+    chain_not_json = "jobs.chain_not_json";
+    /// A row was changed after it was recorded.
+    chain_mismatch = "jobs.chain_mismatch";
+    /// Events were deleted at the end of the log.
+    chain_head_beyond = "jobs.chain_head_beyond"(head, last);
+    /// The recorded head does not match the last event.
+    chain_head_mismatch = "jobs.chain_head_mismatch";
     /// The log could not be read or written; the database's reason.
     store_failed = "jobs.store_failed"(reason);
     /// A rebuild begins.

@@ -39,7 +39,7 @@ async fn tamper(db: &Database, postgres: &str, sqlite: &str) {
 
 async fn assert_broken_at(t: &TestDb, position: i64) {
     match verdict(t).await {
-        ChainVerdict::Broken { position: at, reason } => {
+        ChainVerdict::Broken { position: at, reason, .. } => {
             assert_eq!(at, position, "the verifier named the wrong position ({reason})");
         }
         intact @ ChainVerdict::Intact { .. } => panic!("tampering went unnoticed: {intact:?}"),
