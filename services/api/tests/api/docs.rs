@@ -12,15 +12,15 @@ fn the_readme_documents_every_configuration_key() {
 }
 
 #[test]
-fn the_readme_starts_with_the_two_commands() {
+fn the_readme_starts_with_the_two_commands_and_ci_runs_the_test_command() {
     let commands = README.find("## The two commands").expect("README has a 'The two commands' section");
+    let before: Vec<&str> = README[..commands].lines().filter(|l| l.starts_with("## ")).collect();
+    assert!(before.is_empty(), "the two commands come first, before {before:?}");
     let section = &README[commands..];
-    assert!(section.contains("cargo run --release"));
-    assert!(section.contains("cargo test --workspace"));
+    let block = section.split("```").nth(1).expect("the two commands in a code block");
+    assert!(block.contains("cargo run --release") && block.contains("ops/test.sh"), "{block}");
     let ci = include_str!("../../../../.ci/run");
-    assert!(
-        ci.lines()
-            .any(|l| l.trim_start().starts_with("cargo test --workspace ") || l.trim() == "cargo test --workspace"),
-        ".ci/run runs the README's test command"
-    );
+    assert!(ci.lines().any(|l| l.trim() == "ops/test.sh"), ".ci/run runs the README's test command");
+    let script = include_str!("../../../../ops/test.sh");
+    assert!(script.contains("cargo test --workspace"), "the test command runs the whole workspace's tests");
 }
