@@ -101,15 +101,31 @@ impl Break {
     }
 }
 
-/// Recomputes the chain from position 1 and compares it with what is stored, including the recorded head, so
-/// changed bytes, deleted rows (in the middle or at the end) and reordered rows are all found.
+/// Recomputes the chain from position 1 up to the recorded head and compares it with what is stored, so changed
+/// bytes, deleted rows (in the middle or at the end) and reordered rows are all found.
+///
+/// The head is read first and the log checked up to it: an append writes its rows and the head in one transaction,
+/// so every row up to a committed head is there to be read, and what is appended meanwhile (past the head read)
+/// is left for the next verification. Reading the log first and the head after would compare the head of a later
+/// moment with the rows of an earlier one, and report appends that raced the verifier as deleted events.
 pub async fn verify_chain(store: &dyn EventStore, key: &ChainKey) -> Result<ChainVerdict, StoreError> {
     const BATCH: i64 = 1000;
+    let Some((head, head_chain)) = store.chain_head().await? else {
+        // No head: an empty log, or one whose head row was deleted.
+        return Ok(if store.read_raw(0, 1).await?.is_empty() {
+            ChainVerdict::Intact { events: 0, head: GENESIS.to_vec() }
+        } else {
+            Break::HeadMismatch.at(1)
+        });
+    };
     let mut prev = GENESIS.to_vec();
     let mut expected_position = 1;
-    loop {
-        let rows = store.read_raw(expected_position - 1, BATCH).await?;
-        let done = rows.len() < usize::try_from(BATCH).unwrap_or(usize::MAX);
+    while expected_position <= head {
+        let rows = store.read_raw(expected_position - 1, BATCH.min(head - expected_position + 1)).await?;
+        if rows.is_empty() {
+            // The head names a position the log no longer has: events were deleted at the end.
+            return Ok(Break::HeadBeyondLog { head, last: expected_position - 1 }.at(expected_position));
+        }
         for row in rows {
             if let Some(problem) = check_row(key, &prev, expected_position, &row) {
                 return Ok(problem.at(expected_position));
@@ -117,18 +133,11 @@ pub async fn verify_chain(store: &dyn EventStore, key: &ChainKey) -> Result<Chai
             prev = row.chain;
             expected_position += 1;
         }
-        if done {
-            break;
-        }
     }
-    let last = expected_position - 1;
-    match store.chain_head().await? {
-        None if last == 0 => Ok(ChainVerdict::Intact { events: 0, head: GENESIS.to_vec() }),
-        Some((position, chain)) if position == last && chain == prev => {
-            Ok(ChainVerdict::Intact { events: last, head: prev })
-        }
-        Some((position, _)) if position > last => Ok(Break::HeadBeyondLog { head: position, last }.at(last + 1)),
-        _ => Ok(Break::HeadMismatch.at(last.max(1))),
+    if prev == head_chain {
+        Ok(ChainVerdict::Intact { events: head, head: prev })
+    } else {
+        Ok(Break::HeadMismatch.at(head))
     }
 }
 

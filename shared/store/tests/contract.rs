@@ -31,7 +31,7 @@ use chain::{
     a_changed_stream_name_breaks_the_chain_at_that_position, a_changed_type_breaks_the_chain_at_that_position,
     a_deleted_last_row_breaks_the_chain_at_its_position, a_deleted_middle_row_breaks_the_chain_at_its_position,
     an_untouched_log_verifies_intact, changed_data_breaks_the_chain_at_that_position,
-    changed_metadata_breaks_the_chain_at_that_position,
+    changed_metadata_breaks_the_chain_at_that_position, verification_racing_appends_never_reports_a_broken_chain,
 };
 use concurrency::{
     concurrent_any_version_writers_on_one_stream_get_contiguous_versions,
@@ -61,6 +61,7 @@ lawha_store::on_both_backends!(
     a_changed_stream_name_breaks_the_chain_at_that_position,
     a_deleted_middle_row_breaks_the_chain_at_its_position,
     a_deleted_last_row_breaks_the_chain_at_its_position,
+    verification_racing_appends_never_reports_a_broken_chain,
 );
 
 fn positions(events: &[RecordedEvent]) -> Vec<i64> {

@@ -116,3 +116,35 @@ pub async fn a_deleted_last_row_breaks_the_chain_at_its_position(t: TestDb) {
     tamper(&t.db, sql, sql).await;
     assert_broken_at(&t, 10).await;
 }
+
+/// Verification while others append: rows and the head move under the verifier, and every verdict must still be
+/// "intact" (a tamper alarm that cries wolf is worse than none). Each verdict covers at least the events appended
+/// before it started.
+pub async fn verification_racing_appends_never_reports_a_broken_chain(t: TestDb) {
+    ten_events(&t).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for w in 0..4 {
+        let (db, stop) = (t.db.clone(), std::sync::Arc::clone(&stop));
+        writers.push(tokio::spawn(async move {
+            let s = stream("race");
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let e = NewEvent::new("Raced", json!({"w": w}), Metadata::default());
+                db.events.append(&s, ExpectedVersion::Any, vec![e]).await.expect("append");
+            }
+        }));
+    }
+    for round in 0..30 {
+        let before = t.db.events.head().await.expect("head");
+        match verdict(&t).await {
+            ChainVerdict::Intact { events, .. } => {
+                assert!(events >= before, "round {round}: the verdict covers {events} events, {before} existed")
+            }
+            broken => panic!("round {round}: an untouched log reported broken while appends ran: {broken:?}"),
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for writer in writers {
+        writer.await.expect("a writer");
+    }
+}
