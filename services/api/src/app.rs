@@ -104,6 +104,8 @@ impl App {
             stop.clone(),
         ));
         let sampler = tokio::spawn(self.recorder.run(stop.clone()));
+        let caches =
+            tokio::spawn(crate::projections::follow_changes(self.state.db.read_model_changes().clone(), stop.clone()));
         let jobs = tokio::spawn(crate::jobs::serve(
             Arc::clone(&self.state.config),
             self.state.db.clone(),
@@ -129,6 +131,7 @@ impl App {
         let _ = runner.await;
         let _ = purger.await;
         let _ = sampler.await;
+        let _ = caches.await;
         let _ = jobs.await;
         self.state.db.close().await;
         tracing::info!("stopped");

@@ -16,6 +16,31 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
     ]
 }
 
+/// Drops what the caches of read models hold when their read model changes, in this process or another one on
+/// the same database (`lawha_store::ReadModelChanges`), until `stop` is cancelled: a revoked token or a demoted
+/// user is refused at the next request, not after the cache's lifetime.
+pub async fn follow_changes(changes: lawha_store::ReadModelChanges, stop: tokio_util::sync::CancellationToken) {
+    let mut names = changes.subscribe();
+    loop {
+        let name = tokio::select! {
+            () = stop.cancelled() => return,
+            received = names.recv() => match received {
+                Ok(name) => name,
+                // Announcements were missed: everything may have changed.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => lawha_store::ALL_READ_MODELS.to_owned(),
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            },
+        };
+        let all = name == lawha_store::ALL_READ_MODELS;
+        if all || name == "users" {
+            crate::users::token_cache::invalidate();
+        }
+        if all || name == "audit_log" {
+            crate::audit::projection::invalidate();
+        }
+    }
+}
+
 /// Waits up to a second for `check` to hold: after a change, a page that redirects waits for its read model to
 /// show the change, so the next page is consistent. Returns whether it held (when not, the page is merely stale).
 pub async fn settle<F, Fut>(mut check: F) -> bool

@@ -74,6 +74,40 @@ pub struct Database {
     pub read_models: AnyPool,
     backend: Backend,
     typed: Typed,
+    /// The projections whose read models changed, in this process and (PostgreSQL) in every other one.
+    changes: ReadModelChanges,
+}
+
+/// Announces which projection's read model a committed transaction changed, to every process on the database:
+/// caches of a read model (the token cache, the audit page cache) drop what it changed at once, not after their
+/// lifetime. In this process the runner announces right after its commit; other processes hear it through
+/// PostgreSQL's `pg_notify` on [`READ_MODELS_CHANNEL`], which is delivered when the transaction commits.
+#[derive(Debug, Clone)]
+pub struct ReadModelChanges(tokio::sync::broadcast::Sender<String>);
+
+/// The PostgreSQL channel read-model changes are announced on.
+pub const READ_MODELS_CHANNEL: &str = "lawha_read_models";
+
+/// The name announced when every read model may have changed (a listener reconnected and may have missed some).
+pub const ALL_READ_MODELS: &str = "*";
+
+impl ReadModelChanges {
+    fn new() -> Self {
+        Self(tokio::sync::broadcast::channel(256).0)
+    }
+
+    /// Announces that `projection`'s read model changed (in this process; see [`Database::announce_in`] for the
+    /// others).
+    pub fn announce(&self, projection: &str) {
+        // Nobody listening is fine: then nobody caches.
+        let _ = self.0.send(projection.to_owned());
+    }
+
+    /// The names of projections whose read models change from now on. A receiver that lags behind loses names:
+    /// it sees `Lagged` and must treat every read model as changed.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<String> {
+        self.0.subscribe()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -139,11 +173,29 @@ impl Database {
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
             .connect_lazy(url)?;
+        let changes = ReadModelChanges::new();
         let events: Arc<dyn EventStore> = match &typed {
-            Typed::Pg(pool, appends) => Arc::new(PgStore::new(pool.clone(), appends.clone(), options.chain_key)),
+            Typed::Pg(pool, appends) => {
+                Arc::new(PgStore::new(pool.clone(), appends.clone(), options.chain_key, changes.clone()))
+            }
             Typed::Sqlite(pool) => Arc::new(SqliteStore::new(pool.clone(), options.chain_key)),
         };
-        Ok(Self { events, read_models, backend, typed })
+        Ok(Self { events, read_models, backend, typed, changes })
+    }
+
+    /// Which projections' read models change, in every process on this database.
+    pub fn read_model_changes(&self) -> &ReadModelChanges {
+        &self.changes
+    }
+
+    /// Inside a projection's transaction: makes its commit announce the change to the other processes (a
+    /// `pg_notify`, delivered with the commit; nothing on SQLite, which has one process). The runner announces
+    /// in this process itself, after the commit.
+    pub async fn announce_in(&self, tx: &mut sqlx::AnyConnection, projection: &str) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)").bind(READ_MODELS_CHANNEL).bind(projection).execute(tx).await?;
+        }
+        Ok(())
     }
 
     /// The engine behind this database.

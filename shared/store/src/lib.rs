@@ -26,7 +26,7 @@ pub mod testkit;
 use async_trait::async_trait;
 pub use chain::{ChainKey, ChainVerdict, verify_chain};
 pub use command::{CommandError, Executed, Loaded, execute, load};
-pub use database::{Backend, Database, DatabaseOptions, MigrationStatus};
+pub use database::{ALL_READ_MODELS, Backend, Database, DatabaseOptions, MigrationStatus, ReadModelChanges};
 pub use error::{AppendError, StoreError};
 use lawha_domain::{ExpectedVersion, NewEvent, RecordedEvent, StreamId};
 pub use projection::{Projection, ProjectionRunner};

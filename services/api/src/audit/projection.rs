@@ -30,8 +30,6 @@ impl Projection for AuditLog {
 
     /// One multi-row INSERT per chunk of the batch.
     async fn apply_batch(&self, tx: &mut AnyConnection, events: &[&RecordedEvent]) -> Result<(), sqlx::Error> {
-        // Cached audit pages of this process are stale from here on (the cache's TTL covers the commit).
-        invalidate();
         for chunk in statement_chunks(events) {
             // Keyed by position, so a replayed event is a no-op rather than a second row.
             let sql = format!(

@@ -10,6 +10,7 @@ pub mod error;
 pub mod messages;
 pub mod pages;
 pub mod projection;
+pub mod read;
 pub mod session;
 pub mod signin;
 pub mod token_cache;

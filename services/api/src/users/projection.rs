@@ -29,8 +29,6 @@ impl Projection for Users {
             // A user-stream event this build does not know (a newer release wrote it): nothing to show.
             return Ok(());
         };
-        // Cached tokens may have lost their role or been revoked: the next request reads them again.
-        super::token_cache::invalidate();
         let at = event.recorded_at.timestamp_micros();
         match typed {
             UserEvent::UserCreated { user_id, name, role } => {

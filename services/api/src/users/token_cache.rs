@@ -2,9 +2,9 @@
 //! `last_used_at` bookkeeping (written at most once a minute per token, off the request path).
 //!
 //! Entries hold the token's stored hash and owner; every request still hashes the presented secret and compares it
-//! in constant time. An entry is dropped when any user event is projected in this process (a revocation or a role
-//! change applies at the next request) and after [`TTL`] in any case, which bounds staleness when another process
-//! projected the change.
+//! in constant time. Every entry is dropped when the `users` read model changes, in this process or another one
+//! (`projections::follow_changes`, fed after the commit and by PostgreSQL's notifications), so a revocation or a
+//! role change applies at the next request; [`TTL`] bounds what a lost notification could leave.
 
 use std::{
     collections::HashMap,

@@ -27,6 +27,7 @@ mod jobs_pipeline;
 mod openapi;
 mod pages;
 mod redis_outage;
+mod revocation;
 mod sessions;
 mod setup;
 mod two_factor;

@@ -11,6 +11,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use lawha_domain::{ExpectedVersion, NewEvent, RecordedEvent, StreamId};
 use sqlx::{PgPool, Row as _, postgres::PgListener};
+
+use crate::database::{ALL_READ_MODELS, READ_MODELS_CHANNEL, ReadModelChanges};
 use tokio::sync::watch;
 
 use crate::{
@@ -42,23 +44,27 @@ impl Drop for PgStore {
 impl PgStore {
     /// `pool` serves reads; `appends` is the appender's own, so a burst of reads never makes an append wait for a
     /// connection (every caller of a batch would wait with it).
-    pub(crate) fn new(pool: PgPool, appends: PgPool, key: ChainKey) -> Self {
+    pub(crate) fn new(pool: PgPool, appends: PgPool, key: ChainKey, changes: ReadModelChanges) -> Self {
         let appender = Appender::spawn(move |rx, wake| pipeline::run(appends, key, rx, wake));
-        let listener = tokio::spawn(listen(pool.clone(), appender.wake_sender()));
+        let listener = tokio::spawn(listen(pool.clone(), appender.wake_sender(), changes));
         Self { pool, appender, listener }
     }
 }
 
-/// Relays `pg_notify` from other processes into the local wake-up channel; reconnects on its own, and polling
-/// covers the gaps while it does.
-async fn listen(pool: PgPool, wake: Arc<watch::Sender<i64>>) {
+/// Relays `pg_notify` from other processes into the local wake-up channel and the read-model change announcer;
+/// reconnects on its own, and polling covers the gaps while it does. After a reconnection every read model counts
+/// as changed, since announcements may have been missed meanwhile.
+async fn listen(pool: PgPool, wake: Arc<watch::Sender<i64>>, changes: ReadModelChanges) {
     loop {
         let result: Result<(), sqlx::Error> = async {
             let mut listener = PgListener::connect_with(&pool).await?;
-            listener.listen(CHANNEL).await?;
+            listener.listen_all([CHANNEL, READ_MODELS_CHANNEL]).await?;
+            changes.announce(ALL_READ_MODELS);
             loop {
                 let note = listener.recv().await?;
-                if let Ok(head) = note.payload().parse::<i64>() {
+                if note.channel() == READ_MODELS_CHANNEL {
+                    changes.announce(note.payload());
+                } else if let Ok(head) = note.payload().parse::<i64>() {
                     crate::appender::notify(&wake, head);
                 }
             }

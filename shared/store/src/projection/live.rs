@@ -171,9 +171,17 @@ impl ProjectionRunner {
             for &i in &claims {
                 if !shares[i].is_empty() {
                     cursors[i].projection.apply_batch(&mut tx, &shares[i]).await?;
+                    self.db.announce_in(&mut tx, cursors[i].projection.name()).await?;
                 }
             }
             tx.commit().await?;
+            // Caches in this process drop what changed only now: a request between the apply and the commit could
+            // otherwise cache the old row again, for a cache's whole lifetime.
+            for &i in &claims {
+                if !shares[i].is_empty() {
+                    self.db.read_model_changes().announce(cursors[i].projection.name());
+                }
+            }
             for &i in &claims {
                 cursors[i].persisted = target(&cursors[i]);
             }

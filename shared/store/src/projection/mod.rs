@@ -111,7 +111,13 @@ impl ProjectionRunner {
             return Ok(0);
         }
         projection.apply_batch(&mut tx, &events.iter().collect::<Vec<_>>()).await?;
+        if !events.is_empty() {
+            self.db.announce_in(&mut tx, name).await?;
+        }
         tx.commit().await?;
+        if !events.is_empty() {
+            self.db.read_model_changes().announce(name);
+        }
         #[allow(clippy::cast_precision_loss)] // positions stay far below 2^52
         metrics::gauge!("lawha_projection_lag", "projection" => name).set((head - to).max(0) as f64);
         Ok(events.len())
@@ -146,7 +152,9 @@ impl ProjectionRunner {
         for table in projection.tables() {
             sqlx::query(AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
         }
+        self.db.announce_in(&mut tx, projection.name()).await?;
         tx.commit().await?;
+        self.db.read_model_changes().announce(projection.name());
         drop(conn);
         self.catch_up(projection).await
     }

@@ -224,5 +224,6 @@ pub async fn revoke_token(
 ) -> Result<StatusCode, ApiError> {
     let token_id = Uuid::parse_str(&id).map_err(|_| UserError::Rejected(UserRejection::NoSuchToken))?;
     users::commands::revoke_token(&state.db, &principal.user, token_id, &context.metadata()).await?;
+    users::read::wait_revoked(&state.db.read_models, token_id).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -115,5 +115,6 @@ pub async fn change_role(
 ) -> Result<StatusCode, ApiError> {
     let role = parse_role(&body.role)?;
     users::commands::change_role(&state.db, &name, role, &context.metadata()).await?;
+    users::read::wait_role(&state.db.read_models, &name, &role.to_string()).await;
     Ok(StatusCode::NO_CONTENT)
 }

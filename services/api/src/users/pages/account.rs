@@ -293,7 +293,10 @@ pub async fn revoke_token(
         return refused(&state, &request, &principal, UserError::Rejected(UserRejection::NoSuchToken).into()).await;
     };
     match users::commands::revoke_token(&state.db, &principal.user, token_id, &context.metadata()).await {
-        Ok(()) => Ok(request.prefix.redirect("/account?done=token-revoked").into_response()),
+        Ok(()) => {
+            users::read::wait_revoked(&state.db.read_models, token_id).await;
+            Ok(request.prefix.redirect("/account?done=token-revoked").into_response())
+        }
         Err(e) => refused(&state, &request, &principal, e.into()).await,
     }
 }
