@@ -195,9 +195,11 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             delete(account::revoke_token),
         ),
         (spec(Method::GET, "/api/v1/users", Need::AtLeast(Role::Admin), "/api/v1/users"), get(users::list)),
-        (spec(Method::POST, "/api/v1/users", Need::AtLeast(Role::Admin), "/api/v1/users"), post(users::create)),
+        // Making accounts and giving roles needs a signed-in admin: a leaked token must not be able to mint an admin
+        // with a password of its own (tokens never reach `Need::Session` routes, whatever their scope).
+        (spec(Method::POST, "/api/v1/users", Need::Session(Role::Admin), "/api/v1/users"), post(users::create)),
         (
-            spec(Method::PUT, "/api/v1/users/{name}/role", Need::AtLeast(Role::Admin), "/api/v1/users/nobody/role"),
+            spec(Method::PUT, "/api/v1/users/{name}/role", Need::Session(Role::Admin), "/api/v1/users/nobody/role"),
             put(users::change_role),
         ),
         // The first-start setup link (development only): the token in the path is the credential.

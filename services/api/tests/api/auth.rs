@@ -204,3 +204,26 @@ async fn admin_commands_create_users_and_print_a_token_once() {
     .await;
     app.stop().await.unwrap();
 }
+
+/// The powers a token never has, whatever its scope: creating accounts and giving roles need a signed-in admin,
+/// so a leaked token cannot mint an admin with a password and sign in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_token_cannot_create_users_or_change_roles() {
+    let db = postgres().await;
+    let app = spawn_app(&db.url).await;
+    let token = common::token(&app, "amira", Role::Admin, Scope::Admin).await;
+    let body = serde_json::json!({"name": "mallory", "role": "admin", "password": "a long enough password"});
+    let created = app.client.post(app.url("/api/v1/users")).bearer_auth(&token).json(&body).send().await.unwrap();
+    assert_eq!(created.status(), StatusCode::FORBIDDEN);
+    let error: serde_json::Value = created.json().await.unwrap();
+    assert_eq!(error["error"]["code"], "session_required", "{error}");
+    let role = serde_json::json!({"role": "viewer"});
+    let changed =
+        app.client.put(app.url("/api/v1/users/amira/role")).bearer_auth(&token).json(&role).send().await.unwrap();
+    assert_eq!(changed.status(), StatusCode::FORBIDDEN);
+    // The same admin, signed in, may.
+    let mut browser = Browser::open(&app).await;
+    browser.sign_in("amira", "a long enough password").await;
+    assert_eq!(browser.send_json(reqwest::Method::POST, "/api/v1/users", &body).await.status(), StatusCode::CREATED);
+    app.stop().await.unwrap();
+}

@@ -78,9 +78,9 @@ pub fn parse_role(text: &str) -> Result<Role, ApiError> {
 }
 
 /// `POST /api/v1/users`.
-#[utoipa::path(post, path = "/api/v1/users", tag = "users", security(("bearer" = [])), request_body = NewUser,
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUser,
     responses((status = 201, description = "Created", body = Object),
-              (status = 403, description = "Not an admin", body = crate::http::error::ErrorBody),
+              (status = 403, description = "Not an admin, or a token (this needs a signed-in session and its CSRF token)", body = crate::http::error::ErrorBody),
               (status = 409, description = "The name is taken", body = crate::http::error::ErrorBody),
               (status = 422, description = "Bad name, role or password", body = crate::http::error::ErrorBody)))]
 pub async fn create(
@@ -101,10 +101,10 @@ pub struct RoleChange {
 }
 
 /// `PUT /api/v1/users/{name}/role`.
-#[utoipa::path(put, path = "/api/v1/users/{name}/role", tag = "users", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/users/{name}/role", tag = "users",
     request_body = RoleChange, params(("name" = String, Path, description = "The user")),
     responses((status = 204, description = "Changed"),
-              (status = 403, description = "Not an admin", body = crate::http::error::ErrorBody),
+              (status = 403, description = "Not an admin, or a token (this needs a signed-in session and its CSRF token)", body = crate::http::error::ErrorBody),
               (status = 404, description = "No such user", body = crate::http::error::ErrorBody),
               (status = 409, description = "Same role, or the last admin", body = crate::http::error::ErrorBody)))]
 pub async fn change_role(
