@@ -193,6 +193,22 @@ pub const KEYS: &[KeyDoc] = &[
                   with seconds first); `off` turns the daily check off. A check missed while the panel was down \
                   runs once when it starts.",
     },
+    KeyDoc {
+        key: "backups.protected_paths",
+        env: "LAWHA_BACKUPS__PROTECTED_PATHS",
+        default: "none (the panel's own paths are always protected)",
+        meaning: "More absolute paths no backup may read and no backup or restore may write into, beside those \
+                  always protected: the configuration file, /etc/lawha, /run/secrets, the *_FILE secret files, \
+                  data_dir and the database files. A TOML array, or a comma-separated list in the environment.",
+    },
+    KeyDoc {
+        key: "backups.safety_copy_hours",
+        env: "LAWHA_BACKUPS__SAFETY_COPY_HOURS",
+        default: "24",
+        meaning: "Hours the folder an overwriting restore replaced is kept beside the target \
+                  (.<name>.lawha-previous-<time>-<id>) before it is deleted, 0 to 8760; 0 deletes it as soon as \
+                  the restore succeeded.",
+    },
 ];
 
 /// The keys whose values are credentials; each also accepts `LAWHA_<KEY>_FILE`.
@@ -271,6 +287,6 @@ mod tests {
 
     #[test]
     fn sections_are_listed_once_each() {
-        assert_eq!(sections(), ["http", "log", "database", "projections", "ui", "session", "jobs"]);
+        assert_eq!(sections(), ["http", "log", "database", "projections", "ui", "session", "jobs", "backups"]);
     }
 }

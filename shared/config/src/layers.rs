@@ -86,6 +86,8 @@ pub(crate) struct Raw {
 pub(crate) struct Layers {
     pub(crate) values: BTreeMap<&'static str, Raw>,
     pub(crate) config_file: Option<PathBuf>,
+    /// The files `LAWHA_<KEY>_FILE` variables named, which hold secrets (backups must never touch them).
+    pub(crate) secret_files: Vec<PathBuf>,
 }
 
 /// Reads the file (if any) and the environment snapshot into [`Layers`],
@@ -100,7 +102,7 @@ pub(crate) fn collect(opts: &LoadOptions, problems: &mut Vec<Problem>) -> Layers
         read_file(&path, &mut layers.values, problems);
         layers.config_file = Some(path);
     }
-    read_env(&opts.env, &mut layers.values, problems);
+    layers.secret_files = read_env(&opts.env, &mut layers.values, problems);
     layers
 }
 
@@ -192,7 +194,12 @@ fn insert_file_value(
     values.insert(doc.key, Raw { value, origin: Origin::File });
 }
 
-fn read_env(env: &[(String, String)], values: &mut BTreeMap<&'static str, Raw>, problems: &mut Vec<Problem>) {
+/// Reads the environment's keys into `values`; returns the secret files the `_FILE` variables named.
+fn read_env(
+    env: &[(String, String)],
+    values: &mut BTreeMap<&'static str, Raw>,
+    problems: &mut Vec<Problem>,
+) -> Vec<PathBuf> {
     // Plain variables are applied before `_FILE` variables so that setting
     // both can be detected and reported instead of one silently winning.
     let mut from_files = Vec::new();
@@ -212,7 +219,9 @@ fn read_env(env: &[(String, String)], values: &mut BTreeMap<&'static str, Raw>, 
             None => problems.push(unknown_env(name)),
         }
     }
+    let mut secret_files = Vec::new();
     for (key, name, path) in from_files {
+        secret_files.push(PathBuf::from(path));
         let plain = keys::env_name(key);
         if env_get(env, &plain).is_some_and(|v| !v.is_empty()) {
             problems.push(Problem::new(
@@ -244,6 +253,7 @@ fn read_env(env: &[(String, String)], values: &mut BTreeMap<&'static str, Raw>, 
             )),
         }
     }
+    secret_files
 }
 
 fn unknown_env(name: &str) -> Problem {

@@ -15,6 +15,7 @@ mod keys;
 mod layers;
 mod problem;
 mod profile;
+mod protected;
 mod render;
 mod secret;
 mod sections;
@@ -28,10 +29,11 @@ pub use keys::{KEYS, KeyDoc};
 pub use layers::{LoadOptions, Origin};
 pub use problem::{Problem, Problems};
 pub use profile::{EnvHints, ParseProfileError, Profile, detect_profile};
+pub use protected::ALWAYS_PROTECTED;
 pub use secret::{REDACTED, Secret, redact_url};
 pub use sections::{
-    DatabaseConfig, HttpConfig, InProcess, JobsConfig, LogConfig, LogFormat, ParseLogFormatError, ProjectionsConfig,
-    SessionConfig, UiConfig,
+    BackupsConfig, DatabaseConfig, HttpConfig, InProcess, JobsConfig, LogConfig, LogFormat, ParseLogFormatError,
+    ProjectionsConfig, SessionConfig, UiConfig,
 };
 
 /// The secret key [`Config::test`] uses, fixed so test suites can verify MACs.
@@ -78,6 +80,11 @@ pub struct Config {
     pub session: SessionConfig,
     /// Job queues and workers.
     pub jobs: JobsConfig,
+    /// What backups may touch on this machine.
+    pub backups: BackupsConfig,
+    /// The files the `*_FILE` variables named, read for secrets: [`Config::protected_paths`] lists them, so no
+    /// backup reads or overwrites them.
+    pub secret_files: Vec<PathBuf>,
     /// Where each key's value came from, for [`Config::render_effective`].
     origins: BTreeMap<&'static str, Origin>,
 }
@@ -124,6 +131,8 @@ impl Config {
             ui: UiConfig::default(),
             session: SessionConfig::default(),
             jobs: JobsConfig::defaults(Profile::Test, data_dir),
+            backups: BackupsConfig::default(),
+            secret_files: Vec::new(),
             origins,
         }
     }

@@ -90,6 +90,12 @@ impl Config {
             }),
             "jobs.redispatch_after_secs" => number(self.jobs.redispatch_after_secs),
             "jobs.audit_verify_cron" => Some(quote(self.jobs.audit_verify_cron.as_deref().unwrap_or("off"))),
+            "backups.protected_paths" => {
+                let items: Vec<String> =
+                    self.backups.protected_paths.iter().map(|p| quote(&p.display().to_string())).collect();
+                Some(format!("[{}]", items.join(", ")))
+            }
+            "backups.safety_copy_hours" => number(self.backups.safety_copy_hours),
             // A key added to KEYS without a case here shows up as unset, and
             // the test that renders every key catches it.
             _ => None,

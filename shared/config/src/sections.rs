@@ -219,6 +219,24 @@ impl JobsConfig {
     }
 }
 
+/// How backups treat the machine they run on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupsConfig {
+    /// More paths no backup may read, write its archives into or restore over, beside the panel's own
+    /// ([`crate::Config::protected_paths`]): an operator's secrets the panel cannot know about.
+    pub protected_paths: Vec<std::path::PathBuf>,
+    /// Hours the folder an overwriting restore replaced is kept beside the target (`.<name>.lawha-previous-…`)
+    /// after the restore succeeded, so a restore over the wrong folder can be undone by hand; 0 deletes it at
+    /// once.
+    pub safety_copy_hours: u64,
+}
+
+impl Default for BackupsConfig {
+    fn default() -> Self {
+        Self { protected_paths: Vec::new(), safety_copy_hours: 24 }
+    }
+}
+
 /// Which queues a process serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InProcess {

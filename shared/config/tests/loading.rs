@@ -223,6 +223,7 @@ fn sample(key: &str) -> &'static str {
         "jobs.namespace" => "\"lawha-test_1\"",
         "jobs.in_process" => "[\"admin\", \"deployments.web-1\"]",
         "jobs.audit_verify_cron" => "\"0 4 * * 1\"",
+        "backups.protected_paths" => "[\"/srv/keys\", \"/home/deploy/.ssh\"]",
         other => panic!("no sample value for new key {other}: add one here and to the README"),
     }
 }

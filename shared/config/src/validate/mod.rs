@@ -4,6 +4,7 @@
 //! with serde, because serde stops at the first error and operators deserve
 //! the full list in one go.
 
+mod backups;
 mod jobs;
 mod read;
 mod server;
@@ -37,9 +38,9 @@ impl Config {
             // problems are about the keys rather than about the bad profile.
             (Profile::Development, "LAWHA_ENV is invalid")
         });
-        let Layers { values, config_file } = layers::collect(opts, &mut problems);
+        let Layers { values, config_file, secret_files } = layers::collect(opts, &mut problems);
         let mut b = Builder { values, origins: BTreeMap::new(), problems, profile };
-        let config = b.build(reason, config_file);
+        let config = b.build(reason, config_file, secret_files);
         if b.problems.is_empty() { Ok(config) } else { Err(Problems(b.problems)) }
     }
 }
@@ -54,7 +55,7 @@ struct Builder {
 }
 
 impl Builder {
-    fn build(&mut self, reason: &'static str, config_file: Option<PathBuf>) -> Config {
+    fn build(&mut self, reason: &'static str, config_file: Option<PathBuf>, secret_files: Vec<PathBuf>) -> Config {
         let production = self.profile.is_production();
         let listen = self.listen();
         let data_dir = match self.text("data_dir") {
@@ -93,6 +94,7 @@ impl Builder {
         let ui = UiConfig { entrance: self.entrance(), allow_ips: self.allow_ips() };
         let session = self.session();
         let jobs = self.jobs(&data_dir);
+        let backups = self.backups();
         debug_assert!(self.values.is_empty(), "unparsed keys: {:?}", self.values.keys());
         Config {
             profile: self.profile,
@@ -110,6 +112,8 @@ impl Builder {
             ui,
             session,
             jobs,
+            backups,
+            secret_files,
             origins: std::mem::take(&mut self.origins),
         }
     }
