@@ -387,6 +387,7 @@ job-refused-not_retryable = لا تمكن إعادة المحاولة إلا ل�
 job-refused-never_queued = لم تُوضع هذه المهمة في الطابور قط، لذا ستفشل إعادة المحاولة بالطريقة نفسها.
 job-refused-conflict = تغيّرت المهمة في اللحظة نفسها؛ راجع حالتها ثم حاول مرة أخرى.
 job-refused-not_found = لا توجد مهمة كهذه.
+job-refused-forbidden = تحتاج إعادة هذه المهمة إلى مستوى الطلب الذي أنشأها (مسؤول لإعادة البناء وفحص سجل التدقيق والاختبارات).
 audit-chain-queued = وُضع التحقق في الطابور: تظهر النتيجة هنا بعد تنفيذ المهمة.
 event-AuditChainVerifyRequested = طلب التحقق من سلسلة التدقيق
 event-ProjectionRebuildRequested = طلب إعادة بناء إسقاط

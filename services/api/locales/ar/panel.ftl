@@ -67,6 +67,16 @@ audit-no_event = لا حدث عند الموضع { $position }
 jobs-not_found = لا توجد مهمة { $id }
 jobs-unknown_state = الحالة "{ $value }" غير معروفة
 jobs-unknown_kind = النوع "{ $value }" غير معروف
+jobs-retry_needs_level = تحتاج إعادة مهمة من نوع { $kind } إلى المستوى { $level ->
+        [admin] مسؤول
+        [operator] مشغِّل
+       *[other] { $level }
+    }، وهو مستوى الطلب الذي أنشأها
+jobs-retry_needs_session = تحتاج إعادة مهمة من نوع { $kind } إلى جلسة دخول بمستوى { $level ->
+        [admin] مسؤول
+        [operator] مشغِّل
+       *[other] { $level }
+    } كما احتاج طلبها؛ ولا يكفي رمز وصول
 jobs-number_range = يجب أن يكون `{ $parameter }` عددًا صحيحًا من { $min } إلى { $max }، والمُرسَل "{ $got }"
 jobs-unknown_parameter = المُعامل `{ $parameter }` غير معروف
 jobs-unknown_projection = لا يوجد نموذج قراءة باسم "{ $name }"؛ الموجود: { $known }

@@ -363,6 +363,7 @@ job-refused-not_retryable = Only a failed or dead job can be retried.
 job-refused-never_queued = This job was never queued, so retrying it would fail the same way.
 job-refused-conflict = The job changed at the same moment; look at its state and try again.
 job-refused-not_found = There is no such job.
+job-refused-forbidden = Retrying this job needs the level of the request that made it (an administrator for rebuilds, audit verifications and probes).
 audit-chain-queued = Verification queued: the result appears here when the job has run.
 event-AuditChainVerifyRequested = Audit chain verification requested
 event-ProjectionRebuildRequested = Projection rebuild requested

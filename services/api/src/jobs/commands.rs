@@ -5,6 +5,7 @@
 use lawha_domain::{
     Aggregate as _, DomainEvent as _, ExpectedVersion, Metadata, NewEvent, StreamId,
     jobs::{JobCommand, JobEvent, JobState},
+    users::Role,
 };
 use lawha_jobs::registry;
 use lawha_store::{CommandError, Database};
@@ -27,10 +28,44 @@ pub struct Retried {
     pub stream_version: i64,
 }
 
+/// What one who asks for a retry may do: their level, and whether they are a signed-in person (not a token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Power {
+    /// The asker's level.
+    pub level: Role,
+    /// A signed-in person rather than an API token.
+    pub interactive: bool,
+}
+
+impl Power {
+    /// Whether this power covers `needed`.
+    pub fn covers(self, needed: Power) -> bool {
+        self.level >= needed.level && (self.interactive || !needed.interactive)
+    }
+}
+
+/// The power a retry by hand of a `kind` job needs: the power of the request that made the job, so an operator
+/// cannot re-run an admin's work (a projection rebuild, a restore that overwrites a folder).
+pub fn retry_needs(kind: &str) -> Power {
+    let (level, interactive) = match kind {
+        "RunBackup" | "VerifyBackup" => (Role::Operator, false),
+        "RestoreBackup" => (Role::Admin, true),
+        // VerifyAuditChain, RebuildProjection, Probe, and any kind this build does not know.
+        _ => (Role::Admin, false),
+    };
+    Power { level, interactive }
+}
+
 /// Runs a failed or dead job again: decides `JobCommand::Retry` on the job's stream and appends
-/// `JobRetryRequested` at the version read, so two people retrying at once get one retry and one conflict.
-pub async fn retry(db: &Database, job_id: Uuid, metadata: &Metadata) -> Result<Retried, JobError> {
+/// `JobRetryRequested` at the version read, so two people retrying at once get one retry and one conflict. The
+/// asker needs the power the job's own request needed ([`retry_needs`]).
+pub async fn retry(db: &Database, job_id: Uuid, power: Power, metadata: &Metadata) -> Result<Retried, JobError> {
     let stream = JobState::stream(job_id);
+    let kind = lawha_store::load::<JobState>(db.events.as_ref(), &stream).await?.state.job.map(|j| j.kind);
+    let needed = retry_needs(kind.as_deref().unwrap_or_default());
+    if !power.covers(needed) {
+        return Err(JobError::RetryForbidden { kind: kind.unwrap_or_default(), needed });
+    }
     // A queued job has no stream yet; the read model knows it, and the rules then say why it cannot be retried.
     if db.events.stream_version(&stream).await? == 0 && !super::read::exists(&db.read_models, job_id).await? {
         return Err(JobError::NotFound(job_id.to_string()));
@@ -121,4 +156,26 @@ pub async fn probe(db: &Database, data: Value, metadata: &Metadata) -> Result<Uu
     }
     let stream = stream(format!("probe-{}", Uuid::now_v7()))?;
     request(db, "ProbeRequested", &stream, ExpectedVersion::Exact(0), data, metadata).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_retry_needs_the_power_of_the_request_that_made_the_job() {
+        let token = |level| Power { level, interactive: false };
+        let session = |level| Power { level, interactive: true };
+        for kind in ["RunBackup", "VerifyBackup"] {
+            assert!(token(Role::Operator).covers(retry_needs(kind)), "{kind}");
+            assert!(!token(Role::Viewer).covers(retry_needs(kind)), "{kind}");
+        }
+        for kind in ["RebuildProjection", "VerifyAuditChain", "Probe", "SomethingNew"] {
+            assert!(!session(Role::Operator).covers(retry_needs(kind)), "{kind}");
+            assert!(token(Role::Admin).covers(retry_needs(kind)), "{kind}");
+        }
+        assert!(!token(Role::Admin).covers(retry_needs("RestoreBackup")), "a restore needs a signed-in admin");
+        assert!(!session(Role::Operator).covers(retry_needs("RestoreBackup")));
+        assert!(session(Role::Admin).covers(retry_needs("RestoreBackup")));
+    }
 }

@@ -38,6 +38,14 @@ pub enum JobError {
         /// The names that exist.
         known: Vec<&'static str>,
     },
+    /// The asker lacks the power the job's own request needed.
+    #[error("retrying a {kind} job needs the {} level{}", needed.level, if needed.interactive { " and a signed-in session" } else { "" })]
+    RetryForbidden {
+        /// The job's kind.
+        kind: String,
+        /// What a retry of it needs.
+        needed: super::commands::Power,
+    },
     /// The append failed (a concurrent change is a `Conflict`).
     #[error(transparent)]
     Append(#[from] AppendError),
@@ -58,6 +66,7 @@ impl Problem for JobError {
             Self::NotFound(_) | Self::UnknownProjection { .. } => Kind::NotFound,
             Self::Invalid(_) | Self::InvalidQuery { .. } => Kind::Invalid,
             Self::Rejected(_) => Kind::Conflict,
+            Self::RetryForbidden { .. } => Kind::Forbidden,
             Self::Append(e) => e.kind(),
             Self::Store(e) => e.kind(),
         }
@@ -68,6 +77,8 @@ impl Problem for JobError {
             Self::NotFound(_) | Self::UnknownProjection { .. } => "not_found",
             Self::Invalid(_) => "invalid_input",
             Self::InvalidQuery { .. } => "invalid_query",
+            Self::RetryForbidden { needed, .. } if needed.interactive => "session_required",
+            Self::RetryForbidden { .. } => "forbidden",
             Self::Rejected(JobRejection::NotRetryable { .. }) => "not_retryable",
             Self::Rejected(JobRejection::NeverQueued { .. }) => "never_queued",
             Self::Rejected(JobRejection::Ended { .. } | JobRejection::Stale { .. }) => "conflict",
@@ -82,6 +93,10 @@ impl Problem for JobError {
             Self::Rejected(rejection) => rejection.message(),
             Self::Invalid(message) | Self::InvalidQuery { message, .. } => message.clone(),
             Self::UnknownProjection { name, known } => messages::unknown_projection(name, known.join(", ")),
+            Self::RetryForbidden { kind, needed } if needed.interactive => {
+                messages::retry_needs_session(kind, needed.level.to_string())
+            }
+            Self::RetryForbidden { kind, needed } => messages::retry_needs_level(kind, needed.level.to_string()),
             Self::Append(e) => e.message(),
             Self::Store(e) => e.message(),
         }

@@ -8,6 +8,10 @@ lawha_domain::messages! {
     unknown_state = "jobs.unknown_state"(value);
     /// An unknown kind filter.
     unknown_kind = "jobs.unknown_kind"(value);
+    /// A retry by one below the level the job's request needed.
+    retry_needs_level = "jobs.retry_needs_level"(kind, level);
+    /// A retry by a token of a job whose request needed a signed-in session.
+    retry_needs_session = "jobs.retry_needs_session"(kind, level);
     /// A number parameter out of range.
     number_range = "jobs.number_range"(parameter, min, max, got);
     /// A parameter the route does not take.

@@ -30,7 +30,7 @@ use crate::{
 /// The most log lines the job page shows; older ones are in `GET /api/v1/jobs/{id}/log`.
 const LOG_LINES: i64 = 500;
 /// The refusals of a retry that the page explains in words of its own.
-const REFUSALS: [&str; 4] = ["not_retryable", "never_queued", "conflict", "not_found"];
+const REFUSALS: [&str; 5] = ["not_retryable", "never_queued", "conflict", "not_found", "forbidden"];
 
 /// Milliseconds in the page's language.
 fn duration(page: &Page, ms: i64) -> String {
@@ -254,7 +254,10 @@ pub async fn show(
         if REFUSALS.contains(&code.as_str()) { page.t(&format!("job-refused-{code}")) } else { page.t("job-refused") }
     });
     Ok(JobPage {
-        can_retry: detail.retryable_by_hand && principal.level >= Role::Operator,
+        can_retry: detail.retryable_by_hand
+            && principal.level >= Role::Operator
+            && commands::Power { level: principal.level, interactive: principal.interactive }
+                .covers(commands::retry_needs(&detail.job.kind)),
         correlation_id: detail.correlation_id.unwrap_or_default(),
         output: (!detail.output.is_null()).then(|| detail.output.to_string()),
         log_after: log.last().map_or(0, |l| l.id),
@@ -285,12 +288,14 @@ pub async fn retry(
     State(state): State<AppState>,
     context: RequestContext,
     request: PageRequest,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     // The id is parsed before it goes into a redirect: a path segment may decode to anything.
     let job_id = job_id(&id)?;
     let back = format!("/jobs/{job_id}");
-    let result = commands::retry(&state.db, job_id, &context.metadata()).await.map_err(ApiError::from);
+    let power = commands::Power { level: principal.level, interactive: principal.interactive };
+    let result = commands::retry(&state.db, job_id, power, &context.metadata()).await.map_err(ApiError::from);
     match result {
         Ok(retried) => {
             let visible = || async {

@@ -128,8 +128,10 @@ async fn a_job_shows_its_attempts_with_workers_timings_and_errors() {
 async fn only_failed_or_dead_jobs_are_retried_and_the_retry_records_who_asked() {
     let db = postgres().await;
     let app = spawn_app(&db.url).await;
-    let operator = token(&app, "omar", Role::Operator, Scope::Operate).await;
+    // A probe is an admin's request, so retrying one needs an admin (an operator is refused below).
+    let operator = token(&app, "omar", Role::Admin, Scope::Admin).await;
     let viewer = token(&app, "vera", Role::Viewer, Scope::Read).await;
+    let real_operator = token(&app, "olga", Role::Operator, Scope::Operate).await;
     let queued = probe(&app, 2).await;
     let running = probe(&app, 2).await;
     start(&app, &running, 1, "probe-host").await;
@@ -152,6 +154,15 @@ async fn only_failed_or_dead_jobs_are_retried_and_the_retry_records_who_asked() 
     }
     let (status, _) = post(&app, &viewer, &format!("/api/v1/jobs/{}/retry", dead.id)).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "viewers cannot retry");
+    let (status, body) = post(&app, &real_operator, &format!("/api/v1/jobs/{}/retry", dead.id)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an operator cannot re-run an admin's probe: {body}");
+    assert_eq!(body["error"]["code"], "forbidden");
+    assert_eq!(
+        body["error"]["message"],
+        "retrying a Probe job needs the admin level, the level of the request that made it"
+    );
+    let history = app.state.db.events.read_stream(&JobState::stream(dead.id), 0, i64::MAX).await.unwrap();
+    assert!(history.iter().all(|e| e.event_type != "JobRetryRequested"), "the refusal recorded nothing");
     let (status, _) = post(&app, &operator, &format!("/api/v1/jobs/{}/retry", uuid::Uuid::now_v7())).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
@@ -181,7 +192,7 @@ async fn only_failed_or_dead_jobs_are_retried_and_the_retry_records_who_asked() 
 async fn two_concurrent_retries_record_one_and_refuse_the_other_with_409() {
     let db = postgres().await;
     let app = spawn_app(&db.url).await;
-    let operator = token(&app, "omar", Role::Operator, Scope::Operate).await;
+    let operator = token(&app, "omar", Role::Admin, Scope::Admin).await;
     let job = probe(&app, 1).await;
     kill(&app, &job).await;
     wait_for_state(&app, job.id, "dead").await;
@@ -334,7 +345,7 @@ async fn rebuilding_the_jobs_projection_yields_identical_rows() {
 async fn the_jobs_read_model_and_retry_work_on_sqlite_too() {
     let dir = tempfile::tempdir().unwrap();
     let app = spawn_app(&format!("sqlite://{}", dir.path().join("lawha.db").display())).await;
-    let operator = token(&app, "omar", Role::Operator, Scope::Operate).await;
+    let operator = token(&app, "omar", Role::Admin, Scope::Admin).await;
     let job = probe(&app, 2).await;
     kill(&app, &job).await;
     wait_for_state(&app, job.id, "dead").await;

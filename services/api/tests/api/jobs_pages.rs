@@ -71,10 +71,12 @@ async fn the_jobs_page_lists_filters_and_pages_jobs_in_english_and_arabic() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_job_page_shows_attempts_and_log_and_operators_retry_it_with_a_notice() {
+async fn the_job_page_shows_attempts_and_log_and_admins_retry_it_with_a_notice() {
     let db = postgres().await;
     let app = spawn_app(&db.url).await;
-    create_user(&app, "omar", Role::Operator, PASSWORD).await;
+    // A probe is an admin's request: an admin retries it, an operator is refused (below).
+    create_user(&app, "omar", Role::Admin, PASSWORD).await;
+    create_user(&app, "olga", Role::Operator, PASSWORD).await;
     create_user(&app, "vera", Role::Viewer, PASSWORD).await;
     let job = probe(&app, 2).await;
     kill(&app, &job).await;
@@ -95,7 +97,16 @@ async fn the_job_page_shows_attempts_and_log_and_operators_retry_it_with_a_notic
     assert!(page.contains("connecting &#60;db&#62;") || page.contains("connecting &lt;db&gt;"), "escaped: {page}");
     let live = format!(r#"data-live="job-log" data-job="{}" data-log-after="{last}""#, job.id);
     assert!(page.contains(&live), "live lines continue after the last one shown: {page}");
-    assert!(page.contains(&format!(r#"action="/jobs/{}/retry""#, job.id)), "operators get Retry: {page}");
+    assert!(page.contains(&format!(r#"action="/jobs/{}/retry""#, job.id)), "admins get Retry: {page}");
+
+    let mut olga = Browser::open(&app).await;
+    olga.sign_in("olga", PASSWORD).await;
+    let (_, olgas) = html(&olga, &path).await;
+    assert!(!olgas.contains("/retry\""), "an operator gets no Retry for an admin's probe: {olgas}");
+    let csrf = olga.csrf.clone();
+    let refused = olga.post_form(&format!("{path}/retry"), &[("csrf", csrf)]).await;
+    assert_eq!(refused.url().query(), Some("refused=forbidden"));
+    assert!(refused.text().await.unwrap().contains(&t(Lang::En, "job-refused-forbidden")));
 
     let csrf = common::csrf_in(&page);
     let retried = operator.post_form(&format!("{path}/retry"), &[("csrf", csrf.clone())]).await;

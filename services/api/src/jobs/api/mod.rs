@@ -5,7 +5,7 @@
 pub mod admin;
 
 use axum::{
-    Json,
+    Extension, Json,
     extract::{Path, Query, State},
     http::StatusCode,
 };
@@ -15,8 +15,9 @@ use uuid::Uuid;
 
 use lawha_domain::Message;
 
+use super::commands::Power;
 use super::{JobError, messages};
-use crate::http::{context::RequestContext, error::ApiError};
+use crate::http::{auth::Principal, context::RequestContext, error::ApiError};
 use crate::{
     jobs::{
         self,
@@ -159,16 +160,18 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Resu
     responses(
         (status = 202, description = "The retry is recorded (`JobRetryRequested`) and will be queued", body = RetryAccepted),
         (status = 401, description = "No valid token", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Below the operator level", body = crate::http::error::ErrorBody),
+        (status = 403, description = "Below the operator level, or below the power the job's request needed (admin for projection rebuilds, audit verifications and probes; a signed-in admin for restores)", body = crate::http::error::ErrorBody),
         (status = 404, description = "No such job", body = crate::http::error::ErrorBody),
         (status = 409, description = "The job is not failed or dead, or it changed meanwhile; the message says which", body = crate::http::error::ErrorBody),
     ))]
 pub async fn retry(
     State(state): State<AppState>,
     context: RequestContext,
+    Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<RetryAccepted>), ApiError> {
-    let retried = jobs::commands::retry(&state.db, job_id(&id)?, &context.metadata()).await?;
+    let power = Power { level: principal.level, interactive: principal.interactive };
+    let retried = jobs::commands::retry(&state.db, job_id(&id)?, power, &context.metadata()).await?;
     Ok((StatusCode::ACCEPTED, Json(RetryAccepted { job_id: retried.job_id, attempt: retried.attempt })))
 }
 
