@@ -71,9 +71,14 @@ pub enum BackupError {
     /// An archive failed verification.
     #[error(transparent)]
     Verify(#[from] crate::verify::VerifyError),
-    /// A restore refused the archive or the target before writing anything.
+    /// The archive, the target, a source or a destination was refused before anything was read or written: what
+    /// a new request must change, not what running the same one again could fix.
     #[error("{0}")]
     Refused(Message),
+    /// A directory restore failed after it had moved the previous target aside; the message says why and how the
+    /// target was left (put back, or kept at a path).
+    #[error("{0}")]
+    RestoreFailed(Message),
     /// A request the engine cannot run (a bad recipient, a level out of range).
     #[error("{0}")]
     Invalid(Message),
@@ -109,7 +114,7 @@ impl BackupError {
             Self::Database { location, problem } => messages::database_failed(location, problem.clone()),
             Self::ReadBack(problem) => messages::read_back_mismatch(problem.clone()),
             Self::Verify(e) => e.message(),
-            Self::Refused(message) | Self::Invalid(message) => message.clone(),
+            Self::Refused(message) | Self::RestoreFailed(message) | Self::Invalid(message) => message.clone(),
         }
     }
 }

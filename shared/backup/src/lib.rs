@@ -10,8 +10,9 @@
 //!
 //! Code map: `archive` (the write pipeline and read-back), `manifest` (format, key, signature), `verify`,
 //! `encryption` (age recipients and identities), `retention` (which backups a policy removes), `sources`
-//! (directory, SQLite, PostgreSQL, MySQL/MariaDB), `restore` (safe directory extraction, database restore with a
-//! safety dump), `error`, `messages` (every message the engine emits, as codes the panel renders in the reader's
+//! (directory, SQLite, PostgreSQL, MySQL/MariaDB), `restore` (safe directory extraction that keeps the replaced
+//! folder aside, and the sweep of what restores leave; database restore with a safety dump), `paths` (the policy
+//! of which paths a backup may read, write into or restore over, checked by the panel and the worker), `error`, `messages` (every message the engine emits, as codes the panel renders in the reader's
 //! language), and `bench` (the engine side of `lawha bench backup`: a generated folder, process
 //! measurement, one real backup).
 
@@ -23,6 +24,7 @@ mod fsutil;
 pub mod manifest;
 pub mod messages;
 pub mod naming;
+pub mod paths;
 pub mod restore;
 pub mod retention;
 pub mod sources;

@@ -136,6 +136,15 @@ lawha_domain::messages! {
     restore_target_exists = "engine.restore_target_exists"(path);
     /// The restore target appeared while the archive was extracted.
     restore_target_appeared = "engine.restore_target_appeared"(path);
+    /// A directory restore failed after the previous folder was moved aside, and it was put back.
+    restore_previous_put_back = "engine.restore_previous_put_back"(cause);
+    /// A directory restore failed after the previous folder was moved aside, and putting it back failed too: it
+    /// is kept at `path`.
+    restore_previous_kept = "engine.restore_previous_kept"(cause, error, path);
+    /// The target's file system has less free space than the restore needs (in bytes).
+    restore_no_space = "engine.restore_no_space"(path, needed, available);
+    /// A restore into the panel's own database.
+    restore_into_panel_database = "engine.restore_into_panel_database"(url);
     /// A hostile or unsupported archive entry; `reason` is one of the `entry_*` messages.
     archive_refused = "engine.archive_refused"(entry, reason);
     /// Reason: a path with `..`.
@@ -237,6 +246,9 @@ lawha_domain::messages! {
     /// The age header cannot be read, with age's reason.
     age_header_unreadable = "engine.age_header_unreadable"(reason);
 
+    /// Skipped: a path the panel protects (its own configuration, secrets or data, or a system tree such as
+    /// `/proc`), inside a folder being backed up.
+    skipped_protected = "engine.skipped_protected"(path);
     /// Skipped: a socket.
     skipped_socket = "engine.skipped_socket"(path);
     /// Skipped: a FIFO.
@@ -263,4 +275,23 @@ lawha_domain::messages! {
     incomplete_read_failed = "engine.incomplete_read_failed"(path, read, size, reason);
     /// Kept incomplete: the file grew while read; its first `size` bytes are kept.
     incomplete_grew = "engine.incomplete_grew"(path, size);
+
+    /// A path that does not start with `/`.
+    path_not_absolute = "engine.path_not_absolute"(path);
+    /// A path with `..` in the part that does not exist yet, which cannot be resolved safely.
+    path_climbs_where_missing = "engine.path_climbs_where_missing"(path);
+    /// A path that cannot be resolved (a symlink loop, a name too long); `reason` is the system's own words.
+    path_unresolvable = "engine.path_unresolvable"(path, reason);
+    /// A path the panel protects.
+    path_is_protected = "engine.path_is_protected"(path);
+    /// A path inside one the panel protects.
+    path_in_protected = "engine.path_in_protected"(path, protected);
+    /// A destination or restore target that holds a path the panel protects.
+    path_holds_protected = "engine.path_holds_protected"(path, protected);
+    /// A destination or restore target that is a system folder.
+    path_system_folder = "engine.path_system_folder"(path);
+    /// A destination or restore target that holds a system folder.
+    path_holds_system_folder = "engine.path_holds_system_folder"(path, folder);
+    /// A destination or restore target inside a system tree (`/usr`, `/proc`…).
+    path_in_system_tree = "engine.path_in_system_tree"(path, tree);
 }

@@ -36,13 +36,19 @@ pub enum Check<'a> {
     /// The SHA-256, and that the stream decodes to the manifest's `source_bytes`. An encrypted archive needs its
     /// identity.
     Decode(Option<&'a Identity>),
+    /// [`Check::Decode`] where the stream can be read: always for a plain archive, for an encrypted one when its
+    /// identity is given; an encrypted archive without it gets [`Check::Hash`].
+    DecodeIfReadable(Option<&'a Identity>),
 }
 
 impl std::fmt::Debug for Check<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Check::Hash => f.write_str("Hash"),
-            Check::Decode(identity) => write!(f, "Decode({})", if identity.is_some() { "identity" } else { "none" }),
+            Check::Decode(identity) | Check::DecodeIfReadable(identity) => {
+                let name = if matches!(self, Check::Decode(_)) { "Decode" } else { "DecodeIfReadable" };
+                write!(f, "{name}({})", if identity.is_some() { "identity" } else { "none" })
+            }
         }
     }
 }
@@ -73,12 +79,12 @@ pub fn verify_archive_with(
         return Err(VerifyError::SizeMismatch { expected, actual });
     }
     let identity = match (check, &manifest.encryption) {
-        (Check::Hash, _) => None,
-        (Check::Decode(_), None) => Some(None),
+        (Check::Hash, _) | (Check::DecodeIfReadable(None), Some(_)) => None,
+        (Check::Decode(_) | Check::DecodeIfReadable(_), None) => Some(None),
         (Check::Decode(None), Some(enc)) => {
             return Err(VerifyError::IdentityRequired { recipient: enc.recipient.clone() });
         }
-        (Check::Decode(Some(identity)), Some(enc)) => {
+        (Check::Decode(Some(identity)) | Check::DecodeIfReadable(Some(identity)), Some(enc)) => {
             let given = recipient_of(identity);
             if given != enc.recipient {
                 return Err(VerifyError::WrongIdentity { expected: enc.recipient.clone(), given });

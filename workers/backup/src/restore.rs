@@ -98,6 +98,7 @@ fn restore(
         let manifest = read_signed_manifest(archive, key).map_err(|e| engine(e.into()))?;
         let options = directory::RestoreOptions {
             overwrite,
+            keep_previous: false,
             max_bytes: manifest.source_bytes.saturating_add(EXPANSION_SLACK),
             allow_external_symlinks: false,
         };

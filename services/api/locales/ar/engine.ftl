@@ -160,6 +160,10 @@ engine-restore_target_no_folder_name = هدف الاستعادة { $path } لا 
 engine-restore_parent_not_a_folder = { $path } ليس مجلدًا
 engine-restore_target_exists = هدف الاستعادة { $path } موجود مسبقًا؛ استعِد إلى مكان آخر أو اسمح بالاستبدال
 engine-restore_target_appeared = ظهر هدف الاستعادة { $path } أثناء الاستعادة
+engine-restore_previous_put_back = فشلت الاستعادة: { $cause }؛ وأُعيد المجلد السابق كما كان
+engine-restore_previous_kept = فشلت الاستعادة: { $cause }؛ وفشلت كذلك إعادة المجلد السابق ({ $error }): وهو محفوظ في { $path }
+engine-restore_no_space = في نظام ملفات { $path } مساحة فارغة قدرها { $available } بايت، وتحتاج هذه الاستعادة إلى { $needed } بايت (محتوى الأرشيف وهامش احتياطي): أفرِغ بعض المساحة أو استعِد إلى مكان آخر
+engine-restore_into_panel_database = { $url } هي قاعدة بيانات اللوحة نفسها، ولا تُجرى استعادة إليها أبدًا: استعِد إلى قاعدة بيانات أخرى
 engine-archive_refused = رُفض الأرشيف ولم يُستعَد شيء: العنصر { $entry }: { $reason }
 # أسباب engine-archive_refused (the reasons of an archive refusal).
 engine-entry_parent_dir = مسار يحتوي على «..»
@@ -232,3 +236,15 @@ engine-skipped_replaced = { $path }: استُبدل بشيء آخر أثناء �
 engine-incomplete_shrank = { $path }: تقلّص حجمه أثناء قراءته: قُرئ { $read } من { $size } بايت؛ والباقي أصفار في الأرشيف
 engine-incomplete_read_failed = { $path }: فشلت القراءة بعد { $read } من { $size } بايت: { $reason }؛ والباقي أصفار في الأرشيف
 engine-incomplete_grew = { $path }: ازداد حجمه أثناء قراءته؛ حُفظت أول { $size } بايت منه
+engine-skipped_protected = { $path }: مسار تحميه اللوحة (إعداداتها أو أسرارها أو بياناتها، أو مجلد نظام محمي مثل /proc)، لم يُنسخ احتياطيًا
+
+# رفض سياسة المسارات (lawha_backup::paths): $path هو المسار بعد حلّه (بتتبّع الروابط الرمزية وتطبيق «..»).
+engine-path_not_absolute = { $path } ليس مسارًا مطلقًا: ابدأه بالرمز /
+engine-path_climbs_where_missing = يحتوي { $path } على «..» في جزء غير موجود بعد، فلا يمكن معرفة الموضع الذي يؤدي إليه: اكتب المسار دون «..»
+engine-path_unresolvable = تعذّر حلّ المسار { $path }: { $reason }
+engine-path_is_protected = { $path } يخص اللوحة نفسها (إعداداتها أو أسرارها أو بياناتها): لا تقرؤه النسخ الاحتياطية أبدًا ولا تكتب فيه ولا تستعيد فوقه
+engine-path_in_protected = { $path } يقع داخل { $protected }، وهو يخص اللوحة نفسها (إعداداتها أو أسرارها أو بياناتها) أو النظام: لا تقرؤه النسخ الاحتياطية أبدًا ولا تكتب فيه ولا تستعيد فوقه
+engine-path_holds_protected = يحتوي { $path } على { $protected }، وهو يخص اللوحة نفسها: اختر مجلدًا لا يحتوي عليه
+engine-path_system_folder = { $path } مجلد من مجلدات النظام: اختر مجلدًا خاصًا داخله
+engine-path_holds_system_folder = يحتوي { $path } على مجلد النظام { $folder }: اختر مجلدًا خاصًا في مكان آخر
+engine-path_in_system_tree = { $path } يقع داخل { $tree } الذي يضم برامج النظام أو ملفات إقلاعه أو أجهزته أو حالة تشغيله: اختر مجلدًا في مكان آخر

@@ -151,6 +151,10 @@ engine-restore_target_no_folder_name = the restore target { $path } has no folde
 engine-restore_parent_not_a_folder = { $path } is not a folder
 engine-restore_target_exists = the restore target { $path } exists; restore elsewhere or allow overwriting
 engine-restore_target_appeared = the restore target { $path } appeared while restoring
+engine-restore_previous_put_back = the restore failed: { $cause }; the previous folder was put back as it was
+engine-restore_previous_kept = the restore failed: { $cause }; putting the previous folder back failed too ({ $error }): it is kept at { $path }
+engine-restore_no_space = the file system of { $path } has { $available } bytes free and this restore needs { $needed } (the archive's contents and a margin): free some space or restore elsewhere
+engine-restore_into_panel_database = { $url } is the panel's own database: a restore never goes there; restore into another database
 engine-archive_refused = the archive was refused, nothing was restored: entry { $entry }: { $reason }
 # The reasons of engine-archive_refused.
 engine-entry_parent_dir = a path with `..`
@@ -223,3 +227,15 @@ engine-skipped_replaced = { $path }: replaced by something else while the backup
 engine-incomplete_shrank = { $path }: shrank while being read: { $read } of { $size } bytes; the rest is zeros in the archive
 engine-incomplete_read_failed = { $path }: reading failed after { $read } of { $size } bytes: { $reason }; the rest is zeros in the archive
 engine-incomplete_grew = { $path }: grew while being read; its first { $size } bytes are kept
+engine-skipped_protected = { $path }: protected by the panel (its own configuration, secrets or data, or a system tree such as /proc), not backed up
+
+# The path policy's refusals (lawha_backup::paths): $path is the path as resolved (symlinks followed, `..` applied).
+engine-path_not_absolute = { $path } is not an absolute path: start it with /
+engine-path_climbs_where_missing = { $path } has `..` in a part that does not exist yet, so where it leads cannot be known: write the path without `..`
+engine-path_unresolvable = { $path } cannot be resolved: { $reason }
+engine-path_is_protected = { $path } belongs to the panel itself (its configuration, secrets or data): backups never read it, write there or restore over it
+engine-path_in_protected = { $path } is inside { $protected }, which belongs to the panel itself (its configuration, secrets or data) or to the system: backups never read it, write there or restore over it
+engine-path_holds_protected = { $path } holds { $protected }, which belongs to the panel itself: choose a folder that does not hold it
+engine-path_system_folder = { $path } is a system folder: choose a folder of its own inside it
+engine-path_holds_system_folder = { $path } holds the system folder { $folder }: choose a folder of its own elsewhere
+engine-path_in_system_tree = { $path } is inside { $tree }, which holds the system's programs, boot files, devices or runtime state: choose a folder elsewhere

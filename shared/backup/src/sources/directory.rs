@@ -2,7 +2,8 @@
 //! cannot be backed up is recorded and skipped instead of failing the backup: a socket, a FIFO, a device, an
 //! unreadable file or sub-folder, a file that vanished. Only an unreadable top folder fails. Entries keep their
 //! mode, owner (uid/gid), mtime (whole seconds) and symlinks stay links; files with several hard links are
-//! stored once and linked after. Paths are relative to the root.
+//! stored once and linked after. Paths are relative to the root. Paths the panel protects inside the folder
+//! ([`DirectorySource::leaving_out`]) are left out and recorded as such.
 
 mod tar_out;
 
@@ -27,6 +28,10 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct DirectorySource {
     root: PathBuf,
+    /// The root resolved, which the walk's paths are compared with [`Self::left_out`] under.
+    resolved: PathBuf,
+    /// Resolved paths inside the folder that are not backed up (the panel's own secrets and data).
+    left_out: Vec<PathBuf>,
 }
 
 impl DirectorySource {
@@ -42,7 +47,16 @@ impl DirectorySource {
             Ok(_) => {}
         }
         fs::read_dir(&root).map_err(|e| BackupError::io(actions::LISTING_THE_SOURCE_FOLDER, &root, e))?;
-        Ok(Self { root })
+        let resolved =
+            fs::canonicalize(&root).map_err(|e| BackupError::io(actions::READING_THE_SOURCE_FOLDER, &root, e))?;
+        Ok(Self { root, resolved, left_out: Vec::new() })
+    }
+
+    /// Leaves out `paths` (resolved, as `PathPolicy::left_out_of` gives them): each is recorded as skipped
+    /// instead of read. The walk never follows a symlink below the root, so a path it meets is the real one.
+    pub fn leaving_out(mut self, paths: Vec<PathBuf>) -> Self {
+        self.left_out = paths;
+        self
     }
 
     /// The folder.
@@ -85,6 +99,10 @@ impl Source for DirectorySource {
             let mut subdirs = Vec::new();
             for name in names {
                 let (rel, abs) = (rel_dir.join(&name), abs_dir.join(&name));
+                if !self.left_out.is_empty() && self.left_out.contains(&self.resolved.join(&rel)) {
+                    stats.skipped.push(messages::skipped_protected(&rel));
+                    continue;
+                }
                 let meta = match fs::symlink_metadata(&abs) {
                     Ok(meta) => meta,
                     Err(e) => {

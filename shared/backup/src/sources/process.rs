@@ -4,8 +4,12 @@
 //! child's environment only.
 //!
 //! Architecture Invariant: a secret given to [`Tool::secret_env`] appears in no argument, no command line shown in
-//! an error and no stderr tail (it is scrubbed from there too). When a URL has no password, the variable is
-//! removed from the child's environment, so one inherited from the panel's process is never used by accident.
+//! an error and no stderr tail (it is scrubbed from there too).
+//!
+//! Architecture Invariant: a tool inherits nothing of the worker's environment but [`PASSED_THROUGH`] (where
+//! programs are, the locale, the home and temporary folders): the worker's own environment holds
+//! `LAWHA_SECRET_KEY` and `LAWHA_DATABASE_URL` with its password, which a dump tool has no business seeing (nor
+//! a `PGPASSWORD` meant for another server). Everything else a tool gets is set for it here.
 //!
 //! A failed write into the output (a full disk) kills the child and is reported as that write error, not as a
 //! failure of the tool, which would only have seen a broken pipe.
@@ -36,6 +40,9 @@ const STDERR_TAIL_BYTES: usize = 4096;
 const STDERR_TAIL_LINES: usize = 20;
 /// The most [`Tool::output`] keeps of a tool's stdout (a table count, a `SHOW CREATE DATABASE`).
 const OUTPUT_LIMIT: usize = 1 << 20;
+
+/// The variables of this process a tool gets, besides `LC_*`; every other one is cleared.
+pub const PASSED_THROUGH: &[&str] = &["PATH", "LANG", "LANGUAGE", "HOME", "TMPDIR", "TZ"];
 
 /// One external command, built up before it runs.
 #[derive(Clone)]
@@ -83,7 +90,7 @@ impl Tool {
         self
     }
 
-    /// Sets a secret variable (`PGPASSWORD`), or removes it from the child's environment when `value` is `None`.
+    /// Sets a secret variable (`PGPASSWORD`); `None` sets nothing (the child's environment starts empty).
     pub fn secret_env(mut self, key: &str, value: Option<&str>) -> Self {
         if let Some(secret) = value.filter(|s| !s.is_empty()) {
             self.secrets.push(secret.to_owned());
@@ -185,7 +192,7 @@ impl Tool {
 
     fn spawn(&self, stdin: Stdio, stdout: Stdio) -> Result<(Child, JoinHandle<Vec<u8>>), BackupError> {
         let mut command = Command::new(&self.program);
-        command.args(&self.args).stdin(stdin).stdout(stdout).stderr(Stdio::piped());
+        command.env_clear().envs(passed_through()).args(&self.args).stdin(stdin).stdout(stdout).stderr(Stdio::piped());
         for (key, value) in &self.env {
             match value {
                 Some(value) => command.env(key, value),
@@ -255,6 +262,15 @@ pub(crate) fn output_error(error: io::Error, action: IoAction, path: impl Into<P
         Ok(inner) => inner,
         Err(error) => BackupError::io(action, path, error),
     }
+}
+
+/// The variables of this process in [`PASSED_THROUGH`], and the locale's `LC_*`.
+// Passing these on is not reading configuration (which is lawha-config's alone): they are handed to the child as
+// they are, exactly as `Command` would have inherited them, minus everything else.
+fn passed_through() -> impl Iterator<Item = (OsString, OsString)> {
+    std::env::vars_os().filter(|(name, _)| {
+        PASSED_THROUGH.iter().any(|kept| name == kept) || name.to_str().is_some_and(|n| n.starts_with("LC_"))
+    })
 }
 
 /// How the tool ended: its exit status, or the signal that killed it.

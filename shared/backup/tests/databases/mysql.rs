@@ -89,6 +89,23 @@ fn a_failing_mariadb_restore_puts_the_safety_dump_back() {
     assert_eq!(tables.trim(), "1", "the tables the failed restore created are gone");
 }
 
+#[test]
+fn a_dump_cannot_run_a_shell_command_through_the_client() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let marker = work.path().join("ran");
+    let hostile =
+        format!("CREATE TABLE t (id INT PRIMARY KEY);\n\\! touch {}\nINSERT INTO t VALUES (1);\n", marker.display());
+    let target = MyDb::reserve();
+
+    let error = restore_mysql(&mut hostile.as_bytes(), &target.url).expect_err("the sandboxed client refuses `\\!`");
+
+    assert!(!marker.exists(), "the shell command did not run");
+    let problem = database_problem(&error);
+    assert_eq!(problem.code, "engine.restore_failed", "{error}");
+    assert!(text(nested(problem, "cause"), "command").contains("--sandbox"), "{error}");
+    assert_eq!(*nested(problem, "outcome"), messages::restore_dropped(), "{error}");
+}
+
 /// The socket of the local MariaDB server: `LAWHA_TEST_MYSQL_SOCKET`, or Debian's default.
 // Tests receive no Config, so this one function reads the process environment directly.
 #[allow(clippy::disallowed_methods)]

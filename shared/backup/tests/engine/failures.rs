@@ -98,10 +98,11 @@ fn a_file_where_the_destination_folder_belongs_is_named() {
 }
 
 /// A 1 MiB tmpfs, unmounted when dropped.
-struct SmallDisk(std::path::PathBuf);
+pub struct SmallDisk(pub std::path::PathBuf);
 
 impl SmallDisk {
-    fn mount(at: &Path) -> Self {
+    /// Mounts one at `at` (created when missing).
+    pub fn mount(at: &Path) -> Self {
         fs::create_dir_all(at).expect("mount point");
         let status = Command::new("mount").args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"]).arg(at).status();
         assert!(

@@ -30,7 +30,7 @@ pub fn at(seconds: i64) -> DateTime<Utc> {
 
 /// Restore options that allow a lot and refuse external links.
 pub fn options() -> RestoreOptions {
-    RestoreOptions { overwrite: false, max_bytes: 1 << 30, allow_external_symlinks: false }
+    RestoreOptions { overwrite: false, keep_previous: false, max_bytes: 1 << 30, allow_external_symlinks: false }
 }
 
 /// A backup request for a directory with the defaults tests use.

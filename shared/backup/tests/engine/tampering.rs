@@ -198,3 +198,21 @@ fn rewrite_signed(archive: &Path, bytes: &[u8]) -> std::path::PathBuf {
     lawha_backup::manifest::write_manifest(&manifest, &path).expect("write manifest");
     archive.to_path_buf()
 }
+
+#[test]
+fn a_manifest_that_understates_the_expanded_size_is_caught_when_a_plain_archive_is_decoded() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let completed = one_backup(work.path(), 1, 0);
+    let path = manifest_path(&completed.archive_path);
+    let mut manifest = lawha_backup::manifest::Manifest::parse(&fs::read(&path).expect("read")).expect("parse");
+    let actual = manifest.source_bytes;
+    manifest.source_bytes = 1024;
+    manifest.sign(&key());
+    fs::remove_file(&path).expect("remove");
+    lawha_backup::manifest::write_manifest(&manifest, &path).expect("write manifest");
+
+    verify_archive(&completed.archive_path, &key(), None).expect("the signature, size and hash hold");
+    let e = verify_archive_with(&completed.archive_path, &key(), None, Check::DecodeIfReadable(None))
+        .expect_err("the stream expands to more than the manifest says");
+    assert!(matches!(&e, VerifyError::Corrupt(m) if *m == messages::decoded_size_mismatch(actual, 1024u64)), "{e}");
+}

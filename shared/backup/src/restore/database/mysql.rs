@@ -6,15 +6,24 @@
 //! Putting the safety dump back therefore drops the database, recreates it as it was declared and loads the
 //! safety dump into it: tables the failed restore added are gone too.
 
-use std::{fs::File, io::Read, path::PathBuf};
+use std::{
+    fs::File,
+    io::Read,
+    path::{Path, PathBuf},
+};
 
 use super::{Recovery, RestoreOptions, RestoreStats, SafetyDump, failed, no_safety_dump, put_back, succeeded};
 use crate::{
     BackupError,
     messages::{self, actions},
     sources::{
-        mysql::{DUMP_PROGRAMS, client, client_programs, dump_command, first_installed, identifier, string_literal},
-        process::url::{DatabaseKind, DatabaseUrl},
+        mysql::{
+            DUMP_PROGRAMS, PACKAGE, client, client_programs, dump_command, first_installed, identifier, string_literal,
+        },
+        process::{
+            Tool,
+            url::{DatabaseKind, DatabaseUrl},
+        },
     },
 };
 
@@ -69,9 +78,24 @@ pub(super) fn restore(
     }
 }
 
-/// Feeds `sql` to the client on the target database; returns the bytes fed.
+/// Feeds `sql` to the client on the target database; returns the bytes fed. The SQL comes from an archive, so
+/// the client may not read local files for it (`--local-infile=0`) and, where it knows `--sandbox` (MariaDB
+/// 10.5.25, 10.6.18, 10.11.8 and later), runs no client command that touches the file system or a shell (`\!`,
+/// `source`, `tee`).
 fn load(url: &DatabaseUrl, sql: &mut dyn Read) -> Result<u64, BackupError> {
-    first_installed(&client_programs(), |program| client(url, program).arg("--database").arg(&url.database).feed(sql))
+    first_installed(&client_programs(), |program| {
+        let mut tool = client(url, program).arg("--local-infile=0");
+        if supports_sandbox(program) {
+            tool = tool.arg("--sandbox");
+        }
+        tool.arg("--database").arg(&url.database).feed(sql)
+    })
+}
+
+/// Whether `program --help` lists `--sandbox`; false when it cannot be asked (a missing program then fails as
+/// missing when it is run).
+pub(crate) fn supports_sandbox(program: &Path) -> bool {
+    Tool::new(program, PACKAGE).arg("--help").output(Vec::new()).is_ok_and(|help| help.contains("--sandbox"))
 }
 
 /// Runs `sql` with the client, without a database; returns its output.

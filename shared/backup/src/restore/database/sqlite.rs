@@ -45,6 +45,9 @@ pub(super) fn restore(
         .tempfile_in(&dir)
         .map_err(|e| BackupError::io(actions::CREATING_A_TEMPORARY_FILE_IN, &dir, e))?;
     let incoming_path = incoming.path().to_path_buf();
+    // Locked while this process fills and checks it, so a sweep tells it from one a killed restore left behind.
+    rustix::fs::flock(incoming.as_file(), rustix::fs::FlockOperation::LockExclusive)
+        .map_err(|e| BackupError::io(actions::CREATING_A_TEMPORARY_FILE_IN, &dir, e.into()))?;
     let bytes = write_snapshot(snapshot, incoming.as_file_mut(), &incoming_path)?;
     let checked = integrity_check(&incoming_path);
     remove_side_files(&incoming_path);

@@ -20,6 +20,10 @@ use crate::{
     verify::VerifyError,
 };
 
+/// The setuid and setgid bits, never restored on files. A folder keeps its setgid bit: on a folder it only makes
+/// new files inherit the folder's group, which grants nothing.
+const SET_ID_BITS: u32 = 0o6000;
+
 /// A folder's metadata, applied after everything inside it was written (a read-only folder would refuse its
 /// own contents otherwise; writing into it would change its mtime).
 struct DirMeta {
@@ -106,7 +110,9 @@ impl Extractor<'_> {
             chown_if_allowed(std::os::unix::fs::fchown(&file, Some(uid as u32), Some(gid as u32)))
                 .map_err(|e| self.io(actions::SETTING_THE_OWNER_OF, rel, e))?;
         }
-        let mode = header.mode().map_err(|e| self.io(actions::READING_THE_MODE_OF, rel, e))? & 0o7777;
+        // Setuid and setgid are dropped: a restored file must not run with its owner's rights because an archive
+        // said so (root restores, and restores owners too).
+        let mode = header.mode().map_err(|e| self.io(actions::READING_THE_MODE_OF, rel, e))? & 0o7777 & !SET_ID_BITS;
         file.set_permissions(fs::Permissions::from_mode(mode))
             .map_err(|e| self.io(actions::SETTING_THE_MODE_OF, rel, e))?;
         if let Ok(mtime) = header.mtime() {
