@@ -1,48 +1,142 @@
-//! The audit chain (invariant 7): `chain = HMAC-SHA256(audit_key, prev_chain || canonical_bytes(event))`.
+//! The audit chain (invariant 7): each event's chain value is `key_id || HMAC-SHA256(audit_key, key_id || prev_chain
+//! || canonical_bytes(event))`, where `key_id` (8 bytes, [`KeyId`]) names the secret key whose audit key made it. The
+//! chain value of the event before is `prev_chain`, so a changed, removed or reordered event breaks every link after
+//! it. Events recorded before key ids existed carry the bare 32-byte HMAC of `prev_chain || canonical_bytes(event)`,
+//! and verify under whichever key of the keyring made them.
+//!
+//! The verifier (`verify.rs`) walks the log up to its recorded head; with checkpoints (`crate::checkpoint`) it also
+//! checks that heads anchored outside the database are still in the log.
 
+mod verify;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
-use lawha_domain::canonical::{CanonicalEvent, canonical_json};
+use lawha_domain::canonical::CanonicalEvent;
 use sha2::Sha256;
 
-use crate::{EventStore, StoreError, rows::RawEvent};
+use crate::keyring::{self, KeyId};
+pub use verify::{verify_chain, verify_chain_anchored, verify_chain_since};
 
 type HmacSha256 = Hmac<Sha256>;
 
 /// The chain value before the first event.
 pub const GENESIS: [u8; 32] = [0; 32];
 
-/// The key of the audit chain, derived from the configured secret key so that one secret serves every purpose
-/// without any two purposes sharing a key.
+/// Length of a chain value that carries its key id: 8 bytes of id, 32 of HMAC.
+const KEYED_LEN: usize = 40;
+
+/// The keys of the audit chain: the audit key (which chains events) and the checkpoint key (which signs anchored
+/// heads) of the current secret key, which make everything new, and of the previous secret keys, which only verify.
+/// Each is derived from its secret for one purpose, so no two purposes share a key.
 #[derive(Clone)]
-pub struct ChainKey([u8; 32]);
+pub struct ChainKey {
+    current: Keys,
+    previous: Arc<[Keys]>,
+}
+
+/// One secret's keys.
+#[derive(Clone)]
+pub(crate) struct Keys {
+    pub(crate) id: KeyId,
+    chain: [u8; 32],
+    pub(crate) checkpoint: [u8; 32],
+}
+
+impl Keys {
+    fn of(secret: &[u8]) -> Self {
+        Self {
+            id: KeyId::of(secret),
+            chain: keyring::derive(secret, &[b"lawha/audit-chain/v1"]),
+            checkpoint: keyring::derive(secret, &[b"lawha/audit-checkpoint/v1"]),
+        }
+    }
+
+    fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut mac = HmacSha256::new_from_slice(&self.chain).expect("HMAC accepts keys of any length");
+        for part in parts {
+            mac.update(part);
+        }
+        mac.finalize().into_bytes().into()
+    }
+}
 
 impl std::fmt::Debug for ChainKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ChainKey([redacted])")
+        let previous: Vec<String> = self.previous.iter().map(|k| k.id.to_string()).collect();
+        write!(f, "ChainKey(key {}, previous [{}], [redacted])", self.current.id, previous.join(", "))
     }
 }
 
 impl ChainKey {
-    /// Derives the audit key: HMAC-SHA256(secret, "lawha/audit-chain/v1").
+    /// The keys of `secret`, which chain and sign from now on, and of the previous secrets the process remembered
+    /// ([`keyring::remember_previous_secrets`]), which verify what they made. The audit key is
+    /// HMAC-SHA256(secret, "lawha/audit-chain/v1"), the checkpoint key HMAC-SHA256(secret,
+    /// "lawha/audit-checkpoint/v1").
     pub fn derive(secret: &[u8]) -> Self {
-        let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts keys of any length");
-        mac.update(b"lawha/audit-chain/v1");
-        Self(mac.finalize().into_bytes().into())
+        let current = Keys::of(secret);
+        let previous = keyring::previous_secrets(current.id).iter().map(|(_, s)| Keys::of(s)).collect();
+        Self { current, previous }
     }
 
-    /// The chain value of `event` following `prev`.
+    /// The keys of `secret` and of exactly these previous secrets (whatever the process remembered).
+    pub fn derive_with_previous(secret: &[u8], previous: &[&[u8]]) -> Self {
+        let current = Keys::of(secret);
+        let previous = previous.iter().map(|s| Keys::of(s)).filter(|k| k.id != current.id).collect();
+        Self { current, previous }
+    }
+
+    /// The id of the secret key that chains new events.
+    pub fn key_id(&self) -> KeyId {
+        self.current.id
+    }
+
+    /// The chain value of `event` following `prev`, under the current key.
     pub fn next(&self, prev: &[u8], event: &CanonicalEvent<'_>) -> Vec<u8> {
-        let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC accepts keys of any length");
-        mac.update(prev);
-        mac.update(&event.to_bytes());
-        mac.finalize().into_bytes().to_vec()
+        let id = self.current.id.0;
+        let mac = self.current.mac(&[&id, prev, &event.to_bytes()]);
+        let mut value = Vec::with_capacity(KEYED_LEN);
+        value.extend_from_slice(&id);
+        value.extend_from_slice(&mac);
+        value
+    }
+
+    /// The keys of the secret `id` names, if it is the current or a previous one.
+    pub(crate) fn keys(&self, id: KeyId) -> Option<&Keys> {
+        std::iter::once(&self.current).chain(self.previous.iter()).find(|k| k.id == id)
+    }
+
+    /// The current secret's keys.
+    pub(crate) fn current(&self) -> &Keys {
+        &self.current
+    }
+
+    /// Whether `stored` is the chain value of `event` following `prev`: under the key its id names, or for a value
+    /// without an id (recorded before ids existed), under any key of the ring.
+    pub(crate) fn check(&self, prev: &[u8], event: &CanonicalEvent<'_>, stored: &[u8]) -> Result<(), Break> {
+        // Constant-time comparison is not needed here: the verifier holds the key and reveals no secret by timing.
+        match stored.len() {
+            KEYED_LEN => {
+                let id = KeyId::from_prefix(stored).ok_or(Break::Mismatch)?;
+                let keys = self.keys(id).ok_or(Break::UnknownKey { key_id: id })?;
+                let mac = keys.mac(&[&id.0, prev, &event.to_bytes()]);
+                if stored[8..] == mac { Ok(()) } else { Err(Break::Mismatch) }
+            }
+            32 => {
+                let bytes = event.to_bytes();
+                let mut ring = std::iter::once(&self.current).chain(self.previous.iter());
+                ring.any(|k| k.mac(&[prev, &bytes]) == stored).then_some(()).ok_or(Break::Mismatch)
+            }
+            _ => Err(Break::Mismatch),
+        }
     }
 }
 
 /// The result of recomputing the whole chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainVerdict {
-    /// Every event matched: how many, and the head chain value.
+    /// Every event matched (and every checkpoint given was found): how many, and the head chain value.
     Intact {
         /// Events checked.
         events: i64,
@@ -51,7 +145,7 @@ pub enum ChainVerdict {
     },
     /// The first position that does not match, and why.
     Broken {
-        /// First failing position.
+        /// First failing position (for a checkpoint, the position it anchored).
         position: i64,
         /// What was found there, in English (the CLI's output, the verdict event's data).
         reason: String,
@@ -81,10 +175,36 @@ pub enum Break {
     },
     /// The recorded head does not match the last event.
     HeadMismatch,
+    /// A row is chained under a secret key that is neither the current one nor a previous one.
+    UnknownKey {
+        /// The id the row names.
+        key_id: KeyId,
+    },
+    /// A checkpoint anchored a position the log no longer reaches: it was truncated or rolled back.
+    CheckpointBeyondLog {
+        /// The checkpoint's line in its file.
+        line: usize,
+        /// When it was anchored.
+        at: DateTime<Utc>,
+        /// The log's last position.
+        last: i64,
+    },
+    /// The log holds another event at a checkpoint's position: it was rewritten, or rolled back and appended to.
+    CheckpointMismatch {
+        /// The checkpoint's line in its file.
+        line: usize,
+        /// When it was anchored.
+        at: DateTime<Utc>,
+    },
+    /// A line of the checkpoint file is not a checkpoint signed by a key this panel knows.
+    CheckpointInvalid {
+        /// The line.
+        line: usize,
+    },
 }
 
 impl Break {
-    fn reason(self) -> String {
+    fn reason(self, position: i64) -> String {
         match self {
             Self::Missing { next } => format!("missing: the next stored event is at position {next}"),
             Self::NotJson => "data or metadata is not valid JSON".into(),
@@ -93,74 +213,30 @@ impl Break {
                 format!("missing: the recorded head is position {head}, the log ends at {last}")
             }
             Self::HeadMismatch => "the recorded chain head does not match the last event".into(),
-        }
-    }
-
-    fn at(self, position: i64) -> ChainVerdict {
-        ChainVerdict::Broken { position, reason: self.reason(), problem: self }
-    }
-}
-
-/// Recomputes the chain from position 1 up to the recorded head and compares it with what is stored, so changed
-/// bytes, deleted rows (in the middle or at the end) and reordered rows are all found.
-///
-/// The head is read first and the log checked up to it: an append writes its rows and the head in one transaction,
-/// so every row up to a committed head is there to be read, and what is appended meanwhile (past the head read)
-/// is left for the next verification. Reading the log first and the head after would compare the head of a later
-/// moment with the rows of an earlier one, and report appends that raced the verifier as deleted events.
-pub async fn verify_chain(store: &dyn EventStore, key: &ChainKey) -> Result<ChainVerdict, StoreError> {
-    const BATCH: i64 = 1000;
-    let Some((head, head_chain)) = store.chain_head().await? else {
-        // No head: an empty log, or one whose head row was deleted.
-        return Ok(if store.read_raw(0, 1).await?.is_empty() {
-            ChainVerdict::Intact { events: 0, head: GENESIS.to_vec() }
-        } else {
-            Break::HeadMismatch.at(1)
-        });
-    };
-    let mut prev = GENESIS.to_vec();
-    let mut expected_position = 1;
-    while expected_position <= head {
-        let rows = store.read_raw(expected_position - 1, BATCH.min(head - expected_position + 1)).await?;
-        if rows.is_empty() {
-            // The head names a position the log no longer has: events were deleted at the end.
-            return Ok(Break::HeadBeyondLog { head, last: expected_position - 1 }.at(expected_position));
-        }
-        for row in rows {
-            if let Some(problem) = check_row(key, &prev, expected_position, &row) {
-                return Ok(problem.at(expected_position));
+            Self::UnknownKey { key_id } => {
+                format!("chained under key {key_id}, which is neither the secret key nor one of previous_secret_keys")
             }
-            prev = row.chain;
-            expected_position += 1;
+            Self::CheckpointBeyondLog { line, at, last } => format!(
+                "checkpoint line {line} (position {position}, anchored {}) is not in the log, which ends at {last}: \
+                 the log was truncated or rolled back",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            Self::CheckpointMismatch { line, at } => format!(
+                "checkpoint line {line} (position {position}, anchored {}) does not match the event at that \
+                 position: the log was rewritten, or rolled back and appended to",
+                at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+            Self::CheckpointInvalid { line } => {
+                format!("checkpoint line {line} is not a checkpoint signed by this panel's keys")
+            }
         }
     }
-    if prev == head_chain {
-        Ok(ChainVerdict::Intact { events: head, head: prev })
-    } else {
-        Ok(Break::HeadMismatch.at(head))
+
+    /// The verdict of this break at `position`.
+    pub fn at(self, position: i64) -> ChainVerdict {
+        ChainVerdict::Broken { position, reason: self.reason(position), problem: self }
     }
 }
 
-fn check_row(key: &ChainKey, prev: &[u8], expected_position: i64, row: &RawEvent) -> Option<Break> {
-    if row.position != expected_position {
-        return Some(Break::Missing { next: row.position });
-    }
-    let (data, metadata) = match (serde_json::from_str(&row.data), serde_json::from_str(&row.metadata)) {
-        (Ok(d), Ok(m)) => (canonical_json(&d), canonical_json(&m)),
-        _ => return Some(Break::NotJson),
-    };
-    let canonical = CanonicalEvent {
-        position: row.position,
-        event_id: row.event_id,
-        stream: &row.stream,
-        version: row.version,
-        event_type: &row.event_type,
-        schema_version: row.schema_version,
-        recorded_at_micros: row.recorded_at_micros,
-        data: &data,
-        metadata: &metadata,
-    };
-    let expected = key.next(prev, &canonical);
-    // Constant-time comparison is not needed here: the verifier holds the key and reveals no secret by timing.
-    (expected != row.chain).then_some(Break::Mismatch)
-}
+#[cfg(test)]
+mod tests;

@@ -11,9 +11,11 @@
 mod appender;
 mod batch;
 pub mod chain;
+pub mod checkpoint;
 pub mod command;
 mod database;
 mod error;
+pub mod keyring;
 mod postgres;
 pub mod projection;
 mod rows;
@@ -24,10 +26,12 @@ mod subscription;
 pub mod testkit;
 
 use async_trait::async_trait;
-pub use chain::{ChainKey, ChainVerdict, verify_chain};
+pub use chain::{ChainKey, ChainVerdict, verify_chain, verify_chain_anchored, verify_chain_since};
+pub use checkpoint::{Checkpoint, Checkpoints};
 pub use command::{CommandError, Executed, Loaded, execute, load};
 pub use database::{ALL_READ_MODELS, Backend, Database, DatabaseOptions, MigrationStatus, ReadModelChanges};
 pub use error::{AppendError, StoreError};
+pub use keyring::KeyId;
 use lawha_domain::{ExpectedVersion, NewEvent, RecordedEvent, StreamId};
 pub use projection::{Projection, ProjectionRunner};
 pub use rows::RawEvent;

@@ -60,6 +60,46 @@ impl TestDb {
     pub fn chain_key(&self) -> ChainKey {
         chain_key()
     }
+
+    /// A copy of this database as it is now, as a dump taken now would restore it later: on PostgreSQL a database
+    /// created from this one as its template (this handle is closed for it and opened again), on SQLite a file
+    /// written by `VACUUM INTO`. Migrated like this one; cleaned up on drop like every test database.
+    pub async fn copy(&mut self) -> TestDb {
+        if let Some(source) = &self.pg_name {
+            self.db.close().await;
+            let name = format!("lawha_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&admin_url()).await.expect("connecting to copy a database");
+            let terminate = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                             WHERE datname = $1 AND pid <> pg_backend_pid()";
+            let create = format!("CREATE DATABASE \"{name}\" TEMPLATE \"{source}\"");
+            let mut outcome = Err(sqlx::Error::PoolClosed);
+            // The closed handle's notification listener reconnects on its own until the handle is dropped.
+            for _ in 0..10 {
+                sqlx::query(terminate).bind(source).execute(&mut conn).await.expect("ending the source's connections");
+                outcome = conn.execute(sqlx::AssertSqlSafe(create.as_str())).await.map(drop);
+                if outcome.is_ok() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            outcome.unwrap_or_else(|e| panic!("copying the test database {source} failed: {e}"));
+            let _ = conn.close().await;
+            self.db = connect_url(&self.url).await;
+            let url = pg_database_url(&name);
+            TestDb { db: connect_url(&url).await, url, pg_name: Some(name), _dir: None }
+        } else {
+            let dir = tempfile::Builder::new().prefix("lawha-test-").tempdir().expect("a temporary directory");
+            let path = dir.path().join("events.db");
+            let pool = self.db.sqlite_pool().expect("a SQLite test database has a SQLite pool");
+            sqlx::query("VACUUM INTO $1")
+                .bind(path.display().to_string())
+                .execute(pool)
+                .await
+                .expect("copying the SQLite test database");
+            let url = format!("sqlite://{}", path.display());
+            TestDb { db: connect_url(&url).await, url, pg_name: None, _dir: Some(dir) }
+        }
+    }
 }
 
 impl Drop for TestDb {

@@ -136,7 +136,7 @@ async fn audit_verify_prints_ok_then_names_the_tampered_position() {
     let (code, stdout, stderr) = with_db(dir.path(), &db.url, &["audit", "verify"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
     assert!(
-        stdout.starts_with("ok: 6 events, head ") && stdout.trim().len() == "ok: 6 events, head ".len() + 64,
+        stdout.starts_with("ok: 6 events, head ") && stdout.trim().len() == "ok: 6 events, head ".len() + 80,
         "{stdout}"
     );
 

@@ -54,7 +54,9 @@ pub async fn appended_events_read_back_with_positions_versions_and_content_intac
         assert_eq!(stored.schema_version, original.schema_version);
         assert_eq!(stored.data, original.data, "data of {}", stored.event_type);
         assert_eq!(stored.metadata, original.metadata, "metadata of {}", stored.event_type);
-        assert_eq!(stored.chain.len(), 32);
+        // Eight bytes of key id, then the 32-byte HMAC.
+        assert_eq!(stored.chain.len(), 40);
+        assert_eq!(stored.chain[..8], lawha_store::testkit::chain_key().key_id().0);
         let age = chrono::Utc::now() - stored.recorded_at;
         assert!(age >= chrono::TimeDelta::zero() && age < chrono::TimeDelta::seconds(60), "recorded_at {age:?} ago");
     }

@@ -175,7 +175,8 @@ async fn the_raw_event_is_served_by_position_and_a_missing_one_is_404() {
     assert_eq!(body["event_type"], seeded.event_type);
     assert_eq!(body["data"]["note"], NOTES[3]);
     assert_eq!(body["metadata"]["actor"], seeded.actor);
-    assert!(body["chain"].as_str().is_some_and(|c| c.len() == 64), "{body}");
+    // The chain value: the key id (8 bytes), then the HMAC (32), in hex.
+    assert!(body["chain"].as_str().is_some_and(|c| c.len() == 80), "{body}");
 
     let past_the_end = (f.events.last().unwrap().position + 1).to_string();
     for missing in [past_the_end.as_str(), "0", "-1"] {
