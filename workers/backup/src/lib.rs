@@ -6,15 +6,25 @@
 //! the blocking work on `spawn_blocking`, and records the outcome on the run's stream with ids derived from
 //! the job (invariant 4), so a redelivered job never records anything twice and a completed run is never
 //! backed up again.
+//!
+//! Every path goes through the panel's path policy (`lawha_backup::paths`) again before anything is read or
+//! written: the panel checked it when the plan or the restore was asked for, but the worker runs on the host, and
+//! configuration or symlinks may have changed since. What restores leave beside their targets (stale staging
+//! folders, replaced folders kept past `backups.safety_copy_hours`, a swap a crash interrupted) is swept when the
+//! binary starts and before every restore (`sweep.rs`).
 
 mod lock;
 pub mod messages;
 mod record;
 mod restore;
 mod run;
+pub mod sweep;
 mod verify;
 
-use lawha_backup::manifest::ManifestKey;
+use std::time::Duration;
+
+use lawha_backup::{manifest::ManifestKey, paths::PathPolicy};
+use lawha_config::Config;
 use lawha_jobs::runtime::Runtime;
 use lawha_store::{Database, SealKey};
 
@@ -29,16 +39,26 @@ pub struct Deps {
     pub seal: SealKey,
     /// zstd threads per backup (0: one per CPU).
     pub threads: u32,
+    /// Which paths backups may read, write into and restore over: the panel's policy, from the same
+    /// configuration.
+    pub policy: PathPolicy,
+    /// How long an overwriting restore keeps the folder it replaced (`backups.safety_copy_hours`); zero deletes it
+    /// at once.
+    pub safety_copy: Duration,
 }
 
 impl Deps {
-    /// The handlers' dependencies from the database and the configured secret key.
-    pub fn new(db: Database, secret: &[u8]) -> Self {
+    /// The handlers' dependencies: the database, and from the configuration the secret key (manifests, seals),
+    /// the path policy and how long replaced folders are kept.
+    pub fn new(db: Database, config: &Config) -> Self {
+        let secret = config.secret_key_bytes();
         Self {
             db,
             manifest_key: ManifestKey::derive(secret),
             seal: SealKey::derive(secret, lawha_domain::backups::SEAL_PURPOSE),
             threads: 0,
+            policy: PathPolicy::new(config.protected_paths()).with_panel_database(config.database_url.expose()),
+            safety_copy: Duration::from_secs(config.backups.safety_copy_hours.saturating_mul(3600)),
         }
     }
 }

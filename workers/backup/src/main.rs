@@ -66,7 +66,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let db = Database::connect(config.database_url.expose(), options).await?;
     let queues = Queues::connect(&config).await?;
     lawha_telemetry::metrics();
-    let deps = Deps::new(db.clone(), config.secret_key_bytes());
+    let deps = Deps::new(db.clone(), &config);
+    // What restores of an earlier life of this worker left (a killed restore's staging folder, a swap cut short,
+    // replaced folders kept long enough) is cleaned up before new jobs run.
+    lawha_backup_worker::sweep::everywhere(&deps).await;
     let runtime = register(Runtime::new(&db, queues, Settings::from_config(&config)), &deps);
     runtime.run(&[BACKUPS.to_owned()], shutdown_signal()).await?;
     db.close().await;

@@ -31,6 +31,14 @@ lawha_domain::messages! {
     restore_verifying = "worker.restore_verifying"(archive, target);
     /// A folder was restored.
     restored_directory = "worker.restored_directory"(entries, bytes, path);
+    /// A folder was restored over another, which is kept at `previous` for `hours`.
+    restored_directory_keeping = "worker.restored_directory_keeping"(entries, bytes, path, previous, hours);
+    /// A restore was refused before anything was written; `reason` is the engine's or the worker's message.
+    restore_refused = "worker.restore_refused"(reason);
+    /// Beside earlier restore targets: stale staging folders and expired replaced folders deleted.
+    swept = "worker.swept"(staging, previous);
+    /// A target that a crash left missing in the middle of a swap got its previous folder back.
+    swept_put_back = "worker.swept_put_back"(path);
     /// A database was restored.
     restored_database = "worker.restored_database"(bytes, target);
     /// A database was restored after a safety dump of what it held.

@@ -1,14 +1,16 @@
 //! `RunBackup`: one backup of a plan, written, signed, read back and only then recorded as completed; then the
 //! plan's retention. Any failure is `BackupFailed` with the engine's precise reason, and no file under a final
-//! name (the engine guarantees that).
+//! name (the engine guarantees that). The source and the destination go through the path policy again first: a
+//! plan saved before a path became protected, or whose link now leads elsewhere, is refused here.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
 use chrono::Utc;
 use lawha_backup::{
     BackupError,
     archive::{BackupRequest, Progress, run_backup},
+    paths::PathUse,
     retention::{self, Retention},
     sources::Source,
     sources::{directory::DirectorySource, mysql::MysqlSource, postgres::PostgresSource, sqlite::SqliteSource},
@@ -34,9 +36,11 @@ fn ids(ctx: &JobContext) -> Result<(Uuid, Uuid), JobError> {
     Ok((id("run_id")?, id("plan_id")?))
 }
 
-/// The source a spec names, with the database password opened from its seal.
+/// The source a spec names, with the database password opened from its seal. A path is checked against the
+/// path policy and resolved first (the panel checked it when the plan was saved; a link may have moved since), and
+/// a folder holding protected paths is backed up without them.
 pub fn source(deps: &Deps, spec: &PlanSpec) -> Result<Box<dyn Source>, BackupError> {
-    let path = || spec.source.path.clone().unwrap_or_default();
+    let path = || deps.policy.check(Path::new(spec.source.path.as_deref().unwrap_or_default()), PathUse::Source);
     let url = || -> Result<String, BackupError> {
         let redacted = spec.source.url.clone().unwrap_or_default();
         let password = match &spec.source.password_sealed {
@@ -46,8 +50,12 @@ pub fn source(deps: &Deps, spec: &PlanSpec) -> Result<Box<dyn Source>, BackupErr
         Ok(lawha_domain::backups::url_with_password(&redacted, password.as_deref()))
     };
     Ok(match spec.source.kind {
-        SourceKind::Directory => Box::new(DirectorySource::new(path())?),
-        SourceKind::Sqlite => Box::new(SqliteSource::new(path())),
+        SourceKind::Directory => {
+            let root = path()?;
+            let left_out = deps.policy.left_out_of(&root);
+            Box::new(DirectorySource::new(root)?.leaving_out(left_out))
+        }
+        SourceKind::Sqlite => Box::new(SqliteSource::new(path()?)),
         SourceKind::Postgres => Box::new(PostgresSource::new(&url()?)?),
         SourceKind::Mysql => Box::new(MysqlSource::new(&url()?)?),
     })
@@ -76,9 +84,10 @@ fn remove_stale_partials(folder: &std::path::Path, run_id: Uuid) -> usize {
         .count()
 }
 
-/// The plan's folder of archives.
-pub fn plan_folder(spec: &PlanSpec) -> PathBuf {
-    PathBuf::from(&spec.destination.path).join(&spec.name)
+/// The plan's folder of archives: the destination checked against the path policy and resolved, then the plan's
+/// name.
+fn plan_folder(deps: &Deps, spec: &PlanSpec) -> Result<PathBuf, BackupError> {
+    Ok(deps.policy.check(Path::new(&spec.destination.path), PathUse::Destination)?.join(&spec.name))
 }
 
 #[async_trait]
@@ -108,7 +117,11 @@ impl RunBackup {
         if !record::fact(&deps.db, ctx, run_id, started).await? {
             return Ok(json!({ "run_id": run_id, "already": "recorded" }));
         }
-        let stale = remove_stale_partials(&plan_folder(spec), run_id);
+        let folder = match plan_folder(deps, spec) {
+            Ok(folder) => folder,
+            Err(error) => return Err(self.failed(ctx, run_id, error).await?),
+        };
+        let stale = remove_stale_partials(&folder, run_id);
         if stale > 0 {
             ctx.log(messages::removed_partials(stale)).await;
         }
@@ -117,7 +130,7 @@ impl RunBackup {
         let request = match source(deps, spec) {
             Ok(source) => Ok(BackupRequest {
                 source,
-                destination: plan_folder(spec),
+                destination: folder.clone(),
                 plan_id,
                 plan_name: spec.name.clone(),
                 run_id,
@@ -132,7 +145,7 @@ impl RunBackup {
             }),
             Err(e) => Err(e),
         };
-        ctx.log(messages::backing_up(spec.source.location(), spec.source.kind.as_str(), &plan_folder(spec))).await;
+        ctx.log(messages::backing_up(spec.source.location(), spec.source.kind.as_str(), &folder)).await;
         let work = tokio::task::spawn_blocking(move || run_backup(request?));
         while let Some(p) = progress_rx.recv().await {
             ctx.log(messages::progress(p.source_bytes >> 20, p.stored_bytes >> 20, p.bytes_per_second >> 20)).await;
@@ -140,23 +153,7 @@ impl RunBackup {
         let result = work.await.map_err(|e| JobError::Retryable(messages::task_failed(e.to_string())))?;
         let completed = match result {
             Ok(completed) => completed,
-            Err(error) => {
-                let will_retry = retryable(&error) && attempt < ctx.job.max_attempts;
-                let message = engine_message(&error);
-                ctx.log(messages::failed(message.clone())).await;
-                record::fact(
-                    &deps.db,
-                    ctx,
-                    run_id,
-                    RunEvent::BackupFailed { attempt, error: message.clone(), will_retry },
-                )
-                .await?;
-                return Err(if retryable(&error) {
-                    JobError::Retryable(message)
-                } else {
-                    JobError::Permanent(message)
-                });
-            }
+            Err(error) => return Err(self.failed(ctx, run_id, error).await?),
         };
         let m = &completed.manifest;
         record::fact(&deps.db, ctx, run_id, RunEvent::BackupVerifying { attempt, size_bytes: m.stored_bytes }).await?;
@@ -173,14 +170,26 @@ impl RunBackup {
             duration_ms: u64::try_from(begun.elapsed().as_millis()).unwrap_or(u64::MAX),
         };
         record::fact(&deps.db, ctx, run_id, done).await?;
-        let pruned = self.retain(ctx, spec).await;
+        let pruned = self.retain(ctx, spec, folder).await;
         Ok(
             json!({ "run_id": run_id, "archive": completed.archive_path, "size_bytes": m.stored_bytes, "pruned": pruned }),
         )
     }
 
+    /// Records the attempt's failure (`BackupFailed`, retried when another attempt may help) and returns the job
+    /// error that says so; `Err` when even the recording failed.
+    async fn failed(&self, ctx: &JobContext, run_id: Uuid, error: BackupError) -> Result<JobError, JobError> {
+        let attempt = ctx.job.attempt;
+        let will_retry = retryable(&error) && attempt < ctx.job.max_attempts;
+        let message = engine_message(&error);
+        ctx.log(messages::failed(message.clone())).await;
+        let failed = RunEvent::BackupFailed { attempt, error: message.clone(), will_retry };
+        record::fact(&self.0.db, ctx, run_id, failed).await?;
+        Ok(if retryable(&error) { JobError::Retryable(message) } else { JobError::Permanent(message) })
+    }
+
     /// Applies the plan's retention after a verified success; a failure here is logged, never a failed backup.
-    async fn retain(&self, ctx: &JobContext, spec: &PlanSpec) -> usize {
+    async fn retain(&self, ctx: &JobContext, spec: &PlanSpec, folder: PathBuf) -> usize {
         let policy = Retention {
             keep_last: spec.retention.keep_last,
             keep_days: spec.retention.keep_days,
@@ -189,7 +198,6 @@ impl RunBackup {
         if policy == Retention::default() {
             return 0;
         }
-        let folder = plan_folder(spec);
         let key = self.0.manifest_key.clone();
         let removed = tokio::task::spawn_blocking(move || retention::apply(&folder, &policy, &key, Utc::now())).await;
         match removed {

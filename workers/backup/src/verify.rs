@@ -1,5 +1,6 @@
-//! `VerifyBackup`: checks a run's archive against its signed manifest (signature, run, size, SHA-256; with the
-//! identity of an encrypted plan, also that it decrypts and decodes to the size the source wrote). The result
+//! `VerifyBackup`: checks a run's archive against its signed manifest (signature, run, size, SHA-256) and that it
+//! decodes to the size the source wrote (an encrypted archive only when the identity is given), so a manifest that
+//! understates what the archive expands to is caught. The result
 //! is `BackupVerified` with `ok` and the precise message either way: a mismatch is a finding, not a job failure.
 
 use std::path::PathBuf;
@@ -46,7 +47,7 @@ impl Handler for VerifyBackup {
         let path = PathBuf::from(&archive);
         let checked = tokio::task::spawn_blocking(move || {
             let identity = identity.as_deref().map(parse_identity).transpose().map_err(|e| e.message())?;
-            let check = if identity.is_some() { Check::Decode(identity.as_ref()) } else { Check::Hash };
+            let check = Check::DecodeIfReadable(identity.as_ref());
             verify_archive_with(&path, &key, Some(run_id), check).map_err(|e| e.message())
         })
         .await

@@ -24,7 +24,7 @@ pub fn runtime(config: &Config, db: &Database, runner: &ProjectionRunner, queues
         .handle("VerifyAuditChain", handlers::VerifyAuditChain { db: db.clone(), key })
         .handle("RebuildProjection", handlers::RebuildProjection { runner: runner.clone() })
         .handle("Probe", Probe);
-    lawha_backup_worker::register(runtime, &lawha_backup_worker::Deps::new(db.clone(), config.secret_key_bytes()))
+    lawha_backup_worker::register(runtime, &lawha_backup_worker::Deps::new(db.clone(), config))
 }
 
 /// The queues `lawha serve` works itself: those of `jobs.in_process` that this binary has handlers for. Every
