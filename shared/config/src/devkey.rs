@@ -12,7 +12,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::{Config, Origin, Secret};
 
 /// The file name of the development key inside the data directory.
-const KEY_FILE: &str = "secret.key";
+pub const KEY_FILE: &str = "secret.key";
+
+/// The file name of the development keyring's previous keys inside the data directory, one per line
+/// (`lawha admin rotate-key` appends the key it replaces).
+pub const PREVIOUS_KEYS_FILE: &str = "previous-secret.keys";
 
 impl Config {
     /// In development and test with no secret key configured, reads
@@ -38,7 +42,19 @@ impl Config {
         };
         self.secret_key = Some(Secret::new(key));
         self.origins.insert("secret_key", Origin::KeyFile(path));
+        if self.previous_secret_keys.is_empty() && self.origin("previous_secret_keys") == Some(&Origin::Default) {
+            let path = self.data_dir.join(PREVIOUS_KEYS_FILE);
+            if let Some(keys) = read_previous(&path)? {
+                self.previous_secret_keys = keys.into_iter().map(Secret::new).collect();
+                self.origins.insert("previous_secret_keys", Origin::KeyFile(path));
+            }
+        }
         Ok(())
+    }
+
+    /// The previous secret keys' bytes, oldest first, for verifying and opening what they made.
+    pub fn previous_secret_key_bytes(&self) -> Vec<&[u8]> {
+        self.previous_secret_keys.iter().map(|k| k.expose().as_slice()).collect()
     }
 
     /// The secret key's bytes, for computing MACs.
@@ -71,6 +87,25 @@ fn read_key(path: &Path) -> io::Result<Option<Vec<u8>>> {
         ));
     }
     Ok(Some(key.as_bytes().to_vec()))
+}
+
+/// Reads the development keyring's previous keys (one per line, each at least 32 bytes); `Ok(None)` when the file
+/// does not exist.
+fn read_previous(path: &Path) -> io::Result<Option<Vec<Vec<u8>>>> {
+    let text = match fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(with_path(&err, "cannot read", path)),
+    };
+    let keys: Vec<Vec<u8>> =
+        text.lines().map(str::trim).filter(|l| !l.is_empty()).map(|l| l.as_bytes().to_vec()).collect();
+    if let Some(line) = keys.iter().position(|k| k.len() < 32) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} line {} holds fewer than 32 bytes", path.display(), line + 1),
+        ));
+    }
+    Ok(Some(keys))
 }
 
 /// Creates the key file without ever exposing a half-written or

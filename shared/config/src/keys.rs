@@ -53,6 +53,16 @@ pub const KEYS: &[KeyDoc] = &[
                   Also read from LAWHA_SECRET_KEY_FILE.",
     },
     KeyDoc {
+        key: "previous_secret_keys",
+        env: "LAWHA_PREVIOUS_SECRET_KEYS",
+        default: "<data_dir>/previous-secret.keys when it exists (development, test); none",
+        meaning: "The secret keys used before secret_key (`lawha admin rotate-key` adds the old one), each at least \
+                  32 bytes: they make nothing new, but the events they chained, the checkpoints they signed and the \
+                  secrets they sealed still verify and open. Keep a key here as long as anything made under it \
+                  matters. A TOML array, or comma-separated in the environment; LAWHA_PREVIOUS_SECRET_KEYS_FILE \
+                  holds one per line.",
+    },
+    KeyDoc {
         key: "http.body_limit_bytes",
         env: "LAWHA_HTTP__BODY_LIMIT_BYTES",
         default: "2097152",
@@ -212,7 +222,7 @@ pub const KEYS: &[KeyDoc] = &[
 ];
 
 /// The keys whose values are credentials; each also accepts `LAWHA_<KEY>_FILE`.
-pub(crate) const SECRET_KEYS: &[&str] = &["database_url", "redis_url", "secret_key"];
+pub(crate) const SECRET_KEYS: &[&str] = &["database_url", "redis_url", "secret_key", "previous_secret_keys"];
 
 /// Environment variables that start with `LAWHA_` but are not configuration
 /// keys, so the unknown-variable check must skip them.
@@ -253,6 +263,23 @@ pub(crate) fn all_env_names() -> Vec<String> {
 
 /// The section names used for nested keys (`http`, `log`, ...).
 pub(crate) fn sections() -> Vec<&'static str> {
+    KeyDoc {
+        key: "audit.checkpoint_interval_secs",
+        env: "LAWHA_AUDIT__CHECKPOINT_INTERVAL_SECS",
+        default: "3600",
+        meaning: "Seconds between the checkpoints `lawha serve` writes by itself: the head of the audit chain, \
+                  checked from the last checkpoint on and signed, appended to <data_dir>/audit-checkpoints.jsonl, \
+                  logged (`audit chain checkpoint`) and sent to audit.checkpoint_url. Every verification writes one \
+                  too. 0 (only on verification) or 60 to 604800.",
+    },
+    KeyDoc {
+        key: "audit.checkpoint_url",
+        env: "LAWHA_AUDIT__CHECKPOINT_URL",
+        default: "none",
+        meaning: "An http:// URL each checkpoint is also POSTed to as JSON (a collector the panel's database \
+                  cannot rewrite; for an https:// service, a local relay). A failure is logged and holds nothing \
+                  up.",
+    },
     let mut out: Vec<&'static str> = Vec::new();
     for doc in KEYS {
         if let Some((section, _)) = doc.key.split_once('.')
@@ -287,6 +314,6 @@ mod tests {
 
     #[test]
     fn sections_are_listed_once_each() {
-        assert_eq!(sections(), ["http", "log", "database", "projections", "ui", "session", "jobs", "backups"]);
+        assert_eq!(sections(), ["http", "log", "database", "projections", "ui", "session", "jobs", "backups", "audit"]);
     }
 }

@@ -10,6 +10,7 @@
 //! connections, and it never prints, logs or puts a secret into an error.
 
 mod access;
+mod audit;
 mod devkey;
 mod keys;
 mod layers;
@@ -25,6 +26,8 @@ use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
+pub use audit::AuditConfig;
+pub use devkey::{KEY_FILE, PREVIOUS_KEYS_FILE};
 pub use keys::{KEYS, KeyDoc};
 pub use layers::{LoadOptions, Origin};
 pub use problem::{Problem, Problems};
@@ -66,6 +69,9 @@ pub struct Config {
     /// The key for the audit chain's MACs, as the raw bytes of the configured
     /// string; `None` until [`Config::ensure_secret_key`] runs in development.
     pub secret_key: Option<Secret<Vec<u8>>>,
+    /// The secret keys used before `secret_key` (after `lawha admin rotate-key`), oldest first: they no longer
+    /// make anything, but what they chained, signed and sealed still verifies and opens.
+    pub previous_secret_keys: Vec<Secret<Vec<u8>>>,
     /// Limits for the HTTP API.
     pub http: HttpConfig,
     /// Log level and format.
@@ -82,6 +88,8 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// What backups may touch on this machine.
     pub backups: BackupsConfig,
+    /// How the audit chain's head is anchored outside the database.
+    pub audit: AuditConfig,
     /// The files the `*_FILE` variables named, read for secrets: [`Config::protected_paths`] lists them, so no
     /// backup reads or overwrites them.
     pub secret_files: Vec<PathBuf>,
@@ -124,6 +132,7 @@ impl Config {
             database_url: Secret::new(format!("sqlite://{}/lawha.db", data_dir.display())),
             redis_url: None,
             secret_key: Some(Secret::new(TEST_SECRET_KEY.as_bytes().to_vec())),
+            previous_secret_keys: Vec::new(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
             database: DatabaseConfig::default(),
@@ -132,6 +141,7 @@ impl Config {
             session: SessionConfig::default(),
             jobs: JobsConfig::defaults(Profile::Test, data_dir),
             backups: BackupsConfig::default(),
+            audit: AuditConfig::default(),
             secret_files: Vec::new(),
             origins,
         }

@@ -61,6 +61,9 @@ impl Config {
             "database_url" => Some(quote(&redact_url(self.database_url.expose()))),
             "redis_url" => self.redis_url.as_ref().map(|u| quote(&redact_url(u.expose()))),
             "secret_key" => self.secret_key.as_ref().map(|_| quote(REDACTED)),
+            "previous_secret_keys" => {
+                Some(format!("[{}]", vec![quote(REDACTED); self.previous_secret_keys.len()].join(", ")))
+            }
             "http.body_limit_bytes" => Some(self.http.body_limit_bytes.to_string()),
             "http.request_timeout_secs" => number(self.http.request_timeout_secs),
             "http.shutdown_grace_secs" => number(self.http.shutdown_grace_secs),
@@ -105,6 +108,8 @@ impl Config {
 
 /// Writes a block of `line  # comment` rows with the comments aligned.
 fn flush(out: &mut String, block: &mut Vec<(String, String)>) {
+            "audit.checkpoint_interval_secs" => number(self.audit.checkpoint_interval_secs),
+            "audit.checkpoint_url" => self.audit.checkpoint_url.as_deref().map(|u| quote(&redact_url(u))),
     let width = block.iter().map(|(line, _)| line.len()).max().unwrap_or(0);
     for (line, comment) in block.drain(..) {
         let _ = writeln!(out, "{line:width$}  # {comment}");

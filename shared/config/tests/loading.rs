@@ -225,6 +225,9 @@ fn sample(key: &str) -> &'static str {
         "jobs.audit_verify_cron" => "\"0 4 * * 1\"",
         "backups.protected_paths" => "[\"/srv/keys\", \"/home/deploy/.ssh\"]",
         other => panic!("no sample value for new key {other}: add one here and to the README"),
+        "previous_secret_keys" => "[\"fedcba9876543210fedcba9876543210\"]",
+        "audit.checkpoint_interval_secs" => "600",
+        "audit.checkpoint_url" => "\"http://anchor.internal:8080/lawha\"",
     }
 }
 
@@ -238,8 +241,13 @@ fn keys_table_matches_the_loader() {
             toml.push_str(&format!("[{this}]\n"));
             section = this;
         }
-        let value =
-            if doc.default.parse::<u64>().is_ok() && !doc.key.starts_with("session.") { "20" } else { sample(doc.key) };
+        // Numbers take 20, which fits every range except the session timeouts' and the checkpoint interval's.
+        let numeric = doc.default.parse::<u64>().is_ok();
+        let value = if numeric && !doc.key.starts_with("session.") && !doc.key.starts_with("audit.") {
+            "20"
+        } else {
+            sample(doc.key)
+        };
         toml.push_str(&format!("{name} = {value}\n"));
     }
     let dir = tempfile::tempdir().expect("tempdir");

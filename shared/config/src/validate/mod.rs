@@ -4,6 +4,7 @@
 //! with serde, because serde stops at the first error and operators deserve
 //! the full list in one go.
 
+mod audit;
 mod backups;
 mod jobs;
 mod read;
@@ -77,6 +78,7 @@ impl Builder {
             );
         }
         let secret_key = self.secret_key();
+        let previous_secret_keys = self.previous_secret_keys(secret_key.as_deref());
         let http = HttpConfig {
             body_limit_bytes: self.number("http.body_limit_bytes", 2_097_152, 1, None),
             request_timeout_secs: self.number("http.request_timeout_secs", 30, 1, None),
@@ -101,6 +103,7 @@ impl Builder {
             profile_reason: reason,
             config_file,
             listen,
+        let audit = self.audit();
             data_dir,
             database_url: Secret::new(database_url),
             redis_url: redis_url.map(Secret::new),
@@ -111,6 +114,7 @@ impl Builder {
             projections,
             ui,
             session,
+            previous_secret_keys: previous_secret_keys.into_iter().map(Secret::new).collect(),
             jobs,
             backups,
             secret_files,
@@ -118,3 +122,4 @@ impl Builder {
         }
     }
 }
+            audit,
