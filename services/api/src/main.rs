@@ -33,6 +33,8 @@ fn main() -> ExitCode {
         eprintln!("error: cannot read or create the development secret key in {}: {e}", config.data_dir.display());
         return ExitCode::from(EXIT_CONFIG);
     }
+    // What previous secret keys chained, signed and sealed still verifies and opens (see `previous_secret_keys`).
+    lawha_store::keyring::remember_previous_secrets(config.previous_secret_key_bytes());
     if let Err(e) = lawha_telemetry::init(telemetry_format(&config), &config.log.level) {
         eprintln!("error: {e}");
         return ExitCode::from(EXIT_CONFIG);
@@ -53,7 +55,7 @@ fn main() -> ExitCode {
             }
             Command::Migrate => run::migrate(&config).await,
             Command::Config(ConfigCommand::Check) => Ok(ExitCode::SUCCESS),
-            Command::Audit(AuditCommand::Verify) => run::audit_verify(&config).await,
+            Command::Audit(AuditCommand::Verify(args)) => cli::audit::verify(&config, &args).await,
             Command::Projections(ProjectionsCommand::Rebuild(args)) => run::projections_rebuild(&config, &args).await,
             Command::Backup(BackupCommand::Verify { file, identity }) => {
                 run::backup_verify(&config, &file, identity.as_deref())
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
             Command::Admin(AdminCommand::CreateToken { name, user, scopes }) => {
                 run::create_token(&config, &name, &user, scopes).await
             }
+            Command::Admin(AdminCommand::RotateKey) => cli::keys::rotate(&config).await,
         }
     });
     match result {

@@ -30,9 +30,13 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const MANIFEST_SUFFIX: &str = ".manifest.json";
 
 /// The key that signs manifests: HMAC-SHA256(panel secret, "lawha/backup/manifest/v1"), so the secret itself
-/// never signs anything and no other purpose shares this key.
+/// never signs anything and no other purpose shares this key. After the panel's secret key was rotated, the keys of
+/// the previous secrets still check the manifests they signed (each manifest names its key by `key_id`).
 #[derive(Clone)]
-pub struct ManifestKey([u8; 32]);
+pub struct ManifestKey {
+    key: [u8; 32],
+    previous: Vec<[u8; 32]>,
+}
 
 impl std::fmt::Debug for ManifestKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -43,22 +47,41 @@ impl std::fmt::Debug for ManifestKey {
 impl ManifestKey {
     /// Derives the manifest key from the panel's secret key.
     pub fn derive(secret: &[u8]) -> Self {
+        Self { key: Self::key_of(secret), previous: Vec::new() }
+    }
+
+    /// The manifest key of `secret`, which signs, and those of the previous secret keys, which still check what
+    /// they signed.
+    pub fn derive_with_previous(secret: &[u8], previous: &[&[u8]]) -> Self {
+        Self { key: Self::key_of(secret), previous: previous.iter().map(|s| Self::key_of(s)).collect() }
+    }
+
+    fn key_of(secret: &[u8]) -> [u8; 32] {
         let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC accepts keys of any length");
         mac.update(b"lawha/backup/manifest/v1");
-        Self(mac.finalize().into_bytes().into())
+        mac.finalize().into_bytes().into()
     }
 
     /// A public fingerprint of the key (16 hex digits of HMAC(key, "key-id")), stored in each manifest so that a
     /// verifier can tell "signed with another key" from "changed after signing".
     pub fn key_id(&self) -> String {
-        let mut mac = self.mac();
-        mac.update(b"key-id");
-        hex::encode(&mac.finalize().into_bytes()[..8])
+        id_of(&self.key)
     }
 
     fn mac(&self) -> HmacSha256 {
-        HmacSha256::new_from_slice(&self.0).expect("HMAC accepts keys of any length")
+        HmacSha256::new_from_slice(&self.key).expect("HMAC accepts keys of any length")
     }
+
+    /// The key (current or previous) whose id is `key_id`.
+    fn named(&self, key_id: &str) -> Option<&[u8; 32]> {
+        std::iter::once(&self.key).chain(&self.previous).find(|k| id_of(k) == key_id)
+    }
+}
+
+fn id_of(key: &[u8; 32]) -> String {
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC accepts keys of any length");
+    mac.update(b"key-id");
+    hex::encode(&mac.finalize().into_bytes()[..8])
 }
 
 /// How the stored bytes were compressed.
@@ -156,14 +179,14 @@ impl Manifest {
         self.hmac = hex::encode(mac.finalize().into_bytes());
     }
 
-    /// Checks the signature in constant time (`hmac`'s `verify_slice`).
+    /// Checks the signature in constant time (`hmac`'s `verify_slice`), under the key (current or previous) that
+    /// `key_id` names.
     pub fn check_signature(&self, key: &ManifestKey) -> Result<(), SignatureError> {
-        let expected_id = key.key_id();
-        if self.key_id != expected_id {
-            return Err(SignatureError::WrongKey(expected_id, self.key_id.clone()));
-        }
+        let Some(signer) = key.named(&self.key_id) else {
+            return Err(SignatureError::WrongKey(key.key_id(), self.key_id.clone()));
+        };
         let tag = hex::decode(&self.hmac).map_err(|_| SignatureError::Changed)?;
-        let mut mac = key.mac();
+        let mut mac = HmacSha256::new_from_slice(signer).expect("HMAC accepts keys of any length");
         mac.update(&self.canonical_bytes());
         mac.verify_slice(&tag).map_err(|_| SignatureError::Changed)
     }

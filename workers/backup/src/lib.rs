@@ -54,7 +54,7 @@ impl Deps {
         let secret = config.secret_key_bytes();
         Self {
             db,
-            manifest_key: ManifestKey::derive(secret),
+            manifest_key: ManifestKey::derive_with_previous(secret, &config.previous_secret_key_bytes()),
             seal: SealKey::derive(secret, lawha_domain::backups::SEAL_PURPOSE),
             threads: 0,
             policy: PathPolicy::new(config.protected_paths()).with_panel_database(config.database_url.expose()),

@@ -58,6 +58,8 @@ fn format(config: &Config) -> lawha_telemetry::Format {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    // Sealed passwords and identities made under a previous secret key still open (see `previous_secret_keys`).
+    lawha_store::keyring::remember_previous_secrets(config.previous_secret_key_bytes());
     let options = DatabaseOptions {
         max_connections: config.database.max_connections,
         acquire_timeout: Duration::from_secs(config.database.acquire_timeout_secs),

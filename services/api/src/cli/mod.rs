@@ -1,5 +1,8 @@
-//! The command line: `lawha serve | migrate | config check | audit verify | projections rebuild | worker | admin … | bench …`.
+//! The command line: `lawha serve | migrate | config check | audit verify | projections rebuild | worker | admin … |
+//! bench …`.
 
+pub mod audit;
+pub mod keys;
 pub mod run;
 
 use std::path::PathBuf;
@@ -83,8 +86,11 @@ pub enum ConfigCommand {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Recompute the hash chain over the whole log. Prints `ok: N events, head <hex>` and exits 0, or names
-    /// the first position that does not match and exits 1.
-    Verify,
+    /// the first position that does not match and exits 1. With --checkpoints, also fails when the log no longer
+    /// holds a head anchored outside the database (truncated, rolled back or rewritten), naming the checkpoint.
+    /// An intact chain is anchored: a signed checkpoint of its head is appended to
+    /// <data_dir>/audit-checkpoints.jsonl, logged and sent to audit.checkpoint_url (unless --no-anchor).
+    Verify(audit::VerifyArgs),
 }
 
 /// `lawha projections …`
@@ -108,6 +114,17 @@ pub struct RebuildArgs {
 /// `lawha admin …`
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
+    /// Replace the secret key with a new random one and keep the current one as a previous key, so that new events,
+    /// checkpoints, sealed secrets and backup manifests use the new key while those made under the old one still
+    /// verify and open (each carries the id of its key).
+    ///
+    /// When the key is the development key file (<data_dir>/secret.key), both files are rewritten: the old key is
+    /// appended to <data_dir>/previous-secret.keys, the new one replaces secret.key, and the rotation is recorded
+    /// in the log (SecretKeyRotated). When the key comes from LAWHA_SECRET_KEY, a *_FILE or the configuration
+    /// file, which this command does not rewrite, it prints the new key once, alone on standard output, and on
+    /// standard error what to set: secret_key to the new key, and the current one added to previous_secret_keys.
+    /// Either way, restart `lawha serve` and every worker with the new settings.
+    RotateKey,
     /// Create a user. The password is read from standard input (its first line), so it never appears in the
     /// shell history or the process list: `printf '%s\n' "$PASSWORD" | lawha admin create-user amira --role admin`.
     CreateUser {

@@ -5,7 +5,6 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use lawha_config::Config;
-use lawha_store::{ChainKey, ChainVerdict, verify_chain};
 
 use lawha_domain::{
     Metadata,
@@ -28,24 +27,6 @@ pub async fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
     println!("ok: schema current ({} backend)", format!("{:?}", db.backend()).to_lowercase());
     db.close().await;
     Ok(if status.is_current() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
-}
-
-/// `lawha audit verify`.
-pub async fn audit_verify(config: &Config) -> anyhow::Result<ExitCode> {
-    let db = open_database(config).await?;
-    let key = ChainKey::derive(config.secret_key_bytes());
-    let verdict = verify_chain(db.events.as_ref(), &key).await.context("reading the event log")?;
-    db.close().await;
-    Ok(match verdict {
-        ChainVerdict::Intact { events, head } => {
-            println!("ok: {events} events, head {}", hex(&head));
-            ExitCode::SUCCESS
-        }
-        ChainVerdict::Broken { position, reason, .. } => {
-            println!("FAILED at position {position}: {reason}");
-            ExitCode::FAILURE
-        }
-    })
 }
 
 /// `lawha projections rebuild NAME|--all`.
@@ -121,10 +102,6 @@ fn report(result: Result<String, UserError>, secret_output: bool) -> anyhow::Res
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// `lawha backup verify FILE [--identity FILE]`: exit 0 only when the archive matches its signed manifest.
 pub fn backup_verify(
     config: &Config,
@@ -132,7 +109,10 @@ pub fn backup_verify(
     identity: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
     use lawha_backup::verify::{Check, verify_archive_with};
-    let key = lawha_backup::manifest::ManifestKey::derive(config.secret_key_bytes());
+    let key = lawha_backup::manifest::ManifestKey::derive_with_previous(
+        config.secret_key_bytes(),
+        &config.previous_secret_key_bytes(),
+    );
     let identity = match identity {
         Some(path) => {
             let text = std::fs::read_to_string(path)

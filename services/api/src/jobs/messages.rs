@@ -40,6 +40,22 @@ lawha_domain::messages! {
     chain_head_beyond = "jobs.chain_head_beyond"(head, last);
     /// The recorded head does not match the last event.
     chain_head_mismatch = "jobs.chain_head_mismatch";
+    /// An event chained under a secret key the panel does not know.
+    chain_unknown_key = "jobs.chain_unknown_key"(key_id);
+    /// A checkpoint anchored a position the log no longer reaches (truncated or rolled back).
+    chain_checkpoint_beyond = "jobs.chain_checkpoint_beyond"(line, position, at, last);
+    /// The log holds another event at a checkpoint's position (rewritten, or rolled back and appended to).
+    chain_checkpoint_mismatch = "jobs.chain_checkpoint_mismatch"(line, position, at);
+    /// A line of the checkpoint file that is not a checkpoint signed by the panel's keys.
+    chain_checkpoint_invalid = "jobs.chain_checkpoint_invalid"(line);
+    /// The log holds every checkpoint of the file.
+    chain_checkpoints_held = "jobs.chain_checkpoints_held"(count, file);
+    /// The checkpoint file could not be read.
+    chain_checkpoints_unreadable = "jobs.chain_checkpoints_unreadable"(file, reason);
+    /// The verified head was anchored.
+    chain_anchored = "jobs.chain_anchored"(position, file);
+    /// The verified head could not be anchored.
+    chain_anchor_failed = "jobs.chain_anchor_failed"(file, reason);
     /// The log could not be read or written; the database's reason.
     store_failed = "jobs.store_failed"(reason);
     /// A rebuild begins.

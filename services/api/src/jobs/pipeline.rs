@@ -1,7 +1,7 @@
-//! The job pipeline in this binary: `lawha serve` runs the scheduler, the dispatcher, the queue-depth sampler,
-//! the redispatch sweep and workers for its in-process queues (`jobs.in_process`, which includes `admin` in every
-//! profile's default); `lawha worker` runs workers only, as a process of its own. Both register the same
-//! handlers ([`runtime`]).
+//! The job pipeline in this binary: `lawha serve` runs the scheduler, the audit chain's anchoring, the
+//! dispatcher, the queue-depth sampler, the redispatch sweep and workers for its in-process queues
+//! (`jobs.in_process`, which includes `admin` in every profile's default); `lawha worker` runs workers only, as a
+//! process of its own. Both register the same handlers ([`runtime`]).
 
 use std::{sync::Arc, time::Duration};
 
@@ -16,12 +16,16 @@ use lawha_store::{ChainKey, Database, ProjectionRunner};
 use tokio_util::sync::CancellationToken;
 
 use super::{handlers, redispatch, schedules};
+use crate::audit::anchor::{self, Anchor};
 
 /// A runtime with every handler this binary has.
 pub fn runtime(config: &Config, db: &Database, runner: &ProjectionRunner, queues: Queues) -> Runtime {
     let key = ChainKey::derive(config.secret_key_bytes());
     let runtime = Runtime::new(db, queues, Settings::from_config(config))
-        .handle("VerifyAuditChain", handlers::VerifyAuditChain { db: db.clone(), key })
+        .handle(
+            "VerifyAuditChain",
+            handlers::VerifyAuditChain { db: db.clone(), key: key.clone(), anchor: Anchor::new(config, key) },
+        )
         .handle("RebuildProjection", handlers::RebuildProjection { runner: runner.clone() })
         .handle("Probe", Probe);
     lawha_backup_worker::register(runtime, &lawha_backup_worker::Deps::new(db.clone(), config))
@@ -61,8 +65,11 @@ pub async fn serve(config: Arc<Config>, db: Database, runner: ProjectionRunner, 
     ]));
     let scheduler =
         tokio::spawn(lawha_jobs::schedule::run(Arc::clone(&db.events), source, stop.clone(), Duration::from_secs(30)));
+    // Anchoring reads the log and writes files only, so it runs whether or not the queue answers.
+    let anchoring = tokio::spawn(anchor::run(Arc::clone(&config), db.clone(), stop.clone()));
     let Some(queues) = connect(&config, &stop).await else {
         let _ = scheduler.await;
+        let _ = anchoring.await;
         return;
     };
     let poll = Duration::from_millis(config.projections.poll_interval_ms.min(250));
@@ -85,4 +92,5 @@ pub async fn serve(config: Arc<Config>, db: Database, runner: ProjectionRunner, 
     let _ = cleaning.await;
     let _ = sampler.await;
     let _ = scheduler.await;
+    let _ = anchoring.await;
 }

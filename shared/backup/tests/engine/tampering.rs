@@ -149,6 +149,17 @@ fn another_panels_key_is_wrong_key() {
 }
 
 #[test]
+fn a_manifest_signed_before_the_secret_key_was_rotated_verifies_under_the_previous_key() {
+    let work = tempfile::tempdir().expect("tempdir");
+    let completed = one_backup(work.path(), 1, 0);
+    let rotated = ManifestKey::derive_with_previous(b"the rotated secret key", &[b"engine tests secret"]);
+    verify_archive(&completed.archive_path, &rotated, None).expect("a previous key still checks what it signed");
+    assert_ne!(rotated.key_id(), key().key_id(), "new manifests are signed under the new key");
+    let without = ManifestKey::derive(b"the rotated secret key");
+    assert!(matches!(verify_archive(&completed.archive_path, &without, None), Err(VerifyError::WrongKey { .. })));
+}
+
+#[test]
 fn a_missing_or_garbled_manifest_is_named_as_such() {
     let work = tempfile::tempdir().expect("tempdir");
     let completed = one_backup(work.path(), 1, 0);
