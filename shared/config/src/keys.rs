@@ -219,6 +219,23 @@ pub const KEYS: &[KeyDoc] = &[
                   (.<name>.lawha-previous-<time>-<id>) before it is deleted, 0 to 8760; 0 deletes it as soon as \
                   the restore succeeded.",
     },
+    KeyDoc {
+        key: "audit.checkpoint_interval_secs",
+        env: "LAWHA_AUDIT__CHECKPOINT_INTERVAL_SECS",
+        default: "3600",
+        meaning: "Seconds between the checkpoints `lawha serve` writes by itself: the head of the audit chain, \
+                  checked from the last checkpoint on and signed, appended to <data_dir>/audit-checkpoints.jsonl, \
+                  logged (`audit chain checkpoint`) and sent to audit.checkpoint_url. Every verification writes one \
+                  too. 0 (only on verification) or 60 to 604800.",
+    },
+    KeyDoc {
+        key: "audit.checkpoint_url",
+        env: "LAWHA_AUDIT__CHECKPOINT_URL",
+        default: "none",
+        meaning: "An http:// URL each checkpoint is also POSTed to as JSON (a collector the panel's database \
+                  cannot rewrite; for an https:// service, a local relay). A failure is logged and holds nothing \
+                  up.",
+    },
 ];
 
 /// The keys whose values are credentials; each also accepts `LAWHA_<KEY>_FILE`.
@@ -263,23 +280,6 @@ pub(crate) fn all_env_names() -> Vec<String> {
 
 /// The section names used for nested keys (`http`, `log`, ...).
 pub(crate) fn sections() -> Vec<&'static str> {
-    KeyDoc {
-        key: "audit.checkpoint_interval_secs",
-        env: "LAWHA_AUDIT__CHECKPOINT_INTERVAL_SECS",
-        default: "3600",
-        meaning: "Seconds between the checkpoints `lawha serve` writes by itself: the head of the audit chain, \
-                  checked from the last checkpoint on and signed, appended to <data_dir>/audit-checkpoints.jsonl, \
-                  logged (`audit chain checkpoint`) and sent to audit.checkpoint_url. Every verification writes one \
-                  too. 0 (only on verification) or 60 to 604800.",
-    },
-    KeyDoc {
-        key: "audit.checkpoint_url",
-        env: "LAWHA_AUDIT__CHECKPOINT_URL",
-        default: "none",
-        meaning: "An http:// URL each checkpoint is also POSTed to as JSON (a collector the panel's database \
-                  cannot rewrite; for an https:// service, a local relay). A failure is logged and holds nothing \
-                  up.",
-    },
     let mut out: Vec<&'static str> = Vec::new();
     for doc in KEYS {
         if let Some((section, _)) = doc.key.split_once('.')

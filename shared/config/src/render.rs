@@ -99,6 +99,8 @@ impl Config {
                 Some(format!("[{}]", items.join(", ")))
             }
             "backups.safety_copy_hours" => number(self.backups.safety_copy_hours),
+            "audit.checkpoint_interval_secs" => number(self.audit.checkpoint_interval_secs),
+            "audit.checkpoint_url" => self.audit.checkpoint_url.as_deref().map(|u| quote(&redact_url(u))),
             // A key added to KEYS without a case here shows up as unset, and
             // the test that renders every key catches it.
             _ => None,
@@ -108,8 +110,6 @@ impl Config {
 
 /// Writes a block of `line  # comment` rows with the comments aligned.
 fn flush(out: &mut String, block: &mut Vec<(String, String)>) {
-            "audit.checkpoint_interval_secs" => number(self.audit.checkpoint_interval_secs),
-            "audit.checkpoint_url" => self.audit.checkpoint_url.as_deref().map(|u| quote(&redact_url(u))),
     let width = block.iter().map(|(line, _)| line.len()).max().unwrap_or(0);
     for (line, comment) in block.drain(..) {
         let _ = writeln!(out, "{line:width$}  # {comment}");

@@ -224,10 +224,10 @@ fn sample(key: &str) -> &'static str {
         "jobs.in_process" => "[\"admin\", \"deployments.web-1\"]",
         "jobs.audit_verify_cron" => "\"0 4 * * 1\"",
         "backups.protected_paths" => "[\"/srv/keys\", \"/home/deploy/.ssh\"]",
-        other => panic!("no sample value for new key {other}: add one here and to the README"),
         "previous_secret_keys" => "[\"fedcba9876543210fedcba9876543210\"]",
         "audit.checkpoint_interval_secs" => "600",
         "audit.checkpoint_url" => "\"http://anchor.internal:8080/lawha\"",
+        other => panic!("no sample value for new key {other}: add one here and to the README"),
     }
 }
 

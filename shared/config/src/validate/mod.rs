@@ -97,29 +97,29 @@ impl Builder {
         let session = self.session();
         let jobs = self.jobs(&data_dir);
         let backups = self.backups();
+        let audit = self.audit();
         debug_assert!(self.values.is_empty(), "unparsed keys: {:?}", self.values.keys());
         Config {
             profile: self.profile,
             profile_reason: reason,
             config_file,
             listen,
-        let audit = self.audit();
             data_dir,
             database_url: Secret::new(database_url),
             redis_url: redis_url.map(Secret::new),
             secret_key: secret_key.map(Secret::new),
+            previous_secret_keys: previous_secret_keys.into_iter().map(Secret::new).collect(),
             http,
             log,
             database,
             projections,
             ui,
             session,
-            previous_secret_keys: previous_secret_keys.into_iter().map(Secret::new).collect(),
             jobs,
             backups,
+            audit,
             secret_files,
             origins: std::mem::take(&mut self.origins),
         }
     }
 }
-            audit,
