@@ -1,6 +1,8 @@
 //! The one startup path: `App::build(config)` opens the database, applies migrations and binds the listener;
 //! `run_until_stopped(shutdown)` serves until the shutdown future resolves, then drains. Tests call the same
-//! `build` with port 0.
+//! `build` with port 0. The server loop itself (hyper with header-read and idle timeouts) is `app/serve.rs`.
+
+mod serve;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
@@ -22,6 +24,8 @@ pub struct App {
     /// Samples the host for the dashboard; it runs while the app serves.
     recorder: system::Recorder,
     extra_routes: Router<AppState>,
+    /// Cancelled when the app stops: background tasks and live streams end.
+    stop: CancellationToken,
 }
 
 /// Opens the configured database (creating a SQLite file when needed) without migrating it.
@@ -66,14 +70,23 @@ impl App {
         metrics::gauge!("lawha_build_info", "version" => env!("CARGO_PKG_VERSION"), "backend" => format!("{:?}", db.backend()).to_lowercase())
             .set(1.0);
         let (monitor, recorder) = system::Recorder::start(&config.data_dir).await;
+        let stop = CancellationToken::new();
+        let streams = crate::audit::stream::Streams::new(
+            config.http.max_streams_per_principal,
+            config.http.max_streams,
+            stop.clone(),
+        );
+        let availability = http::health::Availability::new(Duration::from_millis(config.database.unavailable_wait_ms));
         let state = AppState {
             config: Arc::new(config),
             db,
             tokens: Arc::default(),
             audit_pages: Arc::default(),
             system: monitor,
+            streams: Arc::new(streams),
+            availability,
         };
-        Ok(Self { listener, state, runner, recorder, extra_routes })
+        Ok(Self { listener, state, runner, recorder, extra_routes, stop })
     }
 
     /// The bound address (the real port when the configuration asked for port 0).
@@ -86,11 +99,11 @@ impl App {
         &self.state
     }
 
-    /// Serves until `shutdown` resolves; then stops accepting, lets in-flight requests finish within the grace
-    /// period (`http.shutdown_grace_secs`), stops the projection runner and the host monitor and closes the
-    /// database.
+    /// Serves until `shutdown` resolves; then stops accepting, ends live event streams at once, lets in-flight
+    /// requests finish within the grace period (`http.shutdown_grace_secs`), stops the projection runner and the
+    /// host monitor and closes the database.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let stop = CancellationToken::new();
+        let stop = self.stop.clone();
         let grace = Duration::from_secs(self.state.config.http.shutdown_grace_secs);
         tracing::info!(address = %self.local_addr(), backend = ?self.state.db.backend(), "serving");
         match crate::setup::pages::first_start_line(&self.state, self.local_addr()).await {
@@ -110,24 +123,39 @@ impl App {
             Arc::clone(&self.state.config),
             self.state.db.clone(),
             self.runner.clone(),
+            self.state.availability.clone(),
             stop.clone(),
         ));
+        let probe = (self.state.db.backend() == lawha_store::Backend::Postgres).then(|| {
+            let url = self.state.config.database_url.expose().to_owned();
+            tokio::spawn(self.state.availability.clone().watch_postgres(url, stop.clone()))
+        });
         let router = http::router(self.state.clone(), self.extra_routes);
-        let signal = stop.clone();
-        let server = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                signal.cancel();
-            });
+        let http = &self.state.config.http;
+        let limits = serve::Limits {
+            header_read: Duration::from_secs(http.header_read_timeout_secs),
+            idle: Duration::from_secs(http.idle_timeout_secs),
+        };
+        let server = serve::serve(self.listener, router, limits, stop.clone());
+        let signal = async {
+            shutdown.await;
+            // Live streams end with this too, so a stop does not wait for a browser to close its page.
+            stop.cancel();
+            std::future::pending::<()>().await;
+        };
         let deadline = async {
             stop.cancelled().await;
             tokio::time::sleep(grace).await;
         };
         tokio::select! {
-            result = server => result.context("serving HTTP")?,
+            () = server => {}
+            () = signal => {}
             () = deadline => tracing::warn!(grace_secs = grace.as_secs(), "in-flight requests outlived the grace period; closing them"),
         }
         stop.cancel();
+        if let Some(probe) = probe {
+            let _ = probe.await;
+        }
         let _ = runner.await;
         let _ = purger.await;
         let _ = sampler.await;

@@ -20,6 +20,10 @@ pub struct AppState {
     pub audit_pages: Arc<crate::audit::cache::PageCache>,
     /// The host's last hour of CPU, memory, disk and load figures, kept by a background task.
     pub system: SystemMonitor,
+    /// Open live event streams: their limits, the shared job-log pollers and the signal that ends them on shutdown.
+    pub streams: Arc<crate::audit::stream::Streams>,
+    /// Whether the database and the job queue answer, as background probes last saw them.
+    pub availability: crate::http::health::Availability,
 }
 
 impl AppState {

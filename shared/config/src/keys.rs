@@ -81,6 +81,33 @@ pub const KEYS: &[KeyDoc] = &[
         meaning: "Seconds in-flight requests get to finish after a shutdown signal.",
     },
     KeyDoc {
+        key: "http.header_read_timeout_secs",
+        env: "LAWHA_HTTP__HEADER_READ_TIMEOUT_SECS",
+        default: "10",
+        meaning: "Seconds a client has to send a request's headers (and to start the next request on a kept-alive \
+                  connection) before the connection is closed, 1 to 3600.",
+    },
+    KeyDoc {
+        key: "http.idle_timeout_secs",
+        env: "LAWHA_HTTP__IDLE_TIMEOUT_SECS",
+        default: "60",
+        meaning: "Seconds a connection may move no byte in either direction before it is closed, 1 to 86400; \
+                  live event streams send a keep-alive well within it.",
+    },
+    KeyDoc {
+        key: "http.max_streams_per_principal",
+        env: "LAWHA_HTTP__MAX_STREAMS_PER_PRINCIPAL",
+        default: "8",
+        meaning: "Live event streams one user's sessions (or one API token) may hold open at once; one more gets \
+                  429 too_many_streams.",
+    },
+    KeyDoc {
+        key: "http.max_streams",
+        env: "LAWHA_HTTP__MAX_STREAMS",
+        default: "200",
+        meaning: "Live event streams the process holds open at once; one more gets 503 streams_exhausted.",
+    },
+    KeyDoc {
         key: "log.level",
         env: "LAWHA_LOG__LEVEL",
         default: "info",
@@ -103,6 +130,13 @@ pub const KEYS: &[KeyDoc] = &[
         env: "LAWHA_DATABASE__ACQUIRE_TIMEOUT_SECS",
         default: "5",
         meaning: "Seconds to wait for a pooled connection before failing the request.",
+    },
+    KeyDoc {
+        key: "database.unavailable_wait_ms",
+        env: "LAWHA_DATABASE__UNAVAILABLE_WAIT_MS",
+        default: "2000",
+        meaning: "Milliseconds a request waits for a database that does not answer before it gets 503 \
+                  database_unavailable with Retry-After, 10 to 60000.",
     },
     KeyDoc {
         key: "projections.batch_size",

@@ -20,11 +20,30 @@ pub struct HttpConfig {
     /// Seconds in-flight requests get to finish on shutdown, so deploys do not
     /// cut off operators mid-action.
     pub shutdown_grace_secs: u64,
+    /// Seconds a client has to send a request's headers (and, on a kept-alive connection, to start the next
+    /// request), so a client that sends them a byte at a time (slowloris) cannot hold a connection.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a connection may make no progress in either direction (nothing read, nothing written) before it
+    /// is closed, so a client that stops reading a long answer does not hold it forever.
+    pub idle_timeout_secs: u64,
+    /// Live event streams one principal (a user's sessions, or one API token) may hold open at once.
+    pub max_streams_per_principal: u32,
+    /// Live event streams the process holds open at once, whoever opened them, so streams cannot use up the
+    /// database pool and memory.
+    pub max_streams: u32,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { body_limit_bytes: 2_097_152, request_timeout_secs: 30, shutdown_grace_secs: 30 }
+        Self {
+            body_limit_bytes: 2_097_152,
+            request_timeout_secs: 30,
+            shutdown_grace_secs: 30,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_streams_per_principal: 8,
+            max_streams: 200,
+        }
     }
 }
 
@@ -110,11 +129,14 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     /// Seconds to wait for a pooled connection, so overload fails fast.
     pub acquire_timeout_secs: u64,
+    /// Milliseconds a request waits for a database that does not answer before it is told `503
+    /// database_unavailable`, so an outage gives clients a quick answer to retry rather than a hang.
+    pub unavailable_wait_ms: u64,
 }
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { max_connections: 10, acquire_timeout_secs: 5 }
+        Self { max_connections: 10, acquire_timeout_secs: 5, unavailable_wait_ms: 2000 }
     }
 }
 

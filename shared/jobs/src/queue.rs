@@ -23,6 +23,9 @@ use uuid::Uuid;
 
 pub mod vacuum;
 mod wake;
+mod watch;
+
+pub use watch::Marker;
 
 /// How often a worker tells the queue it is alive.
 pub const HEARTBEAT: Duration = Duration::from_secs(5);

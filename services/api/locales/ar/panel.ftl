@@ -20,6 +20,7 @@ http-internal = خطأ داخلي؛ راجع سجل الخادم
 http-shutting_down = سجل الأحداث في طور الإيقاف
 http-conflict = السجل { $stream } عند الإصدار { $actual }، والأمر توقّع { $expected }
 http-invalid_command = إضافة غير صالحة: { $reason }
+http-database_unavailable = تعذّر الوصول إلى قاعدة البيانات الآن؛ حاول مجددًا بعد { $retry_after } ث
 
 ## النسخ الاحتياطي: مدخلات الخطة كما تُفحص على هذا الخادم، ونموذج الخطة، والمعرّفات غير الموجودة
 
@@ -61,6 +62,8 @@ audit-timestamp_invalid = يجب أن يكون `{ $key }` وقتًا بصيغة 
 audit-query_malformed = نص الاستعلام غير صالح: { $reason }
 audit-stream_query_invalid = { $reason }؛ استعمل ?after=<position> أو ?job=<job id> أو ?log_after=<line id>
 audit-no_event = لا حدث عند الموضع { $position }
+audit-too_many_streams = لديك { $limit } من البثوث الحية مفتوحة بالفعل (http.max_streams_per_principal)؛ أغلق صفحة أو لسانًا يعرض التحديثات الحية
+audit-streams_exhausted = بلغت اللوحة أقصى عدد من البثوث الحية ({ $limit }، http.max_streams)؛ حاول مجددًا بعد قليل
 
 ## المهام: مهام ونماذج قراءة غير موجودة، واستعلامات وطلبات فحص مرفوضة، وسجل المهام التي تعمل داخل اللوحة
 

@@ -20,6 +20,7 @@ http-internal = internal error; see the server log
 http-shutting_down = the event store is shutting down
 http-conflict = stream { $stream } is at version { $actual }, the command expected { $expected }
 http-invalid_command = invalid append: { $reason }
+http-database_unavailable = the database cannot be reached just now; try again in { $retry_after } s
 
 ## Backups: the plan's inputs checked on this machine, the plan form, unknown ids
 
@@ -61,6 +62,8 @@ audit-timestamp_invalid = `{ $key }` must be an RFC 3339 timestamp such as 2025-
 audit-query_malformed = the query string is not valid: { $reason }
 audit-stream_query_invalid = { $reason }; use ?after=<position>, ?job=<job id>, ?log_after=<line id>
 audit-no_event = no event at position { $position }
+audit-too_many_streams = you already have { $limit } live streams open (http.max_streams_per_principal); close a page or tab that shows live updates
+audit-streams_exhausted = the panel holds its most live streams ({ $limit }, http.max_streams); try again shortly
 
 ## Jobs: unknown jobs and projections, refused queries and probe requests, the in-process jobs' log
 

@@ -34,4 +34,8 @@ lawha_domain::messages! {
     stream_query_invalid = "audit.stream_query_invalid"(reason);
     /// No event at this position.
     no_event = "audit.no_event"(position);
+    /// A principal holds `limit` live streams already.
+    too_many_streams = "audit.too_many_streams"(limit);
+    /// The process holds `limit` live streams already.
+    streams_exhausted = "audit.streams_exhausted"(limit);
 }

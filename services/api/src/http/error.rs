@@ -104,6 +104,10 @@ pub trait Problem: std::error::Error {
     fn details(&self) -> Value {
         json!({})
     }
+    /// Seconds after which the client may try again (sent as `Retry-After`), for refusals that pass.
+    fn retry_after(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// An error on its way to the client.
@@ -113,13 +117,16 @@ pub struct ApiError {
     code: &'static str,
     message: Message,
     details: Value,
+    retry_after: Option<u64>,
 }
 
 impl<E: Problem + 'static> From<E> for ApiError {
     fn from(e: E) -> Self {
         match e.kind() {
             Kind::Internal => Self::internal(&e),
-            kind => Self { kind, code: e.code(), message: e.message(), details: e.details() },
+            kind => {
+                Self { kind, code: e.code(), message: e.message(), details: e.details(), retry_after: e.retry_after() }
+            }
         }
     }
 }
@@ -135,7 +142,13 @@ impl ApiError {
             source = s.source();
         }
         tracing::error!(error = %chain, "request failed");
-        Self { kind: Kind::Internal, code: "internal", message: messages::internal(), details: json!({}) }
+        Self {
+            kind: Kind::Internal,
+            code: "internal",
+            message: messages::internal(),
+            details: json!({}),
+            retry_after: None,
+        }
     }
 
     /// The status it will be sent with.
@@ -174,7 +187,11 @@ impl IntoResponse for ApiError {
             "message_args": serde_json::to_value(&self.message.args).unwrap_or_else(|_| json!({})),
             "details": self.details,
         }});
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(secs));
+        }
+        response
     }
 }
 

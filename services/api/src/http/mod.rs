@@ -2,7 +2,8 @@
 //!
 //! Order, outermost first: the security entrance (before routing: it strips the entrance from the path, or
 //! answers as an unknown path) → request context (id, client IP, span) → security headers → metrics → the
-//! address allow-list → JSON error shape → session → CSRF → authentication → timeout → body limit → the route
+//! address allow-list → JSON error shape → the database gate (`health/gate.rs`) → session → CSRF → authentication
+//! → timeout → body limit → the route
 //! (with its own authorization layer). Health endpoints and webhooks stay at the root, outside the entrance and
 //! the allow-list.
 
@@ -57,7 +58,9 @@ pub fn with_middleware(routes: Router<AppState>, state: &AppState) -> Router<App
             state.config.profile.is_production(),
             state.config.ui.prefix(),
             state.config.session.idle_timeout_secs,
-        ));
+        ))
+        // Outside the session and authentication, which read the database: while it is away, answer at once.
+        .layer(middleware::from_fn_with_state(state.clone(), health::gate::gate));
     outer_layers(routes, state)
 }
 

@@ -17,6 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::{handlers, redispatch, schedules};
 use crate::audit::anchor::{self, Anchor};
+use crate::http::health::{Availability, QueueState};
 
 /// A runtime with every handler this binary has.
 pub fn runtime(config: &Config, db: &Database, runner: &ProjectionRunner, queues: Queues) -> Runtime {
@@ -40,11 +41,24 @@ pub fn in_process_queues(config: &Config, runtime: &Runtime) -> Vec<String> {
 /// Connects to the queues, retrying with backoff until they answer or `stop` is cancelled: a panel whose Redis is
 /// down still starts and accepts commands (their jobs wait in the log).
 pub async fn connect(config: &Config, stop: &CancellationToken) -> Option<Queues> {
+    connect_reporting(config, None, stop).await
+}
+
+/// [`connect`], telling `availability` (readiness) while the queue does not answer.
+async fn connect_reporting(
+    config: &Config,
+    availability: Option<&Availability>,
+    stop: &CancellationToken,
+) -> Option<Queues> {
     let mut wait = Duration::from_millis(500);
     loop {
         match Queues::connect(config).await {
             Ok(queues) => return Some(queues),
             Err(error) => {
+                if let Some(availability) = availability {
+                    let error = error.to_string();
+                    availability.set_queue(QueueState::Unreachable { since: chrono::Utc::now(), error });
+                }
                 tracing::warn!(%error, retry_in_ms = wait.as_millis(), "the job queue is unreachable; jobs wait in the log");
                 tokio::select! {
                     () = stop.cancelled() => return None,
@@ -57,7 +71,13 @@ pub async fn connect(config: &Config, stop: &CancellationToken) -> Option<Queues
 }
 
 /// `lawha serve`'s part of the pipeline, until `stop` is cancelled.
-pub async fn serve(config: Arc<Config>, db: Database, runner: ProjectionRunner, stop: CancellationToken) {
+pub async fn serve(
+    config: Arc<Config>,
+    db: Database,
+    runner: ProjectionRunner,
+    availability: Availability,
+    stop: CancellationToken,
+) {
     // The scheduler only appends requests, so it runs whether or not the queue answers.
     let source = Arc::new(lawha_jobs::schedule::Sources(vec![
         Arc::new(schedules::builtin(&config)),
@@ -67,7 +87,7 @@ pub async fn serve(config: Arc<Config>, db: Database, runner: ProjectionRunner, 
         tokio::spawn(lawha_jobs::schedule::run(Arc::clone(&db.events), source, stop.clone(), Duration::from_secs(30)));
     // Anchoring reads the log and writes files only, so it runs whether or not the queue answers.
     let anchoring = tokio::spawn(anchor::run(Arc::clone(&config), db.clone(), stop.clone()));
-    let Some(queues) = connect(&config, &stop).await else {
+    let Some(queues) = connect_reporting(&config, Some(&availability), &stop).await else {
         let _ = scheduler.await;
         let _ = anchoring.await;
         return;
@@ -78,7 +98,7 @@ pub async fn serve(config: Arc<Config>, db: Database, runner: ProjectionRunner, 
         tokio::spawn(dispatcher::sample_depths(Arc::new(queues.clone()), Duration::from_secs(5), stop.clone()));
     let dispatching = tokio::spawn(dispatcher.run(stop.clone()));
     let after = Duration::from_secs(config.jobs.redispatch_after_secs);
-    let sweeping = tokio::spawn(redispatch::run(db.clone(), queues.clone(), after, stop.clone()));
+    let sweeping = tokio::spawn(redispatch::run(db.clone(), queues.clone(), after, availability, stop.clone()));
     let vacuum = lawha_jobs::queue::vacuum::run(queues.clone(), vacuum::INTERVAL, vacuum::RETENTION, stop.clone());
     let cleaning = tokio::spawn(vacuum);
     let runtime = runtime(&config, &db, &runner, queues);

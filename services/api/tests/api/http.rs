@@ -24,10 +24,18 @@ async fn live_and_ready_answer_200_on_a_migrated_postgres_database() {
     assert_eq!(app.get("/health/live").await.status(), StatusCode::OK);
     let ready = app.get("/health/ready").await;
     assert_eq!(ready.status(), StatusCode::OK);
-    let body: Value = ready.json().await.unwrap();
+    // The queue (here the SQLite file) is reported once the pipeline has looked at it.
+    eventually(Duration::from_secs(10), "readiness to report the queue", || async {
+        let body: Value = app.get("/health/ready").await.json().await.unwrap();
+        body["checks"]["queue"]["status"] == "ok"
+    })
+    .await;
+    let body: Value = app.get("/health/ready").await.json().await.unwrap();
     assert_eq!(
         body,
-        json!({"status": "ready", "checks": {"database": {"status": "ok"}, "migrations": {"status": "ok"}}})
+        json!({"status": "ready", "checks": {
+            "database": {"status": "ok"}, "migrations": {"status": "ok"}, "queue": {"status": "ok"}
+        }})
     );
     app.stop().await.unwrap();
 }

@@ -83,11 +83,16 @@ impl Builder {
             body_limit_bytes: self.number("http.body_limit_bytes", 2_097_152, 1, None),
             request_timeout_secs: self.number("http.request_timeout_secs", 30, 1, None),
             shutdown_grace_secs: self.number("http.shutdown_grace_secs", 30, 0, None),
+            header_read_timeout_secs: self.number("http.header_read_timeout_secs", 10, 1, Some(3600)),
+            idle_timeout_secs: self.number("http.idle_timeout_secs", 60, 1, Some(86_400)),
+            max_streams_per_principal: self.number("http.max_streams_per_principal", 8, 1, Some(10_000)),
+            max_streams: self.number("http.max_streams", 200, 1, Some(100_000)),
         };
         let log = self.log();
         let database = DatabaseConfig {
             max_connections: self.number("database.max_connections", 10, 1, Some(1000)),
             acquire_timeout_secs: self.number("database.acquire_timeout_secs", 5, 1, None),
+            unavailable_wait_ms: self.number("database.unavailable_wait_ms", 2000, 10, Some(60_000)),
         };
         let projections = ProjectionsConfig {
             batch_size: self.number("projections.batch_size", 500, 1, Some(10_000)),

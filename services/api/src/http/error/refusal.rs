@@ -41,6 +41,8 @@ pub mod messages {
         internal = "http.internal";
         /// The process is stopping.
         shutting_down = "http.shutting_down";
+        /// The database does not answer; the client should try again after `retry_after` seconds.
+        database_unavailable = "http.database_unavailable"(retry_after);
         /// A stream changed since it was read.
         conflict = "http.conflict"(stream, expected, actual);
         /// An append the store refused as malformed.
@@ -96,6 +98,12 @@ pub enum HttpRefusal {
     /// A body that is not the JSON the route takes.
     #[error("the request body is not valid: {0}")]
     InvalidBody(String),
+    /// The database cannot be reached (or did not answer within `database.unavailable_wait_ms`).
+    #[error("the database is unavailable")]
+    DatabaseUnavailable {
+        /// Seconds after which the client may try again.
+        retry_after: u64,
+    },
 }
 
 /// What was wrong with the credential of a refused request.
@@ -129,7 +137,7 @@ impl Problem for HttpRefusal {
                 Kind::Forbidden
             }
             Self::FormTooLarge => Kind::TooLarge,
-            Self::NotReady { .. } => Kind::Unavailable,
+            Self::NotReady { .. } | Self::DatabaseUnavailable { .. } => Kind::Unavailable,
             Self::InvalidLanguage(_) => Kind::BadRequest,
             Self::InvalidBody(_) => Kind::Invalid,
         }
@@ -145,6 +153,7 @@ impl Problem for HttpRefusal {
             Self::FormTooLarge => "payload_too_large",
             Self::IpNotAllowed { .. } => "ip_not_allowed",
             Self::NotReady { .. } => "not_ready",
+            Self::DatabaseUnavailable { .. } => "database_unavailable",
             Self::InvalidLanguage(_) => "invalid_language",
             Self::InvalidBody(_) => "invalid_input",
         }
@@ -164,6 +173,7 @@ impl Problem for HttpRefusal {
             Self::FormTooLarge => messages::form_too_large(),
             Self::IpNotAllowed { ip } => messages::ip_not_allowed(ip),
             Self::NotReady { failing, .. } => messages::not_ready(failing.join(", ")),
+            Self::DatabaseUnavailable { retry_after } => messages::database_unavailable(*retry_after),
             Self::InvalidLanguage(value) => messages::invalid_language(value),
             Self::InvalidBody(reason) => messages::invalid_body(reason),
         }
@@ -173,7 +183,15 @@ impl Problem for HttpRefusal {
         match self {
             Self::IpNotAllowed { ip } => json!({ "ip": ip }),
             Self::NotReady { checks, .. } => json!({ "checks": checks }),
+            Self::DatabaseUnavailable { retry_after } => json!({ "retry_after_secs": retry_after }),
             _ => json!({}),
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::DatabaseUnavailable { retry_after } => Some(*retry_after),
+            _ => None,
         }
     }
 }
