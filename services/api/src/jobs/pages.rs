@@ -1,5 +1,8 @@
 //! The jobs pages (they work without JavaScript): the list with its filters and paging, one job with its
-//! attempts, its log (the last lines, and new ones live when scripts run) and, for operators, Retry.
+//! attempts, its log (the last lines, and new ones live when scripts run) and, for operators, Retry. A running
+//! job whose worker missed its heartbeat reads "worker lost, will be retried" (`lost.rs`).
+
+mod lost;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -14,7 +17,7 @@ use lawha_jobs::registry;
 
 use super::api::{ListQuery, job_id, page as list_page};
 use crate::{
-    http::{auth::Principal, context::RequestContext, error::ApiError},
+    http::{auth::Principal, context::RequestContext, error::ApiError, health::Availability},
     jobs::{
         commands,
         read::{self, AttemptView, JobSummary, LogLine, STATES},
@@ -63,6 +66,8 @@ pub struct JobView {
     pub last_error: Option<String>,
     /// The last attempt's duration, in words.
     pub duration: Option<String>,
+    /// Whether it is running on a worker that missed its heartbeat.
+    pub worker_lost: bool,
 }
 
 impl std::ops::Deref for JobView {
@@ -91,8 +96,16 @@ impl JobView {
             },
             last_error: job.last_error_message.as_ref().map(|m| say(page.lang, m)),
             duration: job.duration_ms.map(|ms| duration(page, ms)),
+            worker_lost: false,
             summary: job,
         }
+    }
+
+    /// The same job, read as running on a worker that missed its heartbeat.
+    fn worker_lost(mut self, page: &Page) -> Self {
+        self.worker_lost = true;
+        self.state_label = page.t("job-state-worker_lost");
+        self
     }
 }
 
@@ -147,7 +160,13 @@ pub async fn list(
         next_pairs.push(("before".into(), before.to_string()));
         request.prefix.join(&format!("/jobs?{}", serde_urlencoded::to_string(next_pairs).unwrap_or_default()))
     });
-    let rows = rows.into_iter().map(|job| JobView::new(&page, job)).collect();
+    let mut views = Vec::with_capacity(rows.len());
+    for job in rows {
+        let lost = lost::job_lost(&state.db.read_models, &state.availability, &job).await;
+        let view = JobView::new(&page, job);
+        views.push(if lost { view.worker_lost(&page) } else { view });
+    }
+    let rows = views;
     let alerts = Alerts { notice: None, error };
     Ok(JobsPage { page, rows, states, kinds, alerts, next_href }.into_response())
 }
@@ -169,6 +188,8 @@ pub struct AttemptRow {
     pub error: String,
     /// How long it ran, in words.
     pub duration: String,
+    /// Whether it runs on a worker that missed its heartbeat.
+    pub worker_lost: bool,
 }
 
 /// A log line as the job page shows it.
@@ -248,7 +269,10 @@ pub async fn show(
     };
     let Some(detail) = detail else { return Ok(ErrorPage::new(page, StatusCode::NOT_FOUND).into_response()) };
     let log = read::log_tail(pool, job_id(&id)?, LOG_LINES).await?;
-    let attempts = detail.attempts.into_iter().map(|a| attempt_row(&page, a)).collect();
+    let attempts: Vec<AttemptRow> =
+        detail.attempts.into_iter().map(|a| attempt_row(&page, &state.availability, a)).collect();
+    let current_lost =
+        detail.job.state == "running" && attempts.iter().any(|a| a.attempt == detail.job.attempt && a.worker_lost);
     let notice = done.notice(&page, "job-done", &["retry"]);
     let error = refusal.refused.map(|code| {
         if REFUSALS.contains(&code.as_str()) { page.t(&format!("job-refused-{code}")) } else { page.t("job-refused") }
@@ -262,7 +286,11 @@ pub async fn show(
         output: (!detail.output.is_null()).then(|| detail.output.to_string()),
         log_after: log.last().map_or(0, |l| l.id),
         log: log.into_iter().map(|l| LogRow::new(page.lang, l)).collect(),
-        job: JobView::new(&page, detail.job),
+        job: if current_lost {
+            JobView::new(&page, detail.job).worker_lost(&page)
+        } else {
+            JobView::new(&page, detail.job)
+        },
         page,
         attempts,
         alerts: Alerts { notice, error },
@@ -270,13 +298,17 @@ pub async fn show(
     .into_response())
 }
 
-fn attempt_row(page: &Page, a: AttemptView) -> AttemptRow {
+fn attempt_row(page: &Page, availability: &Availability, a: AttemptView) -> AttemptRow {
+    let worker_lost =
+        a.outcome == "running" && lost::attempt_lost(availability, a.worker.as_deref(), a.started_at.as_deref());
+    let outcome = if worker_lost { "worker_lost" } else { a.outcome.as_str() };
     AttemptRow {
         attempt: a.attempt,
         worker: a.worker.unwrap_or_else(|| "—".to_owned()),
         started: when(page.lang, a.started_at.as_deref()),
         finished: when(page.lang, a.finished_at.as_deref()),
-        outcome: page.t(&format!("job-outcome-{}", a.outcome)),
+        outcome: page.t(&format!("job-outcome-{outcome}")),
+        worker_lost,
         error: a.error_message.as_ref().map(|m| say(page.lang, m)).unwrap_or_default(),
         duration: a.duration_ms.map(|ms| duration(page, ms)).unwrap_or_default(),
     }

@@ -4,7 +4,7 @@
 //!   under the namespace, gone when Redis restarted without persistence or was flushed), and every job the log
 //!   says is waiting is pushed again at once: queued ones due now, retries at the time they were due. Before, they
 //!   sat "queued" until the sweep below, about five minutes. The same look tells readiness whether the queue
-//!   answers (`http::health::Availability`).
+//!   answers, and the job pages whose worker missed its heartbeat (`http::health::Availability`).
 //! - **The sweep**: jobs that have waited on their queue for longer than `jobs.redispatch_after_secs` are pushed
 //!   again, for whatever else loses a message.
 //!
@@ -63,6 +63,11 @@ pub async fn run(db: Database, queues: Queues, after: Duration, availability: Av
             Err(error) => {
                 availability.set_queue(QueueState::Unreachable { since: Utc::now(), error: error.to_string() })
             }
+        }
+        // Whose heartbeat is late, for the job pages ("worker lost, will be retried").
+        match queues.worker_heartbeats().await {
+            Ok(heartbeats) => availability.set_workers(heartbeats),
+            Err(error) => tracing::debug!(%error, "could not read the workers' heartbeats"),
         }
         if tokio::time::Instant::now() >= next_sweep {
             next_sweep = tokio::time::Instant::now() + every;

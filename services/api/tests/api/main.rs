@@ -37,4 +37,5 @@ mod setup;
 mod slow_clients;
 mod streams;
 mod two_factor;
+mod worker_lost;
 mod workers;

@@ -1,8 +1,12 @@
-//! Noticing a queue that lost its messages: Redis restarted without persistence (or was flushed, or failed over
+//! What the panel watches of its queues: whether they lost their messages, and their workers' heartbeats.
+//!
+//! A queue that lost its messages: Redis restarted without persistence (or was flushed, or failed over
 //! to a replica that had not caught up) holds none of the messages that were waiting. The panel keeps a marker
 //! key under its namespace; when the key is gone (or holds another panel's new value), whatever the queues held
 //! before is gone too, and the caller puts back at once what the log says is waiting, instead of after the
 //! redispatch sweep's `jobs.redispatch_after_secs`. The SQLite queue is a file beside the log: it has no marker.
+
+use std::collections::HashMap;
 
 use uuid::Uuid;
 
@@ -53,5 +57,31 @@ impl Queues {
         };
         *seen = Some(now);
         Ok(verdict)
+    }
+}
+
+impl Queues {
+    /// Every worker registered on the queues, with its last heartbeat (Unix seconds, the worker's clock): a worker
+    /// whose heartbeat is late has died or hangs, and its running jobs will be delivered again once the queue
+    /// gives up on it (`HEARTBEAT` × `MISSED_HEARTBEATS`). Read by the panel to show such jobs as "worker lost".
+    pub async fn worker_heartbeats(&self) -> Result<HashMap<String, i64>, QueueError> {
+        match &self.backend {
+            Backend::Redis { conn, .. } => {
+                let mut pipe = redis::pipe();
+                for queue in crate::registry::QUEUES {
+                    if let Some(storage) = self.redis_storage(queue, 1) {
+                        pipe.cmd("ZRANGE").arg(storage.get_config().workers_set()).arg(0).arg(-1).arg("WITHSCORES");
+                    }
+                }
+                let sets: Vec<Vec<(String, f64)>> = pipe.query_async(&mut conn.clone()).await?;
+                #[allow(clippy::cast_possible_truncation)] // scores are whole Unix seconds
+                Ok(sets.into_iter().flatten().map(|(worker, seen)| (worker, seen as i64)).collect())
+            }
+            Backend::Sqlite { pool } => {
+                let rows: Vec<(String, i64)> =
+                    sqlx::query_as("SELECT id, last_seen FROM Workers").fetch_all(pool).await?;
+                Ok(rows.into_iter().collect())
+            }
+        }
     }
 }

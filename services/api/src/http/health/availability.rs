@@ -1,10 +1,11 @@
 //! Whether the panel's dependencies answer, as background probes last saw them: the database (a connection of
 //! the probe's own, pinged every [`PROBE_EVERY`] with `database.unavailable_wait_ms` to answer, so an exhausted
-//! pool under load is never taken for an outage) and the job queue (reported by the pipeline's watcher,
-//! `jobs::redispatch`). Requests, readiness and the job pages read these states instead of each waiting for a
+//! pool under load is never taken for an outage) and the job queue and its workers' heartbeats (reported by the
+//! pipeline's watcher, `jobs::redispatch`). Requests, readiness and the job pages read these states instead of each waiting for a
 //! dead server themselves.
 
 use std::{
+    collections::HashMap,
     str::FromStr as _,
     sync::{
         Arc, Mutex,
@@ -20,6 +21,8 @@ use tokio_util::sync::CancellationToken;
 
 /// How often the database probe looks.
 pub const PROBE_EVERY: Duration = Duration::from_millis(500);
+/// Heartbeats read longer ago than this say nothing any more.
+const STALE_HEARTBEATS: Duration = Duration::from_secs(5);
 
 /// The database as the probe last saw it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,6 +51,9 @@ pub enum QueueState {
     },
 }
 
+/// The queue workers' last heartbeats (Unix seconds) by worker name, and when they were read.
+type Heartbeats = (std::time::Instant, HashMap<String, i64>);
+
 /// The states, shared by every handler (cheap to clone).
 #[derive(Debug, Clone)]
 pub struct Availability {
@@ -55,6 +61,8 @@ pub struct Availability {
     queue: Arc<Mutex<QueueState>>,
     /// Whether a probe runs (PostgreSQL only: a SQLite file does not go away).
     probing: Arc<AtomicBool>,
+    /// The queue workers' last heartbeats (Unix seconds), and when they were read.
+    workers: Arc<Mutex<Option<Heartbeats>>>,
     wait: Duration,
 }
 
@@ -67,6 +75,7 @@ impl Availability {
             database: Arc::new(watch::channel(database).0),
             queue: Arc::new(Mutex::new(QueueState::Connecting)),
             probing: Arc::default(),
+            workers: Arc::default(),
             wait,
         }
     }
@@ -124,6 +133,29 @@ impl Availability {
             _ => {}
         }
         *current = state;
+    }
+
+    /// Records the queue workers' last heartbeats, as the pipeline just read them.
+    pub fn set_workers(&self, heartbeats: HashMap<String, i64>) {
+        let mut workers = self.workers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *workers = Some((std::time::Instant::now(), heartbeats));
+    }
+
+    /// Whether `worker`, which started an attempt at `started` (Unix seconds), has missed its heartbeat: it beats
+    /// every `HEARTBEAT`, so one later than that (and a second's rounding) is lost, or it is no longer registered
+    /// at all (the queue gave up on it). False when the heartbeats were not read lately: then nobody knows.
+    pub fn worker_lost(&self, worker: &str, started: i64) -> bool {
+        let workers = self.workers.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some((read_at, heartbeats)) = workers.as_ref() else { return false };
+        if read_at.elapsed() > STALE_HEARTBEATS {
+            return false;
+        }
+        let late = i64::try_from(lawha_jobs::queue::HEARTBEAT.as_secs()).unwrap_or(5) + 2;
+        let now = Utc::now().timestamp();
+        match heartbeats.get(worker) {
+            Some(seen) => now - seen > late,
+            None => now - started > late,
+        }
     }
 
     /// Probes the PostgreSQL database at `url` every [`PROBE_EVERY`] until `stop` is cancelled.

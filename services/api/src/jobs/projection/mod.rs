@@ -27,6 +27,9 @@ use lawha_store::projection::stored_message as stored;
 
 use self::rows::{Attempt, Job as Row, Rows};
 
+/// The message code of an abandoned attempt's error (`lawha_domain::jobs::abandoned`).
+const ABANDONED: &str = "jobs.abandoned";
+
 /// The stored type names of [`JobEvent`], which only the `job` category carries.
 pub const JOB_EVENT_TYPES: [&str; 7] = [
     "JobStarted",
@@ -187,11 +190,15 @@ impl Fact<'_> {
                 }
             }
             JobEvent::JobFailed { attempt, error, retryable, duration_ms } => {
+                // An abandoned attempt (its worker died) is recorded when the job is delivered again, with no
+                // duration: it ran from its start until it was found abandoned, which is what its row says.
+                let abandoned = error.code == ABANDONED;
+                let duration_ms = (!abandoned).then(|| millis(*duration_ms));
                 // Like `JobState::apply`: only a permanent failure ends the job; a retryable one is followed, in
                 // the same append, by a retry or a dead letter.
                 let failed = self.update(|row| {
                     row.last_error = Some(stored(error));
-                    row.duration_ms = Some(millis(*duration_ms));
+                    row.duration_ms = duration_ms;
                     if !*retryable && row.state != "succeeded" {
                         row.state = "failed".into();
                         row.finished_at = Some(at);
@@ -203,10 +210,13 @@ impl Fact<'_> {
                         finished_at: Some(at),
                         outcome: outcome.into(),
                         error: Some(stored(error)),
-                        duration_ms: Some(millis(*duration_ms)),
+                        duration_ms,
                         ..Attempt::default()
                     };
                     self.rows.attempt(&self.job_id, i64::from(*attempt), change);
+                    if abandoned {
+                        self.rows.abandoned(&self.job_id, i64::from(*attempt));
+                    }
                 }
             }
             JobEvent::JobRetryScheduled { attempt, run_at, job, .. } => {

@@ -96,6 +96,8 @@ pub(super) struct Rows {
     jobs: HashMap<String, Job>,
     changed: BTreeSet<String>,
     attempts: BTreeMap<(String, i64), Attempt>,
+    /// Attempts found abandoned, whose duration is from their start to their end.
+    abandoned: BTreeSet<(String, i64)>,
 }
 
 impl Rows {
@@ -128,7 +130,7 @@ impl Rows {
                 jobs.insert(job.job_id.clone(), job);
             }
         }
-        Ok(Self { jobs, changed: BTreeSet::new(), attempts: BTreeMap::new() })
+        Ok(Self { jobs, changed: BTreeSet::new(), attempts: BTreeMap::new(), abandoned: BTreeSet::new() })
     }
 
     /// Adds `job` unless a row for its id exists (INSERT … ON CONFLICT DO NOTHING).
@@ -152,8 +154,17 @@ impl Rows {
 
     /// Records what a fact says of an attempt, after what earlier facts of the batch said of it.
     pub fn attempt(&mut self, id: &str, attempt: i64, change: Attempt) {
-        let known = self.attempts.entry((id.to_owned(), attempt)).or_default();
+        let key = (id.to_owned(), attempt);
+        // A later fact of the attempt (its late success) says how long it ran.
+        self.abandoned.remove(&key);
+        let known = self.attempts.entry(key).or_default();
         *known = std::mem::take(known).then(change);
+    }
+
+    /// Marks the attempt as abandoned (after [`Self::attempt`] recorded its end): its duration becomes the time
+    /// from its start to its end, so the two agree.
+    pub fn abandoned(&mut self, id: &str, attempt: i64) {
+        self.abandoned.insert((id.to_owned(), attempt));
     }
 
     /// Writes every changed row and attempt.
@@ -215,6 +226,16 @@ impl Rows {
                     .bind(a.duration_ms);
             }
             query.execute(&mut *tx).await?;
+        }
+        for (id, attempt) in &self.abandoned {
+            sqlx::query(
+                "UPDATE job_attempts SET duration_ms = (finished_at - started_at) / 1000 \
+                 WHERE job_id = $1 AND attempt = $2 AND started_at IS NOT NULL AND finished_at IS NOT NULL",
+            )
+            .bind(id.clone())
+            .bind(*attempt)
+            .execute(&mut *tx)
+            .await?;
         }
         Ok(())
     }
