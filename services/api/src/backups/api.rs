@@ -8,6 +8,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
+use lawha_backup::paths::{PathPolicy, PathUse};
 use lawha_domain::backups::RestoreTarget;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -52,7 +53,8 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
     let input: PlanInput = json_body(&bytes)?;
     let seal = backups::seal_key(state.config.secret_key_bytes());
-    let plan_id = backups::create_plan(&state.db, &seal, input, &context.metadata()).await?;
+    let policy = backups::path_policy(&state.config);
+    let plan_id = backups::create_plan(&state.db, &seal, &policy, input, &context.metadata()).await?;
     settle_plan(&state, plan_id).await;
     Ok((StatusCode::CREATED, Json(Created { id: plan_id })))
 }
@@ -102,7 +104,8 @@ pub async fn update(
     let plan_id = plan_id(&plan)?;
     let input: PlanInput = json_body(&bytes)?;
     let seal = backups::seal_key(state.config.secret_key_bytes());
-    backups::update_plan(&state.db, &seal, plan_id, input, &context.metadata()).await?;
+    let policy = backups::path_policy(&state.config);
+    backups::update_plan(&state.db, &seal, &policy, plan_id, input, &context.metadata()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -229,7 +232,8 @@ pub async fn restore(
     let run_id = run_id(&run)?;
     let request: RestoreBody = json_body(&bytes)?;
     let seal = backups::seal_key(state.config.secret_key_bytes());
-    let target = restore_target(&seal, request.target.path, request.target.url)?;
+    let policy = backups::path_policy(&state.config);
+    let target = restore_target(&seal, &policy, request.target.path, request.target.url)?;
     let job_id = backups::request_restore(
         &state.db,
         &seal,
@@ -243,15 +247,21 @@ pub async fn restore(
     Ok((StatusCode::ACCEPTED, Json(JobAccepted { job_id })))
 }
 
-/// A restore's target from its `path` or `url` (the URL's password sealed), or a 422 that says what is wrong.
+/// A restore's target from its `path` or `url` (the URL's password sealed), or a 422 that says what is wrong: a
+/// path `policy` refuses (the panel's own files, a system folder, `..` into what does not exist), or the panel's
+/// own database. The worker checks again before it writes.
 pub(crate) fn restore_target(
     seal: &lawha_store::SealKey,
+    policy: &PathPolicy,
     path: Option<String>,
     url: Option<String>,
 ) -> Result<RestoreTarget, BackupCommandError> {
     let invalid = |field, problem| BackupCommandError::InvalidTarget { field, problem };
     match (path, url) {
         (Some(path), None) if path.starts_with('/') => {
+            if let Err(refused) = policy.check(std::path::Path::new(&path), PathUse::RestoreTarget) {
+                return Err(invalid("target.path", refused.message()));
+            }
             Ok(RestoreTarget { path: Some(path), ..RestoreTarget::default() })
         }
         (Some(_), None) => Err(invalid("target.path", lawha_domain::backups::messages::path_relative())),
@@ -263,6 +273,9 @@ pub(crate) fn restore_target(
             };
             if let Some(problem) = input::check_url(kind, &url) {
                 return Err(invalid("target.url", problem));
+            }
+            if let Err(refused) = policy.check_database_target(&url) {
+                return Err(invalid("target.url", refused.message()));
             }
             let (redacted, password) = input::split_password(&url);
             Ok(RestoreTarget {

@@ -3,6 +3,7 @@
 //! the domain's rules and appends at the version read; the work itself is the backup worker's, reached through
 //! the dispatcher (invariant 2).
 
+use lawha_backup::paths::PathPolicy;
 use lawha_domain::{
     Aggregate, DomainEvent as _, Metadata,
     backups::{BackupPlan, BackupRun, PlanCommand, PlanRejection, RestoreTarget, RunCommand, RunRejection, Trigger},
@@ -38,24 +39,27 @@ where
     }
 }
 
-/// Creates a plan; returns its id.
+/// Creates a plan whose paths `policy` allows; returns its id.
 pub async fn create_plan(
     db: &Database,
     seal: &SealKey,
+    policy: &PathPolicy,
     input: PlanInput,
     metadata: &Metadata,
 ) -> Result<Uuid, BackupCommandError> {
     let taken = read::name_taken(&db.read_models, &input.name, None).await?;
-    let spec = input.into_spec(seal, taken).map_err(BackupCommandError::Invalid)?;
+    let spec = input.into_spec(seal, policy, taken).map_err(BackupCommandError::Invalid)?;
     let plan_id = Uuid::now_v7();
     decide_and_append::<BackupPlan>(db, plan_id, &PlanCommand::Create { plan_id, spec }, metadata).await?;
     Ok(plan_id)
 }
 
-/// Replaces a plan's spec. A URL sent as it is shown (with `***`) keeps the stored password.
+/// Replaces a plan's spec (its paths checked against `policy`). A URL sent as it is shown (with `***`) keeps the
+/// stored password.
 pub async fn update_plan(
     db: &Database,
     seal: &SealKey,
+    policy: &PathPolicy,
     plan_id: Uuid,
     input: PlanInput,
     metadata: &Metadata,
@@ -67,7 +71,7 @@ pub async fn update_plan(
     let taken = read::name_taken(&db.read_models, &input.name, Some(plan_id)).await?;
     // The URL as the API shows it (`***` for the password): the stored password stays.
     let shown_back = input.source.url.is_some() && input.source.url == current.source.url;
-    let mut spec = input.into_spec(seal, taken).map_err(BackupCommandError::Invalid)?;
+    let mut spec = input.into_spec(seal, policy, taken).map_err(BackupCommandError::Invalid)?;
     if shown_back {
         spec.source.password_sealed = current.source.password_sealed.clone();
     }

@@ -1,9 +1,13 @@
 //! The JSON a client sends for a plan, checked against the rules and against this machine: every problem at
 //! once, each with its field. A database URL's password is split off here and sealed; what goes on is the URL
-//! with `***` in its place.
+//! with `***` in its place. Paths go through the path policy ([`path_policy`]): a source, destination or restore
+//! target that is or holds what the panel protects, or a system folder where one may not be, is a problem of its
+//! field (422), and nothing is recorded.
 
 use std::path::Path;
 
+use lawha_backup::paths::{PathPolicy, PathUse};
+use lawha_config::Config;
 use lawha_domain::Message;
 use lawha_domain::backups::{Destination, Encryption, PlanSpec, Retention, SourceKind, SourceSpec};
 use lawha_jobs::schedule::{CronSchedule, ScheduleError};
@@ -78,6 +82,13 @@ pub fn split_password(url: &str) -> (String, Option<String>) {
 
 pub use lawha_domain::backups::url_with_password as with_password;
 
+/// The path policy of this panel: the one the backup worker applies too (`lawha_backup_worker::Deps::new` builds
+/// it from the same configuration), so what the panel accepts the worker accepts, and the worker refuses again
+/// what has become protected since.
+pub fn path_policy(config: &Config) -> PathPolicy {
+    PathPolicy::new(config.protected_paths()).with_panel_database(config.database_url.expose())
+}
+
 /// Checks a database URL's shape for `kind`; returns the problem.
 pub fn check_url(kind: SourceKind, url: &str) -> Option<Message> {
     let schemes: [&str; 2] = match kind {
@@ -105,8 +116,14 @@ pub fn check_url(kind: SourceKind, url: &str) -> Option<Message> {
 }
 
 impl PlanInput {
-    /// The spec, or every problem with its field. `taken` says whether another live plan has the name.
-    pub fn into_spec(self, seal: &SealKey, taken: bool) -> Result<PlanSpec, Vec<(String, Message)>> {
+    /// The spec, or every problem with its field. `taken` says whether another live plan has the name; `policy`
+    /// says which paths a plan may read and write into.
+    pub fn into_spec(
+        self,
+        seal: &SealKey,
+        policy: &PathPolicy,
+        taken: bool,
+    ) -> Result<PlanSpec, Vec<(String, Message)>> {
         let mut problems: Vec<(String, Message)> = Vec::new();
         let timezone = self.timezone.unwrap_or_else(|| "UTC".to_owned());
         let (url, password_sealed) = match &self.source.url {
@@ -134,14 +151,22 @@ impl PlanInput {
         if taken {
             problems.push(("name".into(), messages::name_taken(&spec.name)));
         }
-        if let Some(path) = spec.source.path.as_deref().filter(|p| p.starts_with('/'))
-            && let Some(problem) = check_source_path(spec.source.kind, Path::new(path))
-        {
-            problems.push(("source.path".into(), problem));
+        if let Some(path) = spec.source.path.as_deref().filter(|p| p.starts_with('/')) {
+            let problem = match policy.check(Path::new(path), PathUse::Source) {
+                Ok(_) => check_source_path(spec.source.kind, Path::new(path)),
+                Err(refused) => Some(refused.message()),
+            };
+            problems.extend(problem.map(|p| ("source.path".to_owned(), p)));
         }
         let destination = Path::new(&spec.destination.path);
-        if destination.is_absolute() && destination.exists() && !destination.is_dir() {
-            problems.push(("destination.path".into(), messages::destination_not_folder()));
+        if destination.is_absolute() {
+            match policy.check(destination, PathUse::Destination) {
+                Ok(resolved) if resolved.exists() && !resolved.is_dir() => {
+                    problems.push(("destination.path".into(), messages::destination_not_folder()));
+                }
+                Ok(_) => {}
+                Err(refused) => problems.push(("destination.path".into(), refused.message())),
+            }
         }
         match &spec.schedule {
             Some(expression) => {

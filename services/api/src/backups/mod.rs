@@ -18,4 +18,4 @@ pub use commands::{
     Requested, create_plan, delete_plan, request_restore, request_run, request_verify, seal_key, update_plan,
 };
 pub use error::BackupCommandError;
-pub use input::PlanInput;
+pub use input::{PlanInput, path_policy};

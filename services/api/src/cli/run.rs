@@ -102,7 +102,9 @@ fn report(result: Result<String, UserError>, secret_output: bool) -> anyhow::Res
     }
 }
 
-/// `lawha backup verify FILE [--identity FILE]`: exit 0 only when the archive matches its signed manifest.
+/// `lawha backup verify FILE [--identity FILE]`: exit 0 only when the archive matches its signed manifest and
+/// decodes to the size its manifest says the source wrote (an encrypted archive is decoded only with its
+/// identity; without it, its signature, size and hash are checked and the output says so).
 pub fn backup_verify(
     config: &Config,
     file: &std::path::Path,
@@ -125,11 +127,15 @@ pub fn backup_verify(
         }
         None => None,
     };
-    let check = if identity.is_some() { Check::Decode(identity.as_ref()) } else { Check::Hash };
-    match verify_archive_with(file, &key, None, check) {
+    match verify_archive_with(file, &key, None, Check::DecodeIfReadable(identity.as_ref())) {
         Ok(manifest) => {
+            let decoded = if manifest.encryption.is_none() || identity.is_some() {
+                format!("decodes to {} bytes", manifest.source_bytes)
+            } else {
+                "encrypted: not decoded without --identity".to_owned()
+            };
             println!(
-                "ok: {} intact ({} bytes, sha256 {}, plan {}, run {})",
+                "ok: {} intact ({} bytes, sha256 {}, {decoded}, plan {}, run {})",
                 file.display(),
                 manifest.stored_bytes,
                 manifest.sha256,

@@ -28,7 +28,8 @@ fn worker(db: &TestDb, namespace: &str, dir: &Path) -> Child {
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
         .env("LAWHA_ENV", "test")
-        .env("LAWHA_DATA_DIR", dir)
+        // A data folder of its own: the worker refuses to read or write inside its data folder.
+        .env("LAWHA_DATA_DIR", dir.join("data"))
         .env("LAWHA_DATABASE_URL", &db.url)
         .env("LAWHA_REDIS_URL", testkit::redis_url())
         .env("LAWHA_SECRET_KEY", SECRET)

@@ -14,6 +14,7 @@ mod backup_worker;
 mod backups;
 mod backups_encrypted;
 mod backups_pages;
+mod backups_paths;
 mod browser;
 mod cli;
 mod cli_audit;

@@ -234,7 +234,8 @@ pub async fn restore(
 ) -> Result<Response, ApiError> {
     let Some(run_id) = uuid(&id) else { return not_found(&request, &principal).await };
     let seal = backups::seal_key(state.config.secret_key_bytes());
-    let result = match restore_target(&seal, filled(&form.target_path), filled(&form.target_url)) {
+    let policy = backups::path_policy(&state.config);
+    let result = match restore_target(&seal, &policy, filled(&form.target_path), filled(&form.target_url)) {
         Ok(target) => {
             let identity = filled(&form.identity);
             let overwrite = form.overwrite.is_some();

@@ -42,7 +42,8 @@ async fn a_run_page_follows_the_run_until_it_completes() {
     .unwrap();
     let db = &panel.app.state.db;
     let seal = backups::seal_key(panel.app.state.config.secret_key_bytes());
-    let plan_id = backups::create_plan(db, &seal, input, &Metadata::default()).await.unwrap();
+    let policy = backups::path_policy(&panel.app.state.config);
+    let plan_id = backups::create_plan(db, &seal, &policy, input, &Metadata::default()).await.unwrap();
     // No worker runs here (the panel's workers are off): the test plays it.
     let requested = backups::request_run(db, plan_id, &Metadata::default()).await.unwrap();
     let run_id = requested.run_id;

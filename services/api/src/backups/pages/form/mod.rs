@@ -44,7 +44,8 @@ where
         Some(input) => {
             let taken = read::name_taken(&state.db.read_models, &input.name, editing).await?;
             let seal = backups::seal_key(state.config.secret_key_bytes());
-            problems.extend(input.into_spec(&seal, taken).err().unwrap_or_default());
+            let policy = backups::path_policy(&state.config);
+            problems.extend(input.into_spec(&seal, &policy, taken).err().unwrap_or_default());
             Err(BackupCommandError::Invalid(problems))
         }
         None => Err(BackupCommandError::Invalid(problems)),
@@ -203,8 +204,10 @@ pub async fn create(
     Form(form): Form<PlanForm>,
 ) -> Result<Response, ApiError> {
     let seal = backups::seal_key(state.config.secret_key_bytes());
+    let policy = backups::path_policy(&state.config);
     let metadata = context.metadata();
-    let result = submit(&state, &form, None, |input| backups::create_plan(&state.db, &seal, input, &metadata)).await;
+    let create = |input| backups::create_plan(&state.db, &seal, &policy, input, &metadata);
+    let result = submit(&state, &form, None, create).await;
     finish(&state, &request, &principal, form, None, result, None).await
 }
 
@@ -222,9 +225,10 @@ pub async fn update(
     let before = read::plan(&state.db.read_models, plan_id).await.map_err(|e| ApiError::internal(&e))?;
     let before = before.map(|plan| plan.updated_at);
     let seal = backups::seal_key(state.config.secret_key_bytes());
+    let policy = backups::path_policy(&state.config);
     let metadata = context.metadata();
     let result = submit(&state, &form, Some(plan_id), |input| async {
-        backups::update_plan(&state.db, &seal, plan_id, input, &metadata).await.map(|()| plan_id)
+        backups::update_plan(&state.db, &seal, &policy, plan_id, input, &metadata).await.map(|()| plan_id)
     })
     .await;
     finish(&state, &request, &principal, form, Some(plan_id), result, before).await
