@@ -133,9 +133,6 @@ impl PathPolicy {
             if resolved.starts_with(protected) {
                 return refused(messages::path_in_protected(&resolved, protected));
             }
-            if usage != PathUse::Source && protected.starts_with(&resolved) {
-                return refused(messages::path_holds_protected(&resolved, protected));
-            }
         }
         if usage == PathUse::Source {
             return match NEVER_READ.iter().map(Path::new).find(|tree| resolved.starts_with(tree)) {
@@ -143,20 +140,19 @@ impl PathPolicy {
                 None => Ok(resolved),
             };
         }
-        for tree in SYSTEM_TREES.iter().map(Path::new) {
-            if resolved.starts_with(tree) {
-                return refused(messages::path_in_system_tree(&resolved, tree));
-            }
+        // What the path is comes before what it holds: `/etc` is a system folder first, and holds `/etc/lawha`.
+        let system = || SYSTEM_FOLDERS.iter().chain(SYSTEM_TREES).map(Path::new);
+        if system().any(|folder| resolved == folder) {
+            return refused(messages::path_system_folder(&resolved));
         }
-        for folder in SYSTEM_FOLDERS.iter().chain(SYSTEM_TREES).map(Path::new) {
-            if resolved == folder {
-                return refused(messages::path_system_folder(&resolved));
-            }
+        if let Some(tree) = SYSTEM_TREES.iter().map(Path::new).find(|tree| resolved.starts_with(tree)) {
+            return refused(messages::path_in_system_tree(&resolved, tree));
         }
-        for folder in SYSTEM_FOLDERS.iter().chain(SYSTEM_TREES).map(Path::new) {
-            if folder.starts_with(&resolved) {
-                return refused(messages::path_holds_system_folder(&resolved, folder));
-            }
+        if let Some(protected) = self.protected.iter().find(|p| p.starts_with(&resolved)) {
+            return refused(messages::path_holds_protected(&resolved, protected));
+        }
+        if let Some(folder) = system().find(|folder| folder.starts_with(&resolved)) {
+            return refused(messages::path_holds_system_folder(&resolved, folder));
         }
         Ok(resolved)
     }

@@ -64,11 +64,21 @@ fn symlinks_are_followed_before_the_check() {
 fn every_system_folder_and_tree_is_refused_as_a_restore_target_and_a_destination() {
     let policy = PathPolicy::new(Vec::<PathBuf>::new());
     for path in SYSTEM_FOLDERS.iter().chain(SYSTEM_TREES) {
+        let resolved = resolve(Path::new(path)).expect("resolves");
         for usage in [PathUse::RestoreTarget, PathUse::Destination] {
             let refused = refusal(policy.check(Path::new(path), usage));
-            assert!(refused.code.starts_with("engine.path_"), "{path} {usage:?}: {refused:?}");
+            // A link such as /lib -> usr/lib resolves into a tree; everything else is refused as itself.
+            if resolved == Path::new(path) {
+                assert_eq!(refused, messages::path_system_folder(&resolved), "{path} {usage:?}");
+            } else {
+                assert_eq!(refused.code, "engine.path_in_system_tree", "{path} -> {resolved:?} {usage:?}");
+            }
         }
     }
+    // /var holds /var/lib, and / everything: each is a system folder itself, which is what the refusal says.
+    let with_etc_protected = PathPolicy::new(["/etc/lawha"]);
+    let etc = refusal(with_etc_protected.check(Path::new("/etc"), PathUse::Destination));
+    assert_eq!(etc, messages::path_system_folder("/etc"), "what /etc is comes before what it holds");
     for (path, tree) in
         [("/usr/local/bin", "/usr"), ("/proc/1", "/proc"), ("/dev/shm/x", "/dev"), ("/boot/efi", "/boot")]
     {
