@@ -31,6 +31,8 @@ lawha_domain::messages! {
     cron_invalid = "schedule.cron_invalid"(expression);
     /// A cron expression that names no time that exists.
     cron_never_fires = "schedule.cron_never_fires"(expression);
+    /// A cron expression that fires more often than its job may run.
+    cron_too_frequent = "schedule.cron_too_frequent"(expression, minutes);
     /// A time zone that is neither UTC nor an IANA name.
     timezone_unknown = "schedule.timezone_unknown"(zone);
 }

@@ -22,6 +22,17 @@ http-conflict = السجل { $stream } عند الإصدار { $actual }، وا�
 http-invalid_command = إضافة غير صالحة: { $reason }
 http-database_unavailable = تعذّر الوصول إلى قاعدة البيانات الآن؛ حاول مجددًا بعد { $retry_after } ث
 
+input-json_syntax = محتوى الطلب ليس JSON صالحًا: { $reason }
+input-body_required = يحتاج هذا الطلب إلى محتوى JSON يُرسل مع Content-Type: application/json
+input-media_type = يجب أن يُرسل المحتوى بالنوع application/json لا { $got }
+input-body_shape = { $path }: { $reason }
+input-body_nul = { $path }: لا يجوز أن يحتوي النص على المحرف NUL
+input-query_encoding = تعذّر فك ترميز نص الاستعلام: { $reason }
+input-query_blank = المعامل `{ $parameter }` بلا قيمة: أعطه قيمة أو احذفه
+input-query_nul = المعامل `{ $parameter }` يحتوي على المحرف NUL
+input-path_unknown = لا شيء باسم "{ $value }" هنا
+input-uri_too_long = عنوان الطلب أطول من { $limit } بايت
+
 ## النسخ الاحتياطي: مدخلات الخطة كما تُفحص على هذا الخادم، ونموذج الخطة، والمعرّفات غير الموجودة
 
 backups-name_taken = "{ $name }" اسم خطة أخرى
@@ -59,7 +70,6 @@ audit-too_many_types = لا يسمّي `event_type` أكثر من { $max } نو�
 audit-stream_invalid = `stream` ‏"{ $value }" ليس معرّف سجل (الفئة-المعرّف، مثل backup_run-…)
 audit-stream_selector = يجب أن يكون `stream` معرّف سجل (backup_run-…) أو فئة من أحرف لاتينية صغيرة وشرطات سفلية، والمُرسَل "{ $value }"
 audit-timestamp_invalid = يجب أن يكون `{ $key }` وقتًا بصيغة RFC 3339 مثل 2025-01-31T12:00:00Z (اكتب الإزاحة + بالشكل %2B)، والمُرسَل "{ $value }"
-audit-query_malformed = نص الاستعلام غير صالح: { $reason }
 audit-stream_query_invalid = { $reason }؛ استعمل ?after=<position> أو ?job=<job id> أو ?log_after=<line id>
 audit-no_event = لا حدث عند الموضع { $position }
 audit-too_many_streams = لديك { $limit } من البثوث الحية مفتوحة بالفعل (http.max_streams_per_principal)؛ أغلق صفحة أو لسانًا يعرض التحديثات الحية
@@ -83,10 +93,6 @@ jobs-retry_needs_session = تحتاج إعادة مهمة من نوع { $kind } 
 jobs-number_range = يجب أن يكون `{ $parameter }` عددًا صحيحًا من { $min } إلى { $max }، والمُرسَل "{ $got }"
 jobs-unknown_parameter = المُعامل `{ $parameter }` غير معروف
 jobs-unknown_projection = لا يوجد نموذج قراءة باسم "{ $name }"؛ الموجود: { $known }
-jobs-body_not_object = يجب أن يكون محتوى الطلب كائن JSON
-jobs-unknown_field = الحقل "{ $field }" غير معروف؛ المعروف: { $known }
-jobs-unknown_limit = الحقل limits.{ $field } غير معروف؛ المعروف: { $known }
-jobs-limits_not_object = يجب أن تكون limits كائنًا
 jobs-chain_verdict_intact = النتيجة: السلسلة سليمة ({ $events } حدثًا)
 jobs-chain_verdict_broken = النتيجة: السلسلة مكسورة عند الموضع { $position }: { $reason }
 jobs-chain_missing = مفقود: الحدث المخزَّن التالي عند الموضع { $next }

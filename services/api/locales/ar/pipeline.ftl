@@ -15,4 +15,10 @@ probe-failed = طُلب من مهمة الفحص أن تفشل (المحاولة
 probe-failed_permanently = طُلب من مهمة الفحص أن تفشل نهائيًا
 schedule-cron_invalid = "{ $expression }" ليس تعبير cron صالحًا: استعمل خمسة حقول (الدقيقة الساعة اليوم الشهر يوم الأسبوع) أو ستة تبدأ بالثواني، مثل 0 3 * * *
 schedule-cron_never_fires = تعبير cron ‏"{ $expression }" لا يحلّ موعده أبدًا (لا يوجد تاريخ كهذا)
+schedule-cron_too_frequent = تعبير cron "{ $expression }" يتكرر أكثر من اللازم: مرة واحدة على الأكثر كل { $minutes ->
+    [one] دقيقة
+    [two] دقيقتين
+    [few] { $minutes } دقائق
+   *[other] { $minutes } دقيقة
+}
 schedule-timezone_unknown = "{ $zone }" ليس اسم منطقة زمنية (مثل UTC أو Asia/Riyadh)

@@ -22,6 +22,17 @@ http-conflict = stream { $stream } is at version { $actual }, the command expect
 http-invalid_command = invalid append: { $reason }
 http-database_unavailable = the database cannot be reached just now; try again in { $retry_after } s
 
+input-json_syntax = the body is not valid JSON: { $reason }
+input-body_required = this request needs a JSON body, sent with Content-Type: application/json
+input-media_type = the body must be sent as application/json, not { $got }
+input-body_shape = { $path }: { $reason }
+input-body_nul = { $path }: text may not contain the NUL character
+input-query_encoding = the query string does not decode: { $reason }
+input-query_blank = `{ $parameter }` has no value: give it one or leave it out
+input-query_nul = `{ $parameter }` contains the NUL character
+input-path_unknown = nothing is called "{ $value }" here
+input-uri_too_long = the request target is longer than { $limit } bytes
+
 ## Backups: the plan's inputs checked on this machine, the plan form, unknown ids
 
 backups-name_taken = "{ $name }" is the name of another plan
@@ -59,7 +70,6 @@ audit-too_many_types = `event_type` may name at most { $max } types
 audit-stream_invalid = `stream` "{ $value }" is not a stream id (category-id, such as backup_run-…)
 audit-stream_selector = `stream` must be a stream id (backup_run-…) or a category of lowercase letters and underscores, got "{ $value }"
 audit-timestamp_invalid = `{ $key }` must be an RFC 3339 timestamp such as 2025-01-31T12:00:00Z (write a + offset as %2B), got "{ $value }"
-audit-query_malformed = the query string is not valid: { $reason }
 audit-stream_query_invalid = { $reason }; use ?after=<position>, ?job=<job id>, ?log_after=<line id>
 audit-no_event = no event at position { $position }
 audit-too_many_streams = you already have { $limit } live streams open (http.max_streams_per_principal); close a page or tab that shows live updates
@@ -75,10 +85,6 @@ jobs-retry_needs_session = retrying a { $kind } job needs a signed-in { $level }
 jobs-number_range = `{ $parameter }` must be a whole number from { $min } to { $max }, got "{ $got }"
 jobs-unknown_parameter = unknown parameter `{ $parameter }`
 jobs-unknown_projection = no projection named "{ $name }"; known: { $known }
-jobs-body_not_object = the body must be a JSON object
-jobs-unknown_field = unknown field "{ $field }"; known: { $known }
-jobs-unknown_limit = unknown field limits.{ $field }; known: { $known }
-jobs-limits_not_object = limits must be an object
 jobs-chain_verdict_intact = verdict: the chain is intact ({ $events } events)
 jobs-chain_verdict_broken = verdict: the chain is broken at position { $position }: { $reason }
 jobs-chain_missing = missing: the next stored event is at position { $next }

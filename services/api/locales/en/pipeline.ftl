@@ -15,4 +15,8 @@ probe-failed = probe asked to fail (attempt { $attempt })
 probe-failed_permanently = probe asked to fail permanently
 schedule-cron_invalid = "{ $expression }" is not a cron expression: use five fields (minute hour day month weekday) or six with seconds first, e.g. 0 3 * * *
 schedule-cron_never_fires = the cron expression "{ $expression }" never fires (no such date exists)
+schedule-cron_too_frequent = the cron expression "{ $expression }" fires too often: at most once every { $minutes ->
+    [one] minute
+   *[other] { $minutes } minutes
+}
 schedule-timezone_unknown = "{ $zone }" is not a time zone name (e.g. UTC, Asia/Riyadh)

@@ -6,7 +6,7 @@
 use axum::{
     Json,
     body::Bytes,
-    extract::{Path, Query, RawQuery, State, rejection::QueryRejection},
+    extract::{Path, RawQuery, State},
     http::{HeaderValue, header},
     response::{IntoResponse as _, Response},
 };
@@ -16,35 +16,38 @@ use serde_json::Value;
 use super::input::AuditError;
 use super::{
     export,
-    input::{self, AuditQuery, ExportQuery},
+    input::{AuditQuery, ExportQuery},
     read::{AuditPage, page},
 };
-use crate::{http::error::ApiError, state::AppState};
+use crate::{
+    http::{error::ApiError, input::ApiQuery},
+    state::AppState,
+};
 
 /// `GET /api/v1/audit`: one page of the filtered audit log, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
     params(
-        ("actor" = Option<String>, Query, description = "Exact actor, e.g. `user:amira`"),
-        ("event_type" = Option<String>, Query, description = "Event types: repeat the key or separate with commas"),
-        ("stream" = Option<String>, Query, description = "An exact stream id, or a category such as `backup_run`"),
-        ("since" = Option<String>, Query, description = "RFC 3339 time, inclusive"),
-        ("until" = Option<String>, Query, description = "RFC 3339 time, exclusive"),
-        ("q" = Option<String>, Query, description = "Free text, case-insensitive, over summary, actor, type and stream"),
-        ("limit" = Option<i64>, Query, description = "1 to 500, default 50"),
-        ("before" = Option<i64>, Query, description = "Only positions below this: the `next_before` of the previous page"),
+        ("actor" = Option<String>, Query, min_length = 1, max_length = 200, description = "Exact actor, e.g. `user:amira`"),
+        ("event_type" = Option<String>, Query, min_length = 1, max_length = 100, pattern = "^[ ,]*[A-Za-z0-9]+( *,[ ,]*[A-Za-z0-9]+)*[ ,]*$",
+            description = "Event types: repeat the key or separate with commas"),
+        ("stream" = Option<String>, Query, min_length = 1, max_length = 200, pattern = "^[a-z_]+(-[!-~]+)?$",
+            description = "An exact stream id (`backup_run-…`), or a category such as `backup_run`"),
+        ("since" = Option<String>, Query, format = DateTime, description = "RFC 3339 time, inclusive"),
+        ("until" = Option<String>, Query, format = DateTime, description = "RFC 3339 time, exclusive; not before `since`"),
+        ("q" = Option<String>, Query, min_length = 1, max_length = 200,
+            description = "Free text, case-insensitive, over summary, actor, type and stream"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "Rows per page, default 50"),
+        ("before" = Option<i64>, Query, minimum = 1, description = "Only positions below this: the `next_before` of the previous page"),
     ),
     responses(
         (status = 200, description = "A page, newest first", body = AuditPage),
-        (status = 400, description = "A parameter is invalid; the message names it", body = crate::http::error::ErrorBody),
-        (status = 401, description = "No valid token", body = crate::http::error::ErrorBody),
-        (status = 403, description = "The token's level is below viewer", body = crate::http::error::ErrorBody),
+        (status = 400, description = "A parameter is unknown, given twice or invalid; the message names it (`invalid_query`)", body = crate::http::error::ErrorBody),
     ))]
 pub async fn list(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
-    pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
+    ApiQuery(pairs): ApiQuery,
 ) -> Result<Response, ApiError> {
-    let Query(pairs) = pairs.map_err(|r| input::rejected(&r))?;
     let query = AuditQuery::try_from(pairs)?;
     let key = raw.unwrap_or_default();
     let body = match state.audit_pages.get(&key) {
@@ -62,47 +65,54 @@ pub async fn list(
 
 /// `GET /api/v1/audit/{position}`: the stored event at `position`, as recorded.
 #[utoipa::path(get, path = "/api/v1/audit/{position}", tag = "audit", security(("bearer" = [])),
-    params(("position" = i64, Path, description = "The event's global position")),
+    params(("position" = i64, Path, minimum = 1, description = "The event's global position")),
     responses(
         (status = 200, description = "The raw event: envelope, data, metadata and chain value", body = Object),
-        (status = 401, description = "No valid token", body = crate::http::error::ErrorBody),
-        (status = 403, description = "The token's level is below viewer", body = crate::http::error::ErrorBody),
         (status = 404, description = "No event at that position", body = crate::http::error::ErrorBody),
     ))]
-pub async fn event(State(state): State<AppState>, Path(position): Path<i64>) -> Result<Json<Value>, ApiError> {
+pub async fn event(State(state): State<AppState>, Path(position): Path<String>) -> Result<Json<Value>, ApiError> {
+    // Anything that is not a position names no event: 404, as for any id that names nothing.
+    let Some(position) = position.parse::<i64>().ok().filter(|p| *p >= 1) else {
+        return Err(AuditError::NotAPosition(position).into());
+    };
     let missing = || ApiError::from(AuditError::NoEvent(position));
-    if position < 1 {
-        return Err(missing());
-    }
     let events = state.db.events.read_all(position - 1, 1, &EventFilter::all()).await?;
     let event = events.into_iter().find(|e| e.position == position).ok_or_else(missing)?;
     Ok(Json(serde_json::to_value(&event).map_err(|e| ApiError::internal(&e))?))
+}
+
+/// The formats of the export, for the OpenAPI document.
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ExportFormatName {
+    /// RFC 4180 CSV with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
 }
 
 /// `GET /api/v1/audit/export?format=csv|jsonl`: every filtered row, oldest first, streamed in pages so memory
 /// stays flat whatever the size. It stops at the newest row that existed when it started.
 #[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", security(("bearer" = [])),
     params(
-        ("format" = String, Query, description = "`csv` or `jsonl`"),
-        ("actor" = Option<String>, Query, description = "Exact actor, e.g. `user:amira`"),
-        ("event_type" = Option<String>, Query, description = "Event types: repeat the key or separate with commas"),
-        ("stream" = Option<String>, Query, description = "An exact stream id, or a category such as `backup_run`"),
-        ("since" = Option<String>, Query, description = "RFC 3339 time, inclusive"),
-        ("until" = Option<String>, Query, description = "RFC 3339 time, exclusive"),
-        ("q" = Option<String>, Query, description = "Free text, case-insensitive, over summary, actor, type and stream"),
+        ("format" = ExportFormatName, Query, description = "`csv` or `jsonl`"),
+        ("actor" = Option<String>, Query, min_length = 1, max_length = 200, description = "Exact actor, e.g. `user:amira`"),
+        ("event_type" = Option<String>, Query, min_length = 1, max_length = 100, pattern = "^[ ,]*[A-Za-z0-9]+( *,[ ,]*[A-Za-z0-9]+)*[ ,]*$",
+            description = "Event types: repeat the key or separate with commas"),
+        ("stream" = Option<String>, Query, min_length = 1, max_length = 200, pattern = "^[a-z_]+(-[!-~]+)?$",
+            description = "An exact stream id (`backup_run-…`), or a category such as `backup_run`"),
+        ("since" = Option<String>, Query, format = DateTime, description = "RFC 3339 time, inclusive"),
+        ("until" = Option<String>, Query, format = DateTime, description = "RFC 3339 time, exclusive; not before `since`"),
+        ("q" = Option<String>, Query, min_length = 1, max_length = 200,
+            description = "Free text, case-insensitive, over summary, actor, type and stream"),
     ),
     responses(
         (status = 200, description = "The filtered rows, oldest first, streamed", content(
             (String = "text/csv"), (String = "application/x-ndjson"))),
-        (status = 400, description = "A parameter is invalid; the message names it", body = crate::http::error::ErrorBody),
-        (status = 401, description = "No valid token", body = crate::http::error::ErrorBody),
-        (status = 403, description = "The token's level is below viewer", body = crate::http::error::ErrorBody),
+        (status = 400, description = "A parameter is unknown, given twice or invalid; the message names it (`invalid_query`)", body = crate::http::error::ErrorBody),
     ))]
-pub async fn export(
-    State(state): State<AppState>,
-    pairs: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    let Query(pairs) = pairs.map_err(|r| input::rejected(&r))?;
+pub async fn export(State(state): State<AppState>, ApiQuery(pairs): ApiQuery) -> Result<Response, ApiError> {
     let query = ExportQuery::try_from(pairs)?;
     let upto: i64 =
         sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) FROM audit_log").fetch_one(&state.db.read_models).await?;

@@ -6,7 +6,6 @@
 
 use std::{collections::HashMap, fmt};
 
-use axum::extract::rejection::QueryRejection;
 use chrono::DateTime;
 use lawha_domain::StreamId;
 use serde::Deserialize;
@@ -58,6 +57,9 @@ pub enum AuditError {
     /// No event at this position (or not a position at all).
     #[error("no event at position {0}")]
     NoEvent(i64),
+    /// A path segment that is not a position.
+    #[error("no event at position {0:?}")]
+    NotAPosition(String),
 }
 
 impl Problem for AuditError {
@@ -72,13 +74,9 @@ impl Problem for AuditError {
     fn message(&self) -> Message {
         match self {
             Self::NoEvent(position) => messages::no_event(*position),
+            Self::NotAPosition(text) => messages::no_event(shown(text)),
         }
     }
-}
-
-/// A query string that is not even a list of pairs (axum's rejection; its reason is the parser's).
-pub fn rejected(rejection: &QueryRejection) -> QueryError {
-    QueryError(messages::query_malformed(rejection.body_text()))
 }
 
 /// Which stream(s) the `stream` parameter selects.
@@ -205,6 +203,9 @@ impl Values {
     fn parse(pairs: Vec<(String, String)>, accepted: &[&'static str]) -> Result<Self, QueryError> {
         let mut values = Self { single: HashMap::new(), event_types: vec![] };
         for (key, value) in pairs {
+            if key.contains('\0') || value.contains('\0') {
+                return Err(QueryError(crate::http::input::messages::query_nul(shown(&key))));
+            }
             let Some(&known) = accepted.iter().find(|k| **k == key) else {
                 return Err(QueryError(messages::unknown_parameter(shown(&key), accepted.join(", "))));
             };
@@ -222,10 +223,7 @@ impl Values {
     }
 }
 
-/// At most 60 characters of a refused value, to echo it back without echoing a novel.
-fn shown(value: &str) -> String {
-    value.chars().take(60).collect()
-}
+use crate::http::input::shown;
 
 fn bounded(key: &str, value: String, max: usize) -> Result<String, QueryError> {
     if value.chars().count() > max {

@@ -28,8 +28,6 @@ lawha_domain::messages! {
     stream_selector = "audit.stream_selector"(value);
     /// Not an RFC 3339 time.
     timestamp_invalid = "audit.timestamp_invalid"(key, value);
-    /// A query string that is not a query string; `reason` is the parser's.
-    query_malformed = "audit.query_malformed"(reason);
     /// A query of the event stream that does not parse; `reason` is the parser's.
     stream_query_invalid = "audit.stream_query_invalid"(reason);
     /// No event at this position.

@@ -57,7 +57,7 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
             Err(e) => ApiError::internal(e.as_ref()).into_response(),
         };
     };
-    let Some(token) = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim) else {
+    let Some(token) = value.to_str().ok().and_then(bearer) else {
         return unauthorized(Credential::MalformedHeader);
     };
     match state.tokens.authenticate(&state.db, token).await {
@@ -75,6 +75,12 @@ pub async fn authenticate(State(state): State<AppState>, mut request: Request, n
         Ok(None) => unauthorized(Credential::InvalidToken),
         Err(e) => ApiError::internal(&e).into_response(),
     }
+}
+
+/// The token of an `Authorization: Bearer <token>` value; the scheme is case-insensitive (RFC 9110, 11.1).
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
 /// The principal of a signed-in session: the user with the role the users read model gives it now (so a role
@@ -122,5 +128,20 @@ pub async fn require(State(need): State<Need>, request: Request, next: Next) -> 
             ApiError::from(refusal).into_response()
         }
         Some(_) => next.run(request).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer;
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        for value in ["Bearer lawha_x", "bearer lawha_x", "BEARER  lawha_x "] {
+            assert_eq!(bearer(value), Some("lawha_x"), "{value:?}");
+        }
+        assert_eq!(bearer("Basic lawha_x"), None);
+        assert_eq!(bearer("Bearer "), None);
+        assert_eq!(bearer("Bearerlawha_x"), None);
     }
 }

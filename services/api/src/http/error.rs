@@ -65,6 +65,10 @@ pub enum Kind {
     Invalid,
     /// A body over the limit: 413.
     TooLarge,
+    /// A request target over the limit: 414.
+    UriTooLong,
+    /// A body in a content type the route does not read: 415.
+    UnsupportedMediaType,
     /// Too many attempts: 429.
     TooMany,
     /// A dependency is down or the process is stopping: 503.
@@ -84,6 +88,8 @@ impl Kind {
             Self::Conflict => StatusCode::CONFLICT,
             Self::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UriTooLong => StatusCode::URI_TOO_LONG,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::TooMany => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,14 +1,15 @@
-//! Request bodies as JSON, with one behaviour for every route that takes one: a syntax error or a field of the
-//! wrong shape is a 422 `invalid_input` whose message names it.
+//! Request bodies already read as bytes, parsed by the rules of [`super::input::body`] (JSON syntax 400, NUL
+//! characters and wrong shapes 422 naming the field). Routes that take a body use the extractors
+//! [`super::input::JsonBody`] and [`super::input::OptionalJsonBody`], which check the content type too.
 
 use axum::body::Bytes;
 use serde::de::DeserializeOwned;
 
-use super::error::{ApiError, HttpRefusal};
+use super::{error::ApiError, input::body::parse};
 
 /// The body as JSON of `T`.
 pub fn json_body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| HttpRefusal::InvalidBody(e.to_string()).into())
+    parse(bytes).map_err(ApiError::from)
 }
 
 /// The body as JSON of `T`, or `T::default()` for an empty (or blank) body.

@@ -16,6 +16,7 @@ pub mod entrance;
 pub mod error;
 pub mod headers;
 pub mod health;
+pub mod input;
 pub mod json;
 pub mod metrics;
 pub mod openapi;
@@ -67,6 +68,7 @@ pub fn with_middleware(routes: Router<AppState>, state: &AppState) -> Router<App
 /// The layers every answer passes through, whether the path is served or hidden by the entrance.
 fn outer_layers(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
     routes
+        .layer(middleware::from_fn(input::limit_target))
         .layer(middleware::from_fn(error::json_errors))
         .layer(middleware::from_fn_with_state(state.clone(), allow::guard))
         .layer(middleware::from_fn(metrics::record))

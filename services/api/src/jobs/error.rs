@@ -64,7 +64,8 @@ impl Problem for JobError {
     fn kind(&self) -> Kind {
         match self {
             Self::NotFound(_) | Self::UnknownProjection { .. } => Kind::NotFound,
-            Self::Invalid(_) | Self::InvalidQuery { .. } => Kind::Invalid,
+            Self::Invalid(_) => Kind::Invalid,
+            Self::InvalidQuery { .. } => Kind::BadRequest,
             Self::Rejected(_) => Kind::Conflict,
             Self::RetryForbidden { .. } => Kind::Forbidden,
             Self::Append(e) => e.kind(),
@@ -89,10 +90,12 @@ impl Problem for JobError {
 
     fn message(&self) -> Message {
         match self {
-            Self::NotFound(id) => messages::not_found(id),
+            Self::NotFound(id) => messages::not_found(crate::http::input::shown(id)),
             Self::Rejected(rejection) => rejection.message(),
             Self::Invalid(message) | Self::InvalidQuery { message, .. } => message.clone(),
-            Self::UnknownProjection { name, known } => messages::unknown_projection(name, known.join(", ")),
+            Self::UnknownProjection { name, known } => {
+                messages::unknown_projection(crate::http::input::shown(name), known.join(", "))
+            }
             Self::RetryForbidden { kind, needed } if needed.interactive => {
                 messages::retry_needs_session(kind, needed.level.to_string())
             }

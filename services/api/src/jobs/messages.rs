@@ -1,5 +1,5 @@
 //! The messages of the jobs capability in the panel: a job or projection that does not exist, a query of the list
-//! or the log that is refused, a probe request that is malformed, and the log lines of the in-process jobs.
+//! or the log that is refused, and the log lines of the in-process jobs.
 
 lawha_domain::messages! {
     /// No job with this id.
@@ -18,14 +18,6 @@ lawha_domain::messages! {
     unknown_parameter = "jobs.unknown_parameter"(parameter);
     /// A projection that does not exist.
     unknown_projection = "jobs.unknown_projection"(name, known);
-    /// A probe body that is not an object.
-    body_not_object = "jobs.body_not_object";
-    /// A probe field that does not exist.
-    unknown_field = "jobs.unknown_field"(field, known);
-    /// A field of a probe's `limits` that does not exist.
-    unknown_limit = "jobs.unknown_limit"(field, known);
-    /// A probe's `limits` that is not an object.
-    limits_not_object = "jobs.limits_not_object";
     /// The verdict of a verification of the audit chain.
     chain_verdict_intact = "jobs.chain_verdict_intact"(events);
     /// The verdict of a verification that found the chain broken.

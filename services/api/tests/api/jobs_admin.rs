@@ -53,6 +53,8 @@ async fn admin_requests_answer_202_with_the_id_of_the_event_they_appended() {
 
     let (status, body) = post(&app, &admin, "/api/v1/admin/probe", None).await;
     assert_eq!(status, StatusCode::ACCEPTED, "an empty body is a plain probe: {body}");
+    let (status, body) = post(&app, &admin, "/api/v1/admin/probe", Some("null")).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "so is null: {body}");
     let plain = job_id(&body);
     let asked = r#"{"sleep_ms": 20, "outcome": "fail", "limits": {"max_attempts": 5, "backoff_ms": 50}}"#;
     let (status, body) = post(&app, &admin, "/api/v1/admin/probe", Some(asked)).await;
@@ -99,23 +101,28 @@ async fn admin_requests_refuse_operators_unknown_projections_and_bad_probes() {
     assert_eq!(body["error"]["details"]["known"], json!(["audit_log", "users", "jobs", "backups"]), "{body}");
 
     let refused = [
-        (r#"{"outcome": "explode"}"#, "outcome must be one of succeed, fail, fail_permanently, panic"),
-        (r#"{"sleep_ms": -5}"#, "sleep_ms must be a whole number from 0 to 600000"),
-        (r#"{"limits": {"max_attempts": 0}}"#, "limits.max_attempts must be a whole number from 1 to 10"),
-        (r#"{"limits": {"timeout_ms": 999999999}}"#, "limits.timeout_ms must be a whole number from 10 to 600000"),
-        (r#"{"limits": {"retries": 2}}"#, "unknown field limits.retries"),
-        (r#"{"colour": "red"}"#, "unknown field \"colour\""),
-        (r#"[1, 2]"#, "the body must be a JSON object"),
+        (r#"{"outcome": "explode"}"#, "$.outcome", "unknown variant `explode`"),
+        (r#"{"sleep_ms": -5}"#, "$.sleep_ms", "invalid value"),
+        (r#"{"sleep_ms": 600001}"#, "", "sleep_ms must be a whole number from 0 to 600000"),
+        (r#"{"limits": {"max_attempts": 0}}"#, "", "limits.max_attempts must be a whole number from 1 to 10"),
+        (r#"{"limits": {"timeout_ms": 999999999}}"#, "", "limits.timeout_ms must be a whole number from 10 to 600000"),
+        (r#"{"limits": {"retries": 2}}"#, "$.limits.retries", "unknown field `retries`"),
+        (r#"{"colour": "red"}"#, "$.colour", "unknown field `colour`"),
+        (r#"[1, 2]"#, "$", "expected a JSON object, got an array"),
+        (r#"{"limits": 5}"#, "$.limits", "expected struct ProbeLimits"),
     ];
-    for (body, message) in refused {
+    for (body, path, message) in refused {
         let (status, answer) = post(&app, &admin, "/api/v1/admin/probe", Some(body)).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
         assert_eq!(answer["error"]["code"], "invalid_input");
         assert!(answer["error"]["message"].as_str().unwrap().contains(message), "{body}: {answer}");
+        if !path.is_empty() {
+            assert_eq!(answer["error"]["details"]["path"], path, "{body}: {answer}");
+        }
     }
     let (status, answer) = post(&app, &admin, "/api/v1/admin/probe", Some("{not json")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
-    assert_eq!(answer["error"]["code"], "bad_request");
+    assert_eq!(answer["error"]["code"], "invalid_json");
     assert_eq!(app.state.db.events.head().await.unwrap(), head, "nothing refused was appended");
     app.stop().await.unwrap();
 }

@@ -38,6 +38,14 @@ pub enum ScheduleError {
         /// Croner's reason for finding no slot.
         reason: String,
     },
+    /// The expression fires more often than its job may run (`* * * * * *` for a backup).
+    #[error("the cron expression {expression:?} fires more often than once every {minimum_secs} s")]
+    TooFrequent {
+        /// The expression as given.
+        expression: String,
+        /// The shortest interval allowed, in seconds.
+        minimum_secs: u64,
+    },
     /// The zone is neither `UTC` nor an IANA name chrono-tz knows.
     #[error(
         "the time zone {zone:?} is unknown: expected UTC or an IANA name such as Europe/Berlin (names are case-sensitive)"
@@ -54,10 +62,16 @@ impl ScheduleError {
         match self {
             Self::Cron { expression, .. } => crate::messages::cron_invalid(expression),
             Self::NeverFires { expression, .. } => crate::messages::cron_never_fires(expression),
+            Self::TooFrequent { expression, minimum_secs } => {
+                crate::messages::cron_too_frequent(expression, minimum_secs / 60)
+            }
             Self::TimeZone { zone } => crate::messages::timezone_unknown(zone),
         }
     }
 }
+
+/// How many slots [`CronSchedule::at_most_every`] looks at.
+pub const GAP_SLOTS: usize = 1500;
 
 /// A cron expression in a time zone. It exists only in valid form: croner accepted the expression (5 fields, or 6
 /// with seconds first, or an `@hourly`-style nickname; no year field), the zone is known, and the expression has
@@ -89,6 +103,26 @@ impl CronSchedule {
             return Err(ScheduleError::NeverFires { expression: expression.to_owned(), reason: e.to_string() });
         }
         Ok(Self { expression: expression.to_owned(), zone, cron })
+    }
+
+    /// Refuses a schedule two of whose slots can be closer than `minimum` (whole minutes), so a job cannot be
+    /// asked for every second. Looks at the next [`GAP_SLOTS`] slots after a fixed reference instant: the
+    /// slots of a cron pattern repeat day by day, so a day with a closer pair shows it there, and a pattern with
+    /// more slots than that in a day is closer than any minimum anyway.
+    pub fn at_most_every(self, minimum: std::time::Duration) -> Result<Self, ScheduleError> {
+        let too_frequent =
+            || ScheduleError::TooFrequent { expression: self.expression.clone(), minimum_secs: minimum.as_secs() };
+        let minimum = chrono::TimeDelta::from_std(minimum).map_err(|_| too_frequent())?;
+        let mut at = self.next_after(DateTime::UNIX_EPOCH);
+        for _ in 0..GAP_SLOTS {
+            let Some(slot) = at else { break };
+            let next = self.next_after(slot);
+            if next.is_some_and(|n| n - slot < minimum) {
+                return Err(too_frequent());
+            }
+            at = next;
+        }
+        Ok(self)
     }
 
     /// The expression as given.
@@ -218,6 +252,21 @@ mod tests {
         let error = CronSchedule::parse("0 0 30 2 *", "UTC").unwrap_err();
         assert!(matches!(error, ScheduleError::NeverFires { .. }), "{error:?}");
         assert!(error.to_string().starts_with(r#"the cron expression "0 0 30 2 *" never fires: "#), "{error}");
+    }
+
+    #[test]
+    fn a_schedule_closer_than_the_minimum_is_refused_however_its_slots_cluster() {
+        let five_minutes = std::time::Duration::from_secs(300);
+        for often in ["* * * * * *", "*/2 * * * *", "0,1 3 * * *", "0,59 0,23 * * *", "* * 29 2 *", "0 0 1 1 * "] {
+            let refused = cron(often, "UTC").at_most_every(five_minutes);
+            let fine = often.trim() == "0 0 1 1 *";
+            assert_eq!(refused.is_ok(), fine, "{often:?}: {refused:?}");
+        }
+        for fine in ["*/5 * * * *", "0 3 * * *", "@hourly", "0 */6 * * 1-5"] {
+            assert!(cron(fine, "Asia/Riyadh").at_most_every(five_minutes).is_ok(), "{fine}");
+        }
+        let error = cron("* * * * * *", "UTC").at_most_every(five_minutes).unwrap_err();
+        assert_eq!(error.message(), crate::messages::cron_too_frequent("* * * * * *", 5u64));
     }
 
     #[test]

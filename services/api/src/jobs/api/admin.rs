@@ -4,16 +4,13 @@
 
 use axum::{
     Json,
-    body::Bytes,
     extract::{Path, State},
     http::StatusCode,
-    response::{IntoResponse as _, Response},
 };
 use serde::Serialize;
-use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::http::{context::RequestContext, error::ApiError};
+use crate::http::{context::RequestContext, error::ApiError, input::OptionalJsonBody};
 use crate::{jobs::commands, state::AppState};
 
 /// A request for work that was recorded.
@@ -58,17 +55,53 @@ pub async fn rebuild(
     Ok(accepted(commands::rebuild_projection(&state.db, &name, &context.metadata()).await?))
 }
 
-/// The body of `POST /api/v1/admin/probe`, for the OpenAPI document (the handler checks the JSON itself).
-#[derive(Debug, utoipa::ToSchema)]
-#[allow(dead_code)]
+/// The body of `POST /api/v1/admin/probe`; every field is optional and unknown fields are refused. The bounds
+/// are the job registry's, checked when the request is recorded.
+#[derive(Debug, Default, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ProbeBody {
-    /// Milliseconds to sleep first, 0 to 600000 (default 0).
-    sleep_ms: Option<u64>,
-    /// `succeed` (default), `fail` (retryable), `fail_permanently` or `panic`.
-    outcome: Option<String>,
-    /// The job's own limits: `max_attempts` 1-10, `timeout_ms` 10-600000, `backoff_ms` 10-60000.
-    #[schema(value_type = Option<Object>)]
-    limits: Option<Value>,
+    /// Milliseconds to sleep first (default 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 600_000)]
+    pub sleep_ms: Option<u64>,
+    /// What the probe does after sleeping (default `succeed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<ProbeOutcome>,
+    /// The job's own limits, each optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<ProbeLimits>,
+}
+
+/// What a probe does after sleeping.
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProbeOutcome {
+    /// Succeeds.
+    Succeed,
+    /// Fails with a retryable error.
+    Fail,
+    /// Fails with an error no retry can fix.
+    FailPermanently,
+    /// Panics inside the worker (the runtime catches it and records a failure).
+    Panic,
+}
+
+/// A probe's own limits.
+#[derive(Debug, Default, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeLimits {
+    /// Attempts before the job is dead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 10)]
+    pub max_attempts: Option<u32>,
+    /// Milliseconds one attempt may take.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 10, maximum = 600_000)]
+    pub timeout_ms: Option<u64>,
+    /// Milliseconds before the first retry (then doubling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 10, maximum = 60_000)]
+    pub backoff_ms: Option<u64>,
 }
 
 /// `POST /api/v1/admin/probe`: an optional JSON body, checked as the dispatcher will check it.
@@ -76,24 +109,13 @@ pub struct ProbeBody {
     request_body(content = Option<ProbeBody>, description = "Optional; an empty body is a probe that succeeds at once"),
     responses(
         (status = 202, description = "`ProbeRequested` is recorded on a new `probe-…` stream", body = JobRequested),
-        (status = 400, description = "The body is not JSON", body = crate::http::error::ErrorBody),
-        (status = 401, description = "No valid token", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Below the admin level", body = crate::http::error::ErrorBody),
-        (status = 413, description = "The body is over `http.body_limit_bytes`", body = crate::http::error::ErrorBody),
         (status = 422, description = "A field is unknown or out of bounds; the message names it", body = crate::http::error::ErrorBody),
     ))]
-pub async fn probe(State(state): State<AppState>, context: RequestContext, body: Bytes) -> Response {
-    let data = if body.iter().all(u8::is_ascii_whitespace) {
-        json!({})
-    } else {
-        // A syntax error is axum's own 400, which the error layer puts in the one shape.
-        match Json::<Value>::from_bytes(&body) {
-            Ok(Json(data)) => data,
-            Err(rejection) => return rejection.into_response(),
-        }
-    };
-    match commands::probe(&state.db, data, &context.metadata()).await {
-        Ok(job_id) => accepted(job_id).into_response(),
-        Err(e) => ApiError::from(e).into_response(),
-    }
+pub async fn probe(
+    State(state): State<AppState>,
+    context: RequestContext,
+    OptionalJsonBody(body): OptionalJsonBody<ProbeBody>,
+) -> Result<(StatusCode, Json<JobRequested>), ApiError> {
+    let data = serde_json::to_value(&body).map_err(|e| ApiError::internal(&e))?;
+    Ok(accepted(commands::probe(&state.db, data, &context.metadata()).await?))
 }

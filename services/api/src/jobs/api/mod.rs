@@ -6,7 +6,7 @@ pub mod admin;
 
 use axum::{
     Extension, Json,
-    extract::{Path, Query, State},
+    extract::{Path, State},
     http::StatusCode,
 };
 use lawha_jobs::registry;
@@ -17,7 +17,12 @@ use lawha_domain::Message;
 
 use super::commands::Power;
 use super::{JobError, messages};
-use crate::http::{auth::Principal, context::RequestContext, error::ApiError};
+use crate::http::{
+    auth::Principal,
+    context::RequestContext,
+    error::ApiError,
+    input::{ApiQuery, shown},
+};
 use crate::{
     jobs::{
         self,
@@ -30,6 +35,45 @@ use crate::{
 const LIMITS: std::ops::RangeInclusive<i64> = 1..=200;
 /// Lines per page of the log.
 const LOG_LIMITS: std::ops::RangeInclusive<i64> = 1..=1000;
+
+/// The states a job can be in, for the OpenAPI document (the read model's `STATES`).
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum JobStateName {
+    /// Waiting in its queue.
+    Queued,
+    /// An attempt is running.
+    Running,
+    /// Waiting for its next attempt.
+    Retrying,
+    /// Done.
+    Succeeded,
+    /// Failed with an error no retry can fix.
+    Failed,
+    /// Out of attempts.
+    Dead,
+    /// The dispatcher could not queue it.
+    DispatchFailed,
+}
+
+/// The kinds of job, for the OpenAPI document (the job registry's kinds).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub enum JobKindName {
+    /// Verifies the audit chain.
+    VerifyAuditChain,
+    /// Rebuilds a read model.
+    RebuildProjection,
+    /// A diagnostic job.
+    Probe,
+    /// Runs a backup plan.
+    RunBackup,
+    /// Verifies a backup run's archive.
+    VerifyBackup,
+    /// Restores a backup run.
+    RestoreBackup,
+}
 
 /// A page of the list.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -74,7 +118,7 @@ fn invalid(parameter: &str, message: Message, valid: &[&'static str]) -> JobErro
 fn number(parameter: &str, value: &str, range: std::ops::RangeInclusive<i64>) -> Result<i64, JobError> {
     value.parse().ok().filter(|n| range.contains(n)).ok_or_else(|| {
         let (min, max) = (*range.start(), *range.end());
-        invalid(parameter, messages::number_range(parameter, min.to_string(), max.to_string(), value), &[])
+        invalid(parameter, messages::number_range(parameter, min.to_string(), max.to_string(), shown(value)), &[])
     })
 }
 
@@ -85,16 +129,19 @@ impl ListQuery {
         let kinds: Vec<&'static str> = registry::KINDS.iter().map(|k| k.kind).collect();
         let mut query = Self { filter: ListFilter::default(), limit: 50 };
         for (key, value) in pairs.iter().filter(|(_, v)| !v.is_empty()) {
+            if key.contains('\0') || value.contains('\0') {
+                return Err(invalid(key, crate::http::input::messages::query_nul(shown(key)), &[]));
+            }
             match key.as_str() {
                 "state" if STATES.contains(&value.as_str()) => query.filter.state = Some(value.clone()),
-                "state" => return Err(invalid("state", messages::unknown_state(value), &STATES)),
+                "state" => return Err(invalid("state", messages::unknown_state(shown(value)), &STATES)),
                 "kind" if kinds.contains(&value.as_str()) => query.filter.kind = Some(value.clone()),
-                "kind" => return Err(invalid("kind", messages::unknown_kind(value), &kinds)),
+                "kind" => return Err(invalid("kind", messages::unknown_kind(shown(value)), &kinds)),
                 "limit" => query.limit = number("limit", value, LIMITS)?,
                 "before" => query.filter.before = Some(number("before", value, 1..=i64::MAX)?),
                 other => {
                     let known = ["state", "kind", "limit", "before"];
-                    return Err(invalid(other, messages::unknown_parameter(other), &known));
+                    return Err(invalid(&shown(other), messages::unknown_parameter(shown(other)), &known));
                 }
             }
         }
@@ -121,21 +168,16 @@ pub async fn page(state: &AppState, query: &ListQuery) -> Result<JobPage, ApiErr
 /// `GET /api/v1/jobs`.
 #[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", security(("bearer" = [])),
     params(
-        ("state" = Option<String>, Query, description = "queued, running, retrying, succeeded, failed, dead or dispatch_failed"),
-        ("kind" = Option<String>, Query, description = "A registered kind: VerifyAuditChain, RebuildProjection, Probe"),
-        ("limit" = Option<i64>, Query, description = "1 to 200, default 50"),
-        ("before" = Option<i64>, Query, description = "Only requests below this position: the `next_before` of the previous page"),
+        ("state" = Option<JobStateName>, Query, description = "Only jobs in this state"),
+        ("kind" = Option<JobKindName>, Query, description = "Only jobs of this kind"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Jobs per page, default 50"),
+        ("before" = Option<i64>, Query, minimum = 1, description = "Only requests below this position: the `next_before` of the previous page"),
     ),
     responses(
         (status = 200, description = "A page, newest request first", body = JobPage),
-        (status = 401, description = "No valid token", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Below the viewer level", body = crate::http::error::ErrorBody),
-        (status = 422, description = "An unknown state, kind or parameter; `details.valid` lists the valid values", body = crate::http::error::ErrorBody),
+        (status = 400, description = "An unknown state, kind or parameter, or a number out of range (`invalid_query`); `details.valid` lists the valid values", body = crate::http::error::ErrorBody),
     ))]
-pub async fn list(
-    State(state): State<AppState>,
-    Query(pairs): Query<Vec<(String, String)>>,
-) -> Result<Json<JobPage>, ApiError> {
+pub async fn list(State(state): State<AppState>, ApiQuery(pairs): ApiQuery) -> Result<Json<JobPage>, ApiError> {
     Ok(Json(page(&state, &ListQuery::parse(&pairs)?).await?))
 }
 
@@ -144,8 +186,6 @@ pub async fn list(
     params(("id" = String, Path, description = "The job's id")),
     responses(
         (status = 200, description = "The job, its attempts, and whether it can be retried by hand", body = JobDetail),
-        (status = 401, description = "No valid token", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Below the viewer level", body = crate::http::error::ErrorBody),
         (status = 404, description = "No such job", body = crate::http::error::ErrorBody),
     ))]
 pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<JobDetail>, ApiError> {
@@ -159,7 +199,6 @@ pub async fn show(State(state): State<AppState>, Path(id): Path<String>) -> Resu
     params(("id" = String, Path, description = "The job's id")),
     responses(
         (status = 202, description = "The retry is recorded (`JobRetryRequested`) and will be queued", body = RetryAccepted),
-        (status = 401, description = "No valid token", body = crate::http::error::ErrorBody),
         (status = 403, description = "Below the operator level, or below the power the job's request needed (admin for projection rebuilds, audit verifications and probes; a signed-in admin for restores)", body = crate::http::error::ErrorBody),
         (status = 404, description = "No such job", body = crate::http::error::ErrorBody),
         (status = 409, description = "The job is not failed or dead, or it changed meanwhile; the message says which", body = crate::http::error::ErrorBody),
@@ -179,30 +218,33 @@ pub async fn retry(
 #[utoipa::path(get, path = "/api/v1/jobs/{id}/log", tag = "jobs", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "The job's id"),
-        ("after" = Option<i64>, Query, description = "Only lines with an id above this: the `next_after` of the previous page (default 0)"),
-        ("limit" = Option<i64>, Query, description = "1 to 1000, default 500"),
+        ("after" = Option<i64>, Query, minimum = 0, description = "Only lines with an id above this: the `next_after` of the previous page (default 0)"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 1000, description = "Lines per page, default 500"),
     ),
     responses(
         (status = 200, description = "Lines, oldest first", body = LogPage),
-        (status = 401, description = "No valid token", body = crate::http::error::ErrorBody),
-        (status = 403, description = "Below the viewer level", body = crate::http::error::ErrorBody),
         (status = 404, description = "No such job", body = crate::http::error::ErrorBody),
-        (status = 422, description = "An invalid parameter", body = crate::http::error::ErrorBody),
+        (status = 400, description = "An unknown parameter or a number out of range (`invalid_query`)", body = crate::http::error::ErrorBody),
     ))]
 pub async fn log(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(pairs): Query<Vec<(String, String)>>,
+    ApiQuery(pairs): ApiQuery,
 ) -> Result<Json<LogPage>, ApiError> {
-    let job_id = job_id(&id)?;
+    // The query is checked before the id, so a bad parameter is 400 whether or not the job exists.
     let (mut after, mut limit) = (0, 500);
     for (key, value) in &pairs {
         match key.as_str() {
             "after" => after = number("after", value, 0..=i64::MAX)?,
             "limit" => limit = number("limit", value, LOG_LIMITS)?,
-            other => return Err(invalid(other, messages::unknown_parameter(other), &["after", "limit"]).into()),
+            other => {
+                return Err(
+                    invalid(&shown(other), messages::unknown_parameter(shown(other)), &["after", "limit"]).into()
+                );
+            }
         }
     }
+    let job_id = job_id(&id)?;
     let pool = &state.db.read_models;
     if !read::exists(pool, job_id).await? {
         return Err(JobError::NotFound(job_id.to_string()).into());

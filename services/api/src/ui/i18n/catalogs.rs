@@ -15,6 +15,7 @@ pub const CATALOGS: &[(&str, &[Spec])] = &[
     ("lawha-backup (engine)", lawha_backup::messages::ALL),
     ("lawha-backup-worker", lawha_backup_worker::messages::ALL),
     ("lawha: http", crate::http::error::messages::ALL),
+    ("lawha: http input", crate::http::input::messages::ALL),
     ("lawha: audit", crate::audit::messages::ALL),
     ("lawha: users", crate::users::messages::ALL),
     ("lawha: jobs", crate::jobs::messages::ALL),

@@ -1,13 +1,19 @@
-//! The OpenAPI 3.1 document at `GET /api/openapi.json`, generated from the handlers' annotations. A test checks
+//! The OpenAPI 3.1 document at `GET /api/openapi.json`, generated from the handlers' annotations and the answers
+//! every operation can give ([`contract`]). A test checks
 //! that every `/api/v1` route of the route table is in it, with its security requirement and the error shape.
 
+mod contract;
+
+use std::sync::OnceLock;
+
 use axum::Json;
+use serde_json::Value;
 use utoipa::{
     Modify, OpenApi,
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{error, health};
+use super::{error, health, routes};
 use crate::{
     audit::{api as audit, read as audit_read, stream as events},
     backups::api as backups,
@@ -27,12 +33,12 @@ use crate::{
         jobs::list, jobs::show, jobs::retry, jobs::log, admin::audit_verify, admin::rebuild, admin::probe,
         backups::create, backups::list, backups::show, backups::update, backups::remove, backups::run,
         backups::show_run, backups::verify, backups::restore),
-    components(schemas(error::ErrorBody, error::ErrorDetail, audit_read::AuditPage, audit_read::AuditItem, account::AccountView,
+    components(schemas(error::ErrorBody, audit::ExportFormatName, error::ErrorDetail, audit_read::AuditPage, audit_read::AuditItem, account::AccountView,
         account::TokenInfo, account::PasswordChange, account::CodeBody, account::NewToken,
         crate::users::two_factor::Enrollment, users::UserRow, users::NewUser, users::RoleChange,
-        system::SystemReport, crate::system::Sample, jobs::JobPage, jobs::LogPage, jobs::RetryAccepted,
+        system::SystemReport, crate::system::Sample, jobs::JobPage, jobs::LogPage, jobs::JobStateName, jobs::JobKindName, jobs::RetryAccepted,
         crate::jobs::read::JobSummary, crate::jobs::read::JobDetail, crate::jobs::read::AttemptView,
-        crate::jobs::read::LogLine, admin::JobRequested, admin::ProbeBody,
+        crate::jobs::read::LogLine, admin::JobRequested, admin::ProbeBody, admin::ProbeOutcome, admin::ProbeLimits,
         crate::backups::PlanInput, crate::backups::input::SourceInput, crate::backups::input::DestinationInput,
         crate::backups::read::PlanView, crate::backups::read::RunView, backups::Created, backups::RunRequested,
         backups::JobAccepted, backups::VerifyBody, backups::RestoreBody)),
@@ -61,7 +67,19 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The document as served: the handlers' annotations plus the answers every operation can give
+/// ([`contract`]), built once.
+pub fn document_value() -> &'static Value {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    DOCUMENT.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
+        let table: Vec<routes::RouteSpec> = routes::table().into_iter().map(|(spec, _)| spec).collect();
+        contract::add_common_answers(&mut doc, &table);
+        doc
+    })
+}
+
 /// `GET /api/openapi.json`.
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn document() -> Json<Value> {
+    Json(document_value().clone())
 }
