@@ -124,7 +124,7 @@ async fn protected_paths_and_system_folders_are_refused_up_front_and_restores_ke
     assert_eq!(refused_field(&body, "destination.path"), "engine.path_climbs_where_missing");
     let up_to_etc = site.join("../".repeat(work_path.components().count() + 1)).join("etc");
     let (_, body) = admin.create_plan("etc", &site, &up_to_etc).await;
-    assert_eq!(refused_field(&body, "destination.path"), "engine.path_system_folder");
+    assert_eq!(refused_field(&body, "destination.path"), "engine.path_system_folder", "{body}");
     let (_, body) = admin.create_plan("holds", &site, &work_path).await;
     assert_eq!(refused_field(&body, "destination.path"), "engine.path_holds_protected", "{body}");
     let (_, plans) = admin.call(Method::GET, "/api/v1/backup-plans", None).await;
