@@ -20,6 +20,7 @@ mod postgres;
 pub mod projection;
 mod rows;
 pub mod seal;
+pub mod secrets;
 mod sqlite;
 mod subscription;
 #[cfg(feature = "testkit")]

@@ -21,6 +21,8 @@ mod concurrency;
 mod keys;
 #[path = "contract/reading.rs"]
 mod reading;
+#[path = "contract/secrets.rs"]
+mod secrets;
 
 use lawha_domain::RecordedEvent;
 
@@ -56,8 +58,10 @@ use reading::{
     a_subscription_starts_after_its_position_filters_and_waits_for_new_events,
     read_all_filters_by_category_and_type_and_respects_after_and_limit,
 };
+use secrets::a_kept_secret_reads_back_by_its_reference_until_it_is_forgotten;
 
 lawha_store::on_both_backends!(
+    a_kept_secret_reads_back_by_its_reference_until_it_is_forgotten,
     appended_events_read_back_with_positions_versions_and_content_intact,
     a_stale_expected_version_is_a_conflict_naming_the_actual_version_and_writes_nothing,
     an_event_id_already_in_the_log_is_an_idempotent_success_that_writes_nothing,

@@ -64,6 +64,32 @@ impl Deps {
 }
 
 impl Deps {
+    /// The sealed value behind what an event holds for a secret (`secret:<id>`, or the sealed value itself in
+    /// events recorded before references existed); a secret that was forgotten is a permanent failure.
+    pub async fn sealed(&self, value: &str, what: &str) -> Result<String, lawha_jobs::runtime::JobError> {
+        use lawha_jobs::runtime::JobError;
+        match lawha_store::secrets::sealed(&self.db.read_models, value).await {
+            Ok(Some(sealed)) => Ok(sealed),
+            Ok(None) => Err(JobError::Permanent(messages::secret_forgotten(what))),
+            Err(e) => Err(JobError::Retryable(messages::read_failed("secrets", e.to_string()))),
+        }
+    }
+
+    /// Opens what an event holds for a secret ([`Deps::sealed`], then [`Deps::open`]).
+    pub async fn unseal(&self, value: &str, what: &str) -> Result<String, lawha_jobs::runtime::JobError> {
+        self.open(&self.sealed(value, what).await?, what)
+    }
+
+    /// Forgets the secrets a finished job no longer needs (identities, a target's password); a failure is
+    /// logged, and the worker's start forgets what is left after a week.
+    pub async fn forget(&self, values: &[Option<String>]) {
+        for value in values.iter().flatten() {
+            if let Err(e) = lawha_store::secrets::forget(&self.db.read_models, value).await {
+                tracing::warn!(error = %e, "forgetting a secret after its job failed");
+            }
+        }
+    }
+
     /// Opens a sealed secret; `what` names it in the error (`plan_password`, `target_password`,
     /// `age_identity`).
     pub fn open(&self, sealed: &str, what: &str) -> Result<String, lawha_jobs::runtime::JobError> {

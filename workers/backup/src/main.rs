@@ -72,6 +72,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     // What restores of an earlier life of this worker left (a killed restore's staging folder, a swap cut short,
     // replaced folders kept long enough) is cleaned up before new jobs run.
     lawha_backup_worker::sweep::everywhere(&deps).await;
+    // Identities and targets' passwords of jobs that died before they could forget them.
+    for purpose in ["age_identity", "target_password"] {
+        if let Err(e) =
+            lawha_store::secrets::forget_older(&deps.db.read_models, purpose, chrono::TimeDelta::days(7)).await
+        {
+            tracing::warn!(error = %e, purpose, "forgetting week-old secrets failed");
+        }
+    }
     let runtime = register(Runtime::new(&db, queues, Settings::from_config(&config)), &deps);
     runtime.run(&[BACKUPS.to_owned()], shutdown_signal()).await?;
     db.close().await;

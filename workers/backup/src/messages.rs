@@ -77,6 +77,8 @@ lawha_domain::messages! {
     secret_unopenable = "worker.secret_unopenable"(what, reason);
     /// A sealed secret that is not text.
     secret_not_text = "worker.secret_not_text"(what);
+    /// A secret the request referred to was forgotten (its job ended before, or a week passed).
+    secret_forgotten = "worker.secret_forgotten"(what);
     /// The plan's lock could not be taken (the database).
     lock_failed = "worker.lock_failed"(reason);
     /// The blocking task of a backup, verification or restore failed.

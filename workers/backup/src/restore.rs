@@ -83,7 +83,7 @@ impl Handler for RestoreBackup {
         let deps = &self.0;
         let run_id = run_id(ctx)?;
         let (run, _, history) = record::read::<BackupRun>(&deps.db, run_id).await?;
-        let RunEvent::BackupRestoreRequested { target, overwrite, identity_sealed, .. } =
+        let RunEvent::BackupRestoreRequested { target, overwrite, identity_secret, .. } =
             record::request(&history, ctx.job.id)?
         else {
             return Err(JobError::Permanent(messages::request_wrong_kind("BackupRestoreRequested")));
@@ -95,8 +95,12 @@ impl Handler for RestoreBackup {
         let (plan, _, _) = record::read::<lawha_domain::backups::BackupPlan>(&deps.db, plan_id).await?;
         let kind =
             plan.spec.as_ref().map(|s| s.source.kind).ok_or_else(|| JobError::Permanent(messages::plan_unknown()))?;
-        let identity = identity_sealed.map(|s| deps.open(&s, "age_identity")).transpose()?;
-        let url = target_url(deps, &target)?;
+        let identity = match &identity_secret {
+            Some(value) => Some(deps.unseal(value, "age_identity").await?),
+            None => None,
+        };
+        let url = target_url(deps, &target).await?;
+        let secrets = [identity_secret.clone(), target.password_secret.clone()];
         let swept = sweep::everywhere(deps).await;
         if swept.staging_removed + swept.previous_removed > 0 {
             ctx.log(messages::swept(swept.staging_removed, swept.previous_removed)).await;
@@ -116,6 +120,8 @@ impl Handler for RestoreBackup {
             Err(why) => RunEvent::BackupRestoreFailed { job_id: ctx.job.id, error: why.message().clone() },
         };
         record::fact(&deps.db, ctx, run_id, fact).await?;
+        // The outcome is recorded: no attempt will need the identity or the target's password again.
+        deps.forget(&secrets).await;
         match done {
             Ok(summary) => {
                 ctx.log(summary.clone()).await;
@@ -134,10 +140,10 @@ impl Handler for RestoreBackup {
 }
 
 /// The target's URL with its password opened from the seal.
-fn target_url(deps: &Deps, target: &RestoreTarget) -> Result<Option<String>, JobError> {
+async fn target_url(deps: &Deps, target: &RestoreTarget) -> Result<Option<String>, JobError> {
     let Some(redacted) = &target.url else { return Ok(None) };
-    let Some(sealed) = &target.password_sealed else { return Ok(Some(redacted.clone())) };
-    let password = deps.open(sealed, "target_password")?;
+    let Some(secret) = &target.password_secret else { return Ok(Some(redacted.clone())) };
+    let password = deps.unseal(secret, "target_password").await?;
     Ok(Some(lawha_domain::backups::url_with_password(redacted, Some(&password))))
 }
 

@@ -43,7 +43,7 @@ pub fn source(deps: &Deps, spec: &PlanSpec) -> Result<Box<dyn Source>, BackupErr
     let path = || deps.policy.check(Path::new(spec.source.path.as_deref().unwrap_or_default()), PathUse::Source);
     let url = || -> Result<String, BackupError> {
         let redacted = spec.source.url.clone().unwrap_or_default();
-        let password = match &spec.source.password_sealed {
+        let password = match &spec.source.password_secret {
             Some(sealed) => Some(deps.open(sealed, "plan_password").map_err(|e| BackupError::Invalid(job_message(e)))?),
             None => None,
         };
@@ -95,7 +95,11 @@ impl Handler for RunBackup {
     async fn run(&self, ctx: &JobContext) -> Result<Value, JobError> {
         let deps = &self.0;
         let (run_id, plan_id) = ids(ctx)?;
-        let spec = record::plan_spec(&deps.db, plan_id).await?;
+        let mut spec = record::plan_spec(&deps.db, plan_id).await?;
+        // The password's reference becomes the sealed value here, so building the source needs no database.
+        if let Some(value) = &spec.source.password_secret {
+            spec.source.password_secret = Some(deps.sealed(value, "plan_password").await?);
+        }
         let (run, _, _) = record::read::<BackupRun>(&deps.db, run_id).await?;
         if run.status == RunStatus::Completed {
             ctx.log(messages::run_already_completed()).await;

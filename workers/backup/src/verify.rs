@@ -35,10 +35,13 @@ impl Handler for VerifyBackup {
         let deps = &self.0;
         let run_id = run_id(ctx)?;
         let (run, _, history) = record::read::<BackupRun>(&deps.db, run_id).await?;
-        let RunEvent::BackupVerifyRequested { identity_sealed, .. } = record::request(&history, ctx.job.id)? else {
+        let RunEvent::BackupVerifyRequested { identity_secret, .. } = record::request(&history, ctx.job.id)? else {
             return Err(JobError::Permanent(messages::request_wrong_kind("BackupVerifyRequested")));
         };
-        let identity = identity_sealed.map(|s| deps.open(&s, "age_identity")).transpose()?;
+        let identity = match &identity_secret {
+            Some(value) => Some(deps.unseal(value, "age_identity").await?),
+            None => None,
+        };
         let Some(archive) = run.archive_path.clone().filter(|_| !run.pruned) else {
             return Err(JobError::Permanent(messages::no_archive()));
         };
@@ -64,6 +67,8 @@ impl Handler for VerifyBackup {
             RunEvent::BackupVerified { job_id: ctx.job.id, ok, message: message.clone() },
         )
         .await?;
+        // The verdict is recorded: the identity is needed no more.
+        deps.forget(&[identity_secret]).await;
         Ok(json!({ "ok": ok, "message": message }))
     }
 }

@@ -34,7 +34,7 @@ impl Drop for Scratch {
 async fn restore_requested(db: &TestDb, path: &Path) {
     let run_id = Uuid::now_v7();
     let target = RestoreTarget { path: Some(path.display().to_string()), ..RestoreTarget::default() };
-    let event = RunEvent::BackupRestoreRequested { run_id, target, overwrite: true, identity_sealed: None };
+    let event = RunEvent::BackupRestoreRequested { run_id, target, overwrite: true, identity_secret: None };
     let stream = BackupRun::stream(run_id);
     let events = vec![event.to_new_event(Metadata::default())];
     db.db.events.append(&stream, ExpectedVersion::Any, events).await.expect("append");

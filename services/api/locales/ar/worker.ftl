@@ -48,5 +48,11 @@ worker-secret_not_text = { $what ->
         [age_identity] مفتاح age السري
        *[other] { $what }
     } ليس نصًا
+worker-secret_forgotten = { $what ->
+        [plan_password] كلمة مرور الخطة
+        [target_password] كلمة مرور الهدف
+        [age_identity] مفتاح age السري
+       *[other] { $what }
+    } حُذف عند انتهاء مهمة الطلب (أو بعد أسبوع): اطلب من جديد وأعطه مرة أخرى
 worker-lock_failed = أخذ قفل الخطة: { $reason }
 worker-task_failed = فشلت مهمة العامل: { $reason }

@@ -48,5 +48,11 @@ worker-secret_not_text = { $what ->
         [age_identity] the age identity
        *[other] { $what }
     } is not text
+worker-secret_forgotten = { $what ->
+        [plan_password] the plan's password
+        [target_password] the target's password
+        [age_identity] the age identity
+       *[other] { $what }
+    } was forgotten when the request's job ended (or after a week): ask again, giving it anew
 worker-lock_failed = taking the plan's lock: { $reason }
 worker-task_failed = the worker's task failed: { $reason }

@@ -28,7 +28,7 @@ use crate::{
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", security(("bearer" = [])),
     params(
         ("actor" = Option<String>, Query, min_length = 1, max_length = 200, description = "Exact actor, e.g. `user:amira`"),
-        ("event_type" = Option<String>, Query, min_length = 1, max_length = 100, pattern = "^[ ,]*[A-Za-z0-9]+( *,[ ,]*[A-Za-z0-9]+)*[ ,]*$",
+        ("event_type" = Option<String>, Query, min_length = 1, max_length = 1000, pattern = "^[ ,]*[A-Za-z0-9]{1,100}( *,[ ,]*[A-Za-z0-9]{1,100})*[ ,]*$",
             description = "Event types: repeat the key or separate with commas"),
         ("stream" = Option<String>, Query, min_length = 1, max_length = 200, pattern = "^[a-z_]+(-[!-~]+)?$",
             description = "An exact stream id (`backup_run-…`), or a category such as `backup_run`"),
@@ -67,7 +67,7 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/audit/{position}", tag = "audit", security(("bearer" = [])),
     params(("position" = i64, Path, minimum = 1, description = "The event's global position")),
     responses(
-        (status = 200, description = "The raw event: envelope, data, metadata and chain value", body = Object),
+        (status = 200, description = "The raw event: envelope, data, metadata and chain value; sealed values of events recorded before secrets moved out of the log read `***`", body = Object),
         (status = 404, description = "No event at that position", body = crate::http::error::ErrorBody),
     ))]
 pub async fn event(State(state): State<AppState>, Path(position): Path<String>) -> Result<Json<Value>, ApiError> {
@@ -78,7 +78,9 @@ pub async fn event(State(state): State<AppState>, Path(position): Path<String>) 
     let missing = || ApiError::from(AuditError::NoEvent(position));
     let events = state.db.events.read_all(position - 1, 1, &EventFilter::all()).await?;
     let event = events.into_iter().find(|e| e.position == position).ok_or_else(missing)?;
-    Ok(Json(serde_json::to_value(&event).map_err(|e| ApiError::internal(&e))?))
+    let mut value = serde_json::to_value(&event).map_err(|e| ApiError::internal(&e))?;
+    redact_sealed(&mut value);
+    Ok(Json(value))
 }
 
 /// The formats of the export, for the OpenAPI document.
@@ -92,13 +94,32 @@ pub enum ExportFormatName {
     Jsonl,
 }
 
+/// Replaces every sealed value in an event (fields named `…_sealed`, which events recorded before secrets moved
+/// to the secrets table still hold) with `***`: nobody reading the log needs them, and with the secret key they
+/// would open. Events recorded since hold references (`secret:<id>`), which open nothing.
+fn redact_sealed(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, field) in map.iter_mut() {
+                if key.ends_with("_sealed") && field.is_string() {
+                    *field = Value::from("***");
+                } else {
+                    redact_sealed(field);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_sealed),
+        _ => {}
+    }
+}
+
 /// `GET /api/v1/audit/export?format=csv|jsonl`: every filtered row, oldest first, streamed in pages so memory
 /// stays flat whatever the size. It stops at the newest row that existed when it started.
 #[utoipa::path(get, path = "/api/v1/audit/export", tag = "audit", security(("bearer" = [])),
     params(
         ("format" = ExportFormatName, Query, description = "`csv` or `jsonl`"),
         ("actor" = Option<String>, Query, min_length = 1, max_length = 200, description = "Exact actor, e.g. `user:amira`"),
-        ("event_type" = Option<String>, Query, min_length = 1, max_length = 100, pattern = "^[ ,]*[A-Za-z0-9]+( *,[ ,]*[A-Za-z0-9]+)*[ ,]*$",
+        ("event_type" = Option<String>, Query, min_length = 1, max_length = 1000, pattern = "^[ ,]*[A-Za-z0-9]{1,100}( *,[ ,]*[A-Za-z0-9]{1,100})*[ ,]*$",
             description = "Event types: repeat the key or separate with commas"),
         ("stream" = Option<String>, Query, min_length = 1, max_length = 200, pattern = "^[a-z_]+(-[!-~]+)?$",
             description = "An exact stream id (`backup_run-…`), or a category such as `backup_run`"),

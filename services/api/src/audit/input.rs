@@ -20,7 +20,9 @@ const FILTER_KEYS: [&str; 6] = ["actor", "event_type", "stream", "since", "until
 /// The longest free-text search accepted, in characters.
 const MAX_TEXT: usize = 200;
 /// The most event types one query may name.
-const MAX_TYPES: usize = 50;
+const MAX_TYPES: usize = 500;
+/// The longest value of one `event_type` parameter, in characters.
+const MAX_TYPE_LIST: usize = 1000;
 /// Page sizes of the list.
 const LIMITS: std::ops::RangeInclusive<i64> = 1..=500;
 const DEFAULT_LIMIT: i64 = 50;
@@ -210,6 +212,7 @@ impl Values {
                 return Err(QueryError(messages::unknown_parameter(shown(&key), accepted.join(", "))));
             };
             if known == "event_type" {
+                let value = bounded("event_type", value, MAX_TYPE_LIST)?;
                 values.event_types.extend(value.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned));
             } else if values.single.insert(known, value).is_some() {
                 return Err(QueryError(messages::given_twice(known)));

@@ -85,6 +85,9 @@ pub fn summary(event: &RecordedEvent) -> String {
     let fields: Vec<String> = match &event.data {
         Value::Object(map) => map
             .iter()
+            // A secret (sealed in events recorded before secrets moved out of the log, a reference since) is
+            // never part of a summary.
+            .filter(|(k, _)| !k.ends_with("_sealed") && !k.ends_with("_secret"))
             .filter_map(|(k, v)| match v {
                 Value::String(s) => Some(format!("{k}={}", s.chars().take(80).collect::<String>())),
                 Value::Number(n) => Some(format!("{k}={n}")),

@@ -4,20 +4,18 @@
 
 use axum::{
     Json,
-    body::Bytes,
     extract::{Path, State},
     http::StatusCode,
 };
 use lawha_backup::paths::{PathPolicy, PathUse};
 use lawha_domain::backups::RestoreTarget;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::http::{
     context::RequestContext,
     error::ApiError,
-    json::{json_body, optional_json_body},
+    input::{JsonBody, OptionalJsonBody},
 };
 use crate::{
     backups::{self, BackupCommandError, PlanInput, input, read},
@@ -25,11 +23,28 @@ use crate::{
 };
 
 fn plan_id(text: &str) -> Result<Uuid, BackupCommandError> {
-    Uuid::parse_str(text).map_err(|_| BackupCommandError::PlanMissing(Uuid::nil()))
+    Uuid::parse_str(text).map_err(|_| BackupCommandError::NotAnId("plan", text.to_owned()))
 }
 
 fn run_id(text: &str) -> Result<Uuid, BackupCommandError> {
-    Uuid::parse_str(text).map_err(|_| BackupCommandError::RunMissing(Uuid::nil()))
+    Uuid::parse_str(text).map_err(|_| BackupCommandError::NotAnId("run", text.to_owned()))
+}
+
+/// A plan with its last 50 runs, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlanDetail {
+    /// The plan.
+    #[serde(flatten)]
+    pub plan: read::PlanView,
+    /// Its runs, newest first.
+    pub runs: Vec<read::RunView>,
+}
+
+/// `{"plans": […]}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PlanList {
+    /// The live plans by name.
+    pub plans: Vec<read::PlanView>,
 }
 
 /// `{"id"}` of a created plan.
@@ -40,7 +55,7 @@ pub struct Created {
 }
 
 /// `POST /api/v1/backup-plans`.
-#[utoipa::path(post, path = "/api/v1/backup-plans", tag = "backups", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/backup-plans", tag = "backups",
     request_body = PlanInput,
     responses(
         (status = 201, description = "`BackupPlanCreated` is recorded", body = Created),
@@ -49,9 +64,8 @@ pub struct Created {
 pub async fn create(
     State(state): State<AppState>,
     context: RequestContext,
-    bytes: Bytes,
+    JsonBody(input): JsonBody<PlanInput>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let input: PlanInput = json_body(&bytes)?;
     let seal = backups::seal_key(state.config.secret_key_bytes());
     let policy = backups::path_policy(&state.config);
     let plan_id = backups::create_plan(&state.db, &seal, &policy, input, &context.metadata()).await?;
@@ -67,30 +81,29 @@ async fn settle_plan(state: &AppState, plan_id: Uuid) {
 
 /// `GET /api/v1/backup-plans`.
 #[utoipa::path(get, path = "/api/v1/backup-plans", tag = "backups", security(("bearer" = [])),
-    responses((status = 200, description = "The live plans by name", body = [read::PlanView]),
-              (status = 401, description = "No valid token", body = crate::http::error::ErrorBody)))]
-pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "plans": read::plans(&state.db.read_models).await? })))
+    responses((status = 200, description = "The live plans by name", body = PlanList)))]
+pub async fn list(State(state): State<AppState>) -> Result<Json<PlanList>, ApiError> {
+    Ok(Json(PlanList { plans: read::plans(&state.db.read_models).await? }))
 }
 
 /// `GET /api/v1/backup-plans/{id}`: the plan and its last 50 runs.
 #[utoipa::path(get, path = "/api/v1/backup-plans/{id}", tag = "backups", security(("bearer" = [])),
-    responses((status = 200, description = "The plan and `runs`, newest first", body = read::PlanView),
+    params(("id" = String, Path, description = "The plan's id")),
+    responses((status = 200, description = "The plan and `runs`, newest first", body = PlanDetail),
               (status = 404, description = "No such plan", body = crate::http::error::ErrorBody)))]
-pub async fn show(State(state): State<AppState>, Path(plan): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn show(State(state): State<AppState>, Path(plan): Path<String>) -> Result<Json<PlanDetail>, ApiError> {
     let plan_id = plan_id(&plan)?;
     let pool = &state.db.read_models;
     let Some(plan) = read::plan(pool, plan_id).await? else {
         return Err(BackupCommandError::PlanMissing(plan_id).into());
     };
     let runs = read::runs(pool, plan_id, 50).await?;
-    let mut value = serde_json::to_value(plan).unwrap_or(Value::Null);
-    value["runs"] = serde_json::to_value(runs).unwrap_or(Value::Null);
-    Ok(Json(value))
+    Ok(Json(PlanDetail { plan, runs }))
 }
 
 /// `PUT /api/v1/backup-plans/{id}`: the whole plan again (a URL sent back with `***` keeps its password).
-#[utoipa::path(put, path = "/api/v1/backup-plans/{id}", tag = "backups", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/backup-plans/{id}", tag = "backups",
+    params(("id" = String, Path, description = "The plan's id")),
     request_body = PlanInput,
     responses((status = 204, description = "Changed (or unchanged)"),
               (status = 404, description = "No such plan", body = crate::http::error::ErrorBody),
@@ -99,10 +112,9 @@ pub async fn update(
     State(state): State<AppState>,
     context: RequestContext,
     Path(plan): Path<String>,
-    bytes: Bytes,
+    JsonBody(input): JsonBody<PlanInput>,
 ) -> Result<StatusCode, ApiError> {
     let plan_id = plan_id(&plan)?;
-    let input: PlanInput = json_body(&bytes)?;
     let seal = backups::seal_key(state.config.secret_key_bytes());
     let policy = backups::path_policy(&state.config);
     backups::update_plan(&state.db, &seal, &policy, plan_id, input, &context.metadata()).await?;
@@ -110,14 +122,21 @@ pub async fn update(
 }
 
 /// `DELETE /api/v1/backup-plans/{id}`: the plan stops; its archives stay on disk.
-#[utoipa::path(delete, path = "/api/v1/backup-plans/{id}", tag = "backups", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/api/v1/backup-plans/{id}", tag = "backups",
+    params(("id" = String, Path, description = "The plan's id")),
     responses((status = 204, description = "Deleted"), (status = 404, description = "No such plan", body = crate::http::error::ErrorBody)))]
 pub async fn remove(
     State(state): State<AppState>,
     context: RequestContext,
     Path(plan): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    backups::delete_plan(&state.db, plan_id(&plan)?, &context.metadata()).await?;
+    let plan_id = plan_id(&plan)?;
+    backups::delete_plan(&state.db, plan_id, &context.metadata()).await?;
+    // A client's next GET sees the plan gone.
+    crate::projections::settle(|| async {
+        read::plan(&state.db.read_models, plan_id).await.is_ok_and(|p| p.is_none())
+    })
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -132,6 +151,7 @@ pub struct RunRequested {
 
 /// `POST /api/v1/backup-plans/{id}/run`.
 #[utoipa::path(post, path = "/api/v1/backup-plans/{id}/run", tag = "backups", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The plan's id")),
     responses((status = 202, description = "`BackupRequested` is recorded", body = RunRequested),
               (status = 404, description = "No such plan", body = crate::http::error::ErrorBody)))]
 pub async fn run(
@@ -145,6 +165,7 @@ pub async fn run(
 
 /// `GET /api/v1/backup-runs/{id}`.
 #[utoipa::path(get, path = "/api/v1/backup-runs/{id}", tag = "backups", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The run's id")),
     responses((status = 200, description = "The run", body = read::RunView),
               (status = 404, description = "No such run", body = crate::http::error::ErrorBody)))]
 pub async fn show_run(State(state): State<AppState>, Path(run): Path<String>) -> Result<Json<read::RunView>, ApiError> {
@@ -173,17 +194,17 @@ pub struct JobAccepted {
 
 /// `POST /api/v1/backup-runs/{id}/verify`.
 #[utoipa::path(post, path = "/api/v1/backup-runs/{id}/verify", tag = "backups", security(("bearer" = [])),
-    request_body(content = Option<VerifyBody>),
+    params(("id" = String, Path, description = "The run's id")),
+    request_body(content = Option<VerifyBody>, description = "Optional; needed for an encrypted plan"),
     responses((status = 202, description = "`BackupVerifyRequested` is recorded", body = JobAccepted),
               (status = 409, description = "The run has no archive (not completed, or pruned)", body = crate::http::error::ErrorBody)))]
 pub async fn verify(
     State(state): State<AppState>,
     context: RequestContext,
     Path(run): Path<String>,
-    bytes: Bytes,
+    OptionalJsonBody(request): OptionalJsonBody<VerifyBody>,
 ) -> Result<(StatusCode, Json<JobAccepted>), ApiError> {
     let run_id = run_id(&run)?;
-    let request: VerifyBody = optional_json_body(&bytes)?;
     let seal = backups::seal_key(state.config.secret_key_bytes());
     let job_id =
         backups::request_verify(&state.db, &seal, run_id, request.identity.as_deref(), &context.metadata()).await?;
@@ -195,7 +216,7 @@ pub async fn verify(
 #[serde(deny_unknown_fields)]
 pub struct RestoreBody {
     /// `{"path"}` (a new folder, or a SQLite file) or `{"url"}` (a database; its password is sealed).
-    #[schema(value_type = Object)]
+    #[serde(deserialize_with = "crate::http::input::body::object")]
     pub target: TargetBody,
     /// Replace an existing folder (directory plans only); default false.
     #[serde(default)]
@@ -205,20 +226,23 @@ pub struct RestoreBody {
     pub identity: Option<String>,
 }
 
-/// Where a restore goes.
-#[derive(Debug, Deserialize)]
+/// Where a restore goes: exactly one of `path` and `url`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetBody {
-    /// A new folder or SQLite file.
+    /// A new folder or SQLite file: an absolute path.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 4096)]
     pub path: Option<String>,
-    /// A database URL.
+    /// A database URL (`postgres://…`, `mysql://…`).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 2048)]
     pub url: Option<String>,
 }
 
 /// `POST /api/v1/backup-runs/{id}/restore`.
-#[utoipa::path(post, path = "/api/v1/backup-runs/{id}/restore", tag = "backups", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/backup-runs/{id}/restore", tag = "backups",
+    params(("id" = String, Path, description = "The run's id")),
     request_body = RestoreBody,
     responses((status = 202, description = "`BackupRestoreRequested` is recorded; the worker verifies first", body = JobAccepted),
               (status = 409, description = "The run has no archive", body = crate::http::error::ErrorBody),
@@ -227,10 +251,9 @@ pub async fn restore(
     State(state): State<AppState>,
     context: RequestContext,
     Path(run): Path<String>,
-    bytes: Bytes,
+    JsonBody(request): JsonBody<RestoreBody>,
 ) -> Result<(StatusCode, Json<JobAccepted>), ApiError> {
     let run_id = run_id(&run)?;
-    let request: RestoreBody = json_body(&bytes)?;
     let seal = backups::seal_key(state.config.secret_key_bytes());
     let policy = backups::path_policy(&state.config);
     let target = restore_target(&seal, &policy, request.target.path, request.target.url)?;
@@ -281,7 +304,7 @@ pub(crate) fn restore_target(
             Ok(RestoreTarget {
                 path: None,
                 url: Some(redacted),
-                password_sealed: password.map(|p| seal.seal(p.as_bytes())),
+                password_secret: password.map(|p| seal.seal(p.as_bytes())),
             })
         }
         _ => Err(BackupCommandError::InvalidTarget { field: "target", problem: super::messages::target_one_of() }),

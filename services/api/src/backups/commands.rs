@@ -8,7 +8,7 @@ use lawha_domain::{
     Aggregate, DomainEvent as _, Metadata,
     backups::{BackupPlan, BackupRun, PlanCommand, PlanRejection, RestoreTarget, RunCommand, RunRejection, Trigger},
 };
-use lawha_store::{CommandError, Database, SealKey};
+use lawha_store::{CommandError, Database, SealKey, secrets};
 use uuid::Uuid;
 
 use super::{BackupCommandError, PlanInput, read};
@@ -39,6 +39,24 @@ where
     }
 }
 
+/// Moves a sealed value into the secrets table (`purpose` says what it is); its reference takes its place, so
+/// the event records `secret:<id>`, never the sealed value.
+async fn keep(db: &Database, purpose: &str, value: &mut Option<String>) -> Result<(), BackupCommandError> {
+    if let Some(sealed) = value.as_deref().filter(|v| !secrets::is_reference(v)) {
+        *value = Some(secrets::keep(&db.read_models, purpose, sealed).await?);
+    }
+    Ok(())
+}
+
+/// Forgets what [`keep`] kept for a command that was then refused (best effort: an orphan row names nothing).
+async fn forget(db: &Database, kept: &[Option<String>]) {
+    for value in kept.iter().flatten() {
+        if let Err(e) = secrets::forget(&db.read_models, value).await {
+            tracing::warn!(error = %e, "forgetting the secret of a refused command failed");
+        }
+    }
+}
+
 /// Creates a plan whose paths `policy` allows; returns its id.
 pub async fn create_plan(
     db: &Database,
@@ -48,9 +66,15 @@ pub async fn create_plan(
     metadata: &Metadata,
 ) -> Result<Uuid, BackupCommandError> {
     let taken = read::name_taken(&db.read_models, &input.name, None).await?;
-    let spec = input.into_spec(seal, policy, taken).map_err(BackupCommandError::Invalid)?;
+    let mut spec = input.into_spec(seal, policy, taken).map_err(BackupCommandError::Invalid)?;
+    keep(db, "plan_password", &mut spec.source.password_secret).await?;
+    let kept = [spec.source.password_secret.clone()];
     let plan_id = Uuid::now_v7();
-    decide_and_append::<BackupPlan>(db, plan_id, &PlanCommand::Create { plan_id, spec }, metadata).await?;
+    if let Err(e) = decide_and_append::<BackupPlan>(db, plan_id, &PlanCommand::Create { plan_id, spec }, metadata).await
+    {
+        forget(db, &kept).await;
+        return Err(e);
+    }
     Ok(plan_id)
 }
 
@@ -73,15 +97,30 @@ pub async fn update_plan(
     let shown_back = input.source.url.is_some() && input.source.url == current.source.url;
     let mut spec = input.into_spec(seal, policy, taken).map_err(BackupCommandError::Invalid)?;
     if shown_back {
-        spec.source.password_sealed = current.source.password_sealed.clone();
+        spec.source.password_secret = current.source.password_secret.clone();
+    } else {
+        keep(db, "plan_password", &mut spec.source.password_secret).await?;
     }
-    decide_and_append::<BackupPlan>(db, plan_id, &PlanCommand::Update { spec }, metadata).await?;
+    let new = spec.source.password_secret.clone();
+    if let Err(e) = decide_and_append::<BackupPlan>(db, plan_id, &PlanCommand::Update { spec }, metadata).await {
+        if !shown_back {
+            forget(db, &[new]).await;
+        }
+        return Err(e);
+    }
+    // The replaced password is forgotten (a run asked for before reads the plan as it is now).
+    if current.source.password_secret != new {
+        forget(db, &[current.source.password_secret]).await;
+    }
     Ok(())
 }
 
 /// Deletes a plan (its archives stay on disk, its runs in the log).
 pub async fn delete_plan(db: &Database, plan_id: Uuid, metadata: &Metadata) -> Result<(), BackupCommandError> {
+    let password = load_stream::<BackupPlan>(db, plan_id).await?.spec.and_then(|s| s.source.password_secret);
     decide_and_append::<BackupPlan>(db, plan_id, &PlanCommand::Delete, metadata).await.map_err(not_found(plan_id))?;
+    // The plan's password is forgotten with it.
+    forget(db, &[password]).await;
     Ok(())
 }
 
@@ -121,8 +160,10 @@ pub async fn request_verify(
     identity: Option<&str>,
     metadata: &Metadata,
 ) -> Result<Uuid, BackupCommandError> {
-    let command = RunCommand::Verify { identity_sealed: identity.map(|i| seal.seal(i.as_bytes())) };
-    run_command(db, run_id, &command, metadata).await
+    let mut identity = identity.map(|i| seal.seal(i.as_bytes()));
+    keep(db, "age_identity", &mut identity).await?;
+    let command = RunCommand::Verify { identity_secret: identity.clone() };
+    run_command(db, run_id, &command, metadata, &[identity]).await
 }
 
 /// Asks for a restore of a run's archive into `target`; returns the job id.
@@ -135,17 +176,28 @@ pub async fn request_restore(
     identity: Option<&str>,
     metadata: &Metadata,
 ) -> Result<Uuid, BackupCommandError> {
-    let command = RunCommand::Restore { target, overwrite, identity_sealed: identity.map(|i| seal.seal(i.as_bytes())) };
-    run_command(db, run_id, &command, metadata).await
+    let mut target = target;
+    keep(db, "target_password", &mut target.password_secret).await?;
+    let mut identity = identity.map(|i| seal.seal(i.as_bytes()));
+    keep(db, "age_identity", &mut identity).await?;
+    let kept = [target.password_secret.clone(), identity.clone()];
+    let command = RunCommand::Restore { target, overwrite, identity_secret: identity };
+    run_command(db, run_id, &command, metadata, &kept).await
 }
 
+/// Decides and appends a run's command; what was kept for it is forgotten when it is refused.
 async fn run_command(
     db: &Database,
     run_id: Uuid,
     command: &RunCommand,
     metadata: &Metadata,
+    kept: &[Option<String>],
 ) -> Result<Uuid, BackupCommandError> {
-    match decide_and_append::<BackupRun>(db, run_id, command, metadata).await {
+    let result = decide_and_append::<BackupRun>(db, run_id, command, metadata).await;
+    if result.is_err() {
+        forget(db, kept).await;
+    }
+    match result {
         Ok(ids) => Ok(ids[0]),
         Err(BackupCommandError::Run(RunRejection::NotFound)) => Err(BackupCommandError::RunMissing(run_id)),
         Err(e) => Err(e),

@@ -24,6 +24,9 @@ pub enum BackupCommandError {
     /// No run with this id.
     #[error("no backup run {0}")]
     RunMissing(Uuid),
+    /// A path segment that is not a plan's or run's id at all (kept as sent; clipped when shown).
+    #[error("no backup plan or run {0:?}")]
+    NotAnId(&'static str, String),
     /// The plan has problems; each names its field.
     #[error("the backup plan is invalid: {}", lawha_domain::backups::plan_invalid(.0))]
     Invalid(Vec<(String, Message)>),
@@ -58,7 +61,7 @@ impl From<sqlx::Error> for BackupCommandError {
 impl Problem for BackupCommandError {
     fn kind(&self) -> Kind {
         match self {
-            Self::PlanMissing(_) | Self::RunMissing(_) => Kind::NotFound,
+            Self::PlanMissing(_) | Self::RunMissing(_) | Self::NotAnId(..) => Kind::NotFound,
             Self::Plan(PlanRejection::NotFound) | Self::Run(RunRejection::NotFound) => Kind::NotFound,
             Self::Invalid(_) | Self::InvalidTarget { .. } | Self::Plan(PlanRejection::Invalid(_)) => Kind::Invalid,
             Self::Plan(_) | Self::Run(_) => Kind::Conflict,
@@ -69,7 +72,7 @@ impl Problem for BackupCommandError {
 
     fn code(&self) -> &'static str {
         match self {
-            Self::PlanMissing(_) | Self::RunMissing(_) => "not_found",
+            Self::PlanMissing(_) | Self::RunMissing(_) | Self::NotAnId(..) => "not_found",
             Self::Plan(PlanRejection::NotFound) | Self::Run(RunRejection::NotFound) => "not_found",
             Self::Invalid(_) | Self::InvalidTarget { .. } | Self::Plan(PlanRejection::Invalid(_)) => "invalid_input",
             Self::Run(RunRejection::NoArchive(_)) => "no_archive",
@@ -83,6 +86,8 @@ impl Problem for BackupCommandError {
         match self {
             Self::PlanMissing(id) => messages::plan_missing(*id),
             Self::RunMissing(id) => messages::run_missing(*id),
+            Self::NotAnId("plan", text) => messages::plan_missing(crate::http::input::shown(text)),
+            Self::NotAnId(_, text) => messages::run_missing(crate::http::input::shown(text)),
             Self::Invalid(problems) => lawha_domain::backups::plan_invalid(problems),
             Self::InvalidTarget { field, problem } => rules::field_problem(*field, problem.clone()),
             Self::Plan(rejection) => rejection.message(),

@@ -15,49 +15,95 @@ use lawha_store::SealKey;
 use serde::Deserialize;
 
 use super::messages;
+use crate::http::input::body::{object, optional_object};
 
-/// `POST /api/v1/backup-plans` and `PUT /api/v1/backup-plans/{id}`.
+/// The shortest interval a plan's schedule may have: a backup every second (`* * * * * *`) would fill the
+/// disk and the log; five minutes is the most often a database dump is worth taking.
+pub const MIN_SCHEDULE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// `POST /api/v1/backup-plans` and `PUT /api/v1/backup-plans/{id}`. The schema states the rules that need no
+/// I/O; what this machine says (a folder that is not there, a taken name, a protected path) is a 422 naming the
+/// field.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanInput {
-    /// A unique name (letters, digits, `-`, `_`, `.`): also the archive folder.
+    /// A unique name: a letter or digit, then letters, digits, `-`, `_`, `.`; also the archive folder.
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     pub name: String,
     /// What to back up.
+    #[serde(deserialize_with = "object")]
     pub source: SourceInput,
     /// Where archives go.
+    #[serde(deserialize_with = "object")]
     pub destination: DestinationInput,
-    /// A cron expression, or null for runs by hand only.
+    /// A cron expression (5 fields, or 6 with seconds first), at most once every 5 minutes; null or absent for
+    /// runs by hand only.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub schedule: Option<String>,
-    /// The schedule's zone (default UTC).
+    /// The schedule's zone: `UTC` (the default) or an IANA name such as `Asia/Riyadh`.
     #[serde(default)]
+    #[schema(max_length = 64)]
     pub timezone: Option<String>,
     /// What to keep (default: everything).
+    #[serde(default, deserialize_with = "object")]
+    pub retention: RetentionInput,
+    /// zstd level (default 3).
     #[serde(default)]
-    #[schema(value_type = Object)]
-    pub retention: Retention,
-    /// zstd level 1-19 (default 3).
-    #[serde(default)]
+    #[schema(minimum = 1, maximum = 19)]
     pub compression_level: Option<i32>,
-    /// Null, or `{"recipient": "age1…"}`.
-    #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    pub encryption: Option<Encryption>,
+    /// Null or absent, or the age recipient archives are encrypted for.
+    #[serde(default, deserialize_with = "optional_object")]
+    pub encryption: Option<EncryptionInput>,
 }
 
-/// A plan's source as sent.
+/// What kind of source a plan backs up.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKindInput {
+    /// A folder, as tar.
+    Directory,
+    /// A SQLite file, as a consistent copy.
+    Sqlite,
+    /// A PostgreSQL database.
+    Postgres,
+    /// A MySQL or MariaDB database.
+    Mysql,
+}
+
+impl From<SourceKindInput> for SourceKind {
+    fn from(kind: SourceKindInput) -> Self {
+        match kind {
+            SourceKindInput::Directory => Self::Directory,
+            SourceKindInput::Sqlite => Self::Sqlite,
+            SourceKindInput::Postgres => Self::Postgres,
+            SourceKindInput::Mysql => Self::Mysql,
+        }
+    }
+}
+
+/// A plan's source as sent: `path` for a folder or SQLite file, `url` for a database.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceInput {
-    /// `directory`, `sqlite`, `postgres` or `mysql`.
-    #[schema(value_type = String)]
-    pub kind: SourceKind,
-    /// The directory or SQLite file.
+    /// What it is.
+    pub kind: SourceKindInput,
+    /// The folder or SQLite file: an absolute path.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 4096)]
     pub path: Option<String>,
     /// `postgres://user:password@host:port/db` or `mysql://…` (the password is sealed, never shown again).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 2048)]
     pub url: Option<String>,
+}
+
+/// Where archives go.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DestinationKindInput {
+    /// A folder of this machine.
+    Local,
 }
 
 /// A plan's destination as sent.
@@ -65,9 +111,41 @@ pub struct SourceInput {
 #[serde(deny_unknown_fields)]
 pub struct DestinationInput {
     /// `local`.
-    pub kind: String,
+    pub kind: DestinationKindInput,
     /// An absolute folder.
+    #[schema(min_length = 1, max_length = 4096)]
     pub path: String,
+}
+
+/// What a plan keeps; a run is kept when any rule keeps it, and the newest verified one always is.
+#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionInput {
+    /// Keep the newest N.
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    pub keep_last: Option<u32>,
+    /// Keep those younger than N days.
+    #[serde(default)]
+    pub keep_days: Option<u32>,
+    /// Remove the oldest until all fit in this many bytes.
+    #[serde(default)]
+    pub max_total_bytes: Option<u64>,
+}
+
+impl From<RetentionInput> for Retention {
+    fn from(r: RetentionInput) -> Self {
+        Self { keep_last: r.keep_last, keep_days: r.keep_days, max_total_bytes: r.max_total_bytes }
+    }
+}
+
+/// Encryption for one age recipient.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EncryptionInput {
+    /// An X25519 age recipient.
+    #[schema(pattern = "^age1[0-9a-z]{7,}$", max_length = 200)]
+    pub recipient: String,
 }
 
 /// Splits `scheme://user:password@rest` into the URL with `***` for the password, and the password as written.
@@ -126,9 +204,9 @@ impl PlanInput {
     ) -> Result<PlanSpec, Vec<(String, Message)>> {
         let mut problems: Vec<(String, Message)> = Vec::new();
         let timezone = self.timezone.unwrap_or_else(|| "UTC".to_owned());
-        let (url, password_sealed) = match &self.source.url {
+        let (url, password_secret) = match &self.source.url {
             Some(url) => {
-                if let Some(problem) = check_url(self.source.kind, url) {
+                if let Some(problem) = check_url(self.source.kind.into(), url) {
                     problems.push(("source.url".into(), problem));
                 }
                 let (redacted, password) = split_password(url);
@@ -136,16 +214,17 @@ impl PlanInput {
             }
             None => (None, None),
         };
-        let source = SourceSpec { kind: self.source.kind, path: self.source.path.clone(), url, password_sealed };
+        let kind = SourceKind::from(self.source.kind);
+        let source = SourceSpec { kind, path: self.source.path.clone(), url, password_secret };
         let spec = PlanSpec {
             name: self.name,
             source,
-            destination: Destination { kind: self.destination.kind, path: self.destination.path },
+            destination: Destination { kind: "local".to_owned(), path: self.destination.path },
             schedule: self.schedule.filter(|s| !s.trim().is_empty()),
             timezone,
-            retention: self.retention,
+            retention: self.retention.into(),
             compression_level: self.compression_level.unwrap_or(3),
-            encryption: self.encryption,
+            encryption: self.encryption.map(|e| Encryption { recipient: e.recipient }),
         };
         problems.extend(spec.problems().into_iter().map(|(f, p)| (f.to_owned(), p)));
         if taken {
@@ -174,7 +253,11 @@ impl PlanInput {
                     // A bad zone is the zone's problem, not the expression's.
                     Err(e @ ScheduleError::TimeZone { .. }) => problems.push(("timezone".into(), e.message())),
                     Err(e) => problems.push(("schedule".into(), e.message())),
-                    Ok(_) => {}
+                    Ok(schedule) => {
+                        if let Err(e) = schedule.at_most_every(MIN_SCHEDULE_INTERVAL) {
+                            problems.push(("schedule".into(), e.message()));
+                        }
+                    }
                 }
             }
             None if spec.timezone.parse::<chrono_tz::Tz>().is_err() => {

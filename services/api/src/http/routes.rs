@@ -256,8 +256,10 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(Method::GET, "/api/v1/backup-plans", Need::AtLeast(Role::Viewer), "/api/v1/backup-plans"),
             get(backups::list),
         ),
+        // A plan reads any folder or database of the machine and a restore overwrites one: like creating users,
+        // they need a person signed in as an admin, never a token (a leaked token could exfiltrate or destroy).
         (
-            spec(Method::POST, "/api/v1/backup-plans", Need::AtLeast(Role::Admin), "/api/v1/backup-plans"),
+            spec(Method::POST, "/api/v1/backup-plans", Need::Session(Role::Admin), "/api/v1/backup-plans"),
             post(backups::create),
         ),
         (
@@ -265,11 +267,11 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(backups::show),
         ),
         (
-            spec(Method::PUT, "/api/v1/backup-plans/{id}", Need::AtLeast(Role::Admin), "/api/v1/backup-plans/x"),
+            spec(Method::PUT, "/api/v1/backup-plans/{id}", Need::Session(Role::Admin), "/api/v1/backup-plans/x"),
             put(backups::update),
         ),
         (
-            spec(Method::DELETE, "/api/v1/backup-plans/{id}", Need::AtLeast(Role::Admin), "/api/v1/backup-plans/x"),
+            spec(Method::DELETE, "/api/v1/backup-plans/{id}", Need::Session(Role::Admin), "/api/v1/backup-plans/x"),
             delete(backups::remove),
         ),
         (
@@ -298,7 +300,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(
                 Method::POST,
                 "/api/v1/backup-runs/{id}/restore",
-                Need::AtLeast(Role::Admin),
+                Need::Session(Role::Admin),
                 "/api/v1/backup-runs/x/restore",
             ),
             post(backups::restore),

@@ -94,7 +94,7 @@ pub struct JobDetail {
     /// Ties the job's events to the work that asked for it.
     pub correlation_id: Option<String>,
     /// The small result of a successful attempt, or null.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub output: Value,
     /// Every attempt, oldest first.
     pub attempts: Vec<AttemptView>,

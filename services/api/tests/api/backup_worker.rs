@@ -93,7 +93,7 @@ async fn a_backup_worker_killed_mid_backup_leaves_no_final_file_and_the_redelive
             kind: SourceKind::Directory,
             path: Some(dir.path().join("src").display().to_string()),
             url: None,
-            password_sealed: None,
+            password_secret: None,
         },
         destination: Destination { kind: "local".into(), path: dir.path().join("backups").display().to_string() },
         schedule: None,

@@ -12,7 +12,7 @@ use std::{
 };
 
 use lawha_config::Secret;
-use lawha_domain::users::{Role, Scope};
+use lawha_domain::users::Role;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -24,14 +24,29 @@ pub(crate) async fn app() -> (common::TestApp, lawha_store::testkit::TestDb) {
     (common::spawn_with(common::with_workers(config), dir, axum::Router::new()).await, db)
 }
 
+/// A signed-in administrator's session: creating plans and restoring need a person, not a token.
+pub(crate) struct Caller {
+    cookie: String,
+    csrf: String,
+}
+
+/// Creates the admin `amira` and signs her in.
+pub(crate) async fn signed_in_admin(app: &common::TestApp) -> Caller {
+    common::create_user(app, "amira", Role::Admin, "a long enough password").await;
+    let mut browser = common::Browser::open(app).await;
+    browser.sign_in("amira", "a long enough password").await;
+    Caller { cookie: browser.cookie.clone(), csrf: browser.csrf.clone() }
+}
+
 pub(crate) async fn call(
     app: &common::TestApp,
-    token: &str,
+    token: &Caller,
     method: reqwest::Method,
     path: &str,
     body: Option<Value>,
 ) -> (StatusCode, Value) {
-    let mut request = app.client.request(method, app.url(path)).bearer_auth(token);
+    let mut request =
+        app.client.request(method, app.url(path)).header("cookie", &token.cookie).header("x-csrf-token", &token.csrf);
     if let Some(body) = body {
         request = request.json(&body);
     }
@@ -43,7 +58,7 @@ pub(crate) async fn call(
 /// Polls a run until `done` holds for it, or fails after 60 s with the last answer.
 pub(crate) async fn wait_run(
     app: &common::TestApp,
-    token: &str,
+    token: &Caller,
     run: &str,
     what: &str,
     done: impl Fn(&Value) -> bool,
@@ -80,7 +95,7 @@ fn same_file(a: &Path, b: &Path) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_directory_is_backed_up_verified_and_restored_through_the_api() {
     let (app, _db) = app().await;
-    let token = common::token(&app, "amira", Role::Admin, Scope::Admin).await;
+    let token = signed_in_admin(&app).await;
     let work = tempfile::tempdir().unwrap();
     let (source, destination, restored) =
         (work.path().join("site"), work.path().join("backups"), work.path().join("restored"));
@@ -175,7 +190,7 @@ async fn a_directory_is_backed_up_verified_and_restored_through_the_api() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_password_is_never_shown_and_a_failure_says_why() {
     let (app, _db) = app().await;
-    let token = common::token(&app, "amira", Role::Admin, Scope::Admin).await;
+    let token = signed_in_admin(&app).await;
     let work = tempfile::tempdir().unwrap();
     let (status, created) = call(
         &app,

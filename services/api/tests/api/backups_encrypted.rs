@@ -5,23 +5,22 @@
 
 use std::time::Duration;
 
-use lawha_domain::users::{Role, Scope};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::{
-    backups::{app, call, wait_run},
+    backups::{Caller, app, call, signed_in_admin, wait_run},
     common,
 };
 
-async fn run_to_end(app: &common::TestApp, token: &str, plan: &str) -> Value {
+async fn run_to_end(app: &common::TestApp, token: &Caller, plan: &str) -> Value {
     let (status, requested) = call(app, token, Method::POST, &format!("/api/v1/backup-plans/{plan}/run"), None).await;
     assert_eq!(status, StatusCode::ACCEPTED, "{requested}");
     let run = requested["run_id"].as_str().unwrap().to_owned();
     wait_run(app, token, &run, "the end of the run", |r| r["status"] == "completed" || r["status"] == "failed").await
 }
 
-async fn check(app: &common::TestApp, token: &str, run: &str, what: &str, body: Value) -> Value {
+async fn check(app: &common::TestApp, token: &Caller, run: &str, what: &str, body: Value) -> Value {
     let key = if what == "verify" { "last_verify" } else { "last_restore" };
     let (status, accepted) =
         call(app, token, Method::POST, &format!("/api/v1/backup-runs/{run}/{what}"), Some(body)).await;
@@ -34,7 +33,7 @@ async fn check(app: &common::TestApp, token: &str, run: &str, what: &str, body: 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_encrypted_plan_stores_no_plaintext_and_restores_only_with_its_identity() {
     let (app, _db) = app().await;
-    let token = common::token(&app, "amira", Role::Admin, Scope::Admin).await;
+    let token = signed_in_admin(&app).await;
     let work = tempfile::tempdir().unwrap();
     let (source, destination) = (work.path().join("site"), work.path().join("backups"));
     std::fs::create_dir_all(&source).unwrap();
@@ -83,14 +82,25 @@ async fn an_encrypted_plan_stores_no_plaintext_and_restores_only_with_its_identi
     assert_eq!(std::fs::read_to_string(target.join("notes.txt")).unwrap(), secret_text);
 
     let log = app.state.db.events.read_all(0, 10_000, &lawha_store::EventFilter::default()).await.unwrap();
-    assert!(!format!("{log:?}").contains(&keys.identity), "the identity is sealed before it is recorded");
+    let text = format!("{log:?}");
+    assert!(!text.contains(&keys.identity), "the identity is never recorded in clear");
+    assert!(!text.contains("sealed1:") && !text.contains("sealed2:"), "nor sealed: events hold references");
+    let requests: Vec<_> =
+        log.iter().filter(|e| e.event_type.ends_with("Requested") && e.data["identity_secret"].is_string()).collect();
+    assert_eq!(requests.len(), 3, "three requests gave an identity");
+    for request in requests {
+        let reference = request.data["identity_secret"].as_str().unwrap();
+        assert!(reference.starts_with("secret:"), "{reference}");
+        let kept = lawha_store::secrets::sealed(&app.state.db.read_models, reference).await.unwrap();
+        assert_eq!(kept, None, "the identity of a finished {} is forgotten", request.event_type);
+    }
     app.stop().await.expect("stops");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retention_keeps_what_the_plan_says_and_records_each_removal() {
     let (app, _db) = app().await;
-    let token = common::token(&app, "amira", Role::Admin, Scope::Admin).await;
+    let token = signed_in_admin(&app).await;
     let work = tempfile::tempdir().unwrap();
     let (source, destination) = (work.path().join("site"), work.path().join("backups"));
     std::fs::create_dir_all(&source).unwrap();

@@ -223,23 +223,17 @@ async fn csrf_and_arabic(browser: &mut Browser<'_>) {
 async fn viewers_and_operators_get_only_their_actions_and_a_password_is_never_shown() {
     let db = common::postgres().await;
     let app = common::spawn_app(&db.url).await;
-    let token = common::token(&app, "amira", Role::Admin, lawha_domain::users::Scope::Admin).await;
+    let mut admin = signed_in(&app, "amira", Role::Admin).await;
     let work = tempfile::tempdir().unwrap();
     let body = serde_json::json!({
         "name": "shop-db", "source": {"kind": "postgres", "url": "postgres://shop:s3cr3t-pw@127.0.0.1:5432/shop"},
         "destination": {"kind": "local", "path": work.path()}, "schedule": null
     });
-    let created =
-        app.client.post(app.url("/api/v1/backup-plans")).bearer_auth(&token).json(&body).send().await.unwrap();
+    let created = admin.send_json(reqwest::Method::POST, "/api/v1/backup-plans", &body).await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let plan: serde_json::Value = created.json().await.unwrap();
     let plan_path = format!("/backups/{}", plan["id"].as_str().unwrap());
 
-    let admin = {
-        let mut b = Browser::open(&app).await;
-        b.sign_in("amira", PASSWORD).await;
-        b
-    };
     for path in ["/backups".to_owned(), plan_path.clone(), format!("{plan_path}/edit")] {
         let (status, page) = html(&admin, &path).await;
         assert_eq!(status, StatusCode::OK, "{path}");

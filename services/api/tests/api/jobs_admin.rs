@@ -106,10 +106,11 @@ async fn admin_requests_refuse_operators_unknown_projections_and_bad_probes() {
         (r#"{"sleep_ms": 600001}"#, "", "sleep_ms must be a whole number from 0 to 600000"),
         (r#"{"limits": {"max_attempts": 0}}"#, "", "limits.max_attempts must be a whole number from 1 to 10"),
         (r#"{"limits": {"timeout_ms": 999999999}}"#, "", "limits.timeout_ms must be a whole number from 10 to 600000"),
-        (r#"{"limits": {"retries": 2}}"#, "$.limits.retries", "unknown field `retries`"),
+        (r#"{"limits": {"retries": 2}}"#, "$.limits", "unknown field `retries`"),
+        (r#"{"limits": [5]}"#, "$.limits", "expected a map"),
         (r#"{"colour": "red"}"#, "$.colour", "unknown field `colour`"),
         (r#"[1, 2]"#, "$", "expected a JSON object, got an array"),
-        (r#"{"limits": 5}"#, "$.limits", "expected struct ProbeLimits"),
+        (r#"{"limits": 5}"#, "$.limits", "expected a map"),
     ];
     for (body, path, message) in refused {
         let (status, answer) = post(&app, &admin, "/api/v1/admin/probe", Some(body)).await;

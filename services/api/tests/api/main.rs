@@ -34,6 +34,7 @@ mod pages;
 mod queue_loss;
 mod redis_outage;
 mod revocation;
+mod secrets;
 mod sessions;
 mod setup;
 mod slow_clients;

@@ -78,9 +78,11 @@ pub struct SourceSpec {
     /// The database URL with any password replaced by `***`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The URL's password, sealed (`sealed1:…`); None when the URL has none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password_sealed: Option<String>,
+    /// The URL's password: a reference to it in the secrets table (`secret:<id>`), or, in events recorded
+    /// before references existed, the sealed value itself (`sealed1:…`, recorded as `password_sealed`); None when
+    /// the URL has none.
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "password_sealed")]
+    pub password_secret: Option<String>,
 }
 
 impl SourceSpec {

@@ -35,9 +35,9 @@ pub struct RestoreTarget {
     /// A database URL, its password replaced by `***`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// The URL's password, sealed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password_sealed: Option<String>,
+    /// The URL's password: `secret:<id>`, or the sealed value in events recorded before references existed.
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "password_sealed")]
+    pub password_secret: Option<String>,
 }
 
 /// What happened to a run.
@@ -106,9 +106,10 @@ pub enum RunEvent {
     BackupVerifyRequested {
         /// The run (the job's payload names it).
         run_id: Uuid,
-        /// The age identity for an encrypted archive, sealed; None otherwise.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        identity_sealed: Option<String>,
+        /// The age identity for an encrypted archive (`secret:<id>`, forgotten when the job is done; the sealed
+        /// value in events recorded before references existed); None otherwise.
+        #[serde(default, skip_serializing_if = "Option::is_none", alias = "identity_sealed")]
+        identity_secret: Option<String>,
     },
     /// A verification ended.
     BackupVerified {
@@ -127,9 +128,9 @@ pub enum RunEvent {
         target: RestoreTarget,
         /// Whether an existing folder may be replaced.
         overwrite: bool,
-        /// The age identity for an encrypted archive, sealed.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        identity_sealed: Option<String>,
+        /// The age identity for an encrypted archive (`secret:<id>`, forgotten when the job is done).
+        #[serde(default, skip_serializing_if = "Option::is_none", alias = "identity_sealed")]
+        identity_secret: Option<String>,
     },
     /// A restore succeeded.
     BackupRestored {

@@ -32,7 +32,7 @@ pub enum RunCommand {
     /// Ask to verify the archive again.
     Verify {
         /// Sealed identity for an encrypted archive.
-        identity_sealed: Option<String>,
+        identity_secret: Option<String>,
     },
     /// Ask to restore the archive.
     Restore {
@@ -41,7 +41,7 @@ pub enum RunCommand {
         /// Whether an existing folder may be replaced.
         overwrite: bool,
         /// Sealed identity for an encrypted archive.
-        identity_sealed: Option<String>,
+        identity_secret: Option<String>,
     },
 }
 
@@ -140,20 +140,20 @@ impl Aggregate for BackupRun {
                 self.archive("prune")?;
                 Ok(vec![RunEvent::BackupPruned { reason: reason.clone() }])
             }
-            RunCommand::Verify { identity_sealed } => {
+            RunCommand::Verify { identity_secret } => {
                 self.archive("verify")?;
                 Ok(vec![RunEvent::BackupVerifyRequested {
                     run_id: self.run_id(),
-                    identity_sealed: identity_sealed.clone(),
+                    identity_secret: identity_secret.clone(),
                 }])
             }
-            RunCommand::Restore { target, overwrite, identity_sealed } => {
+            RunCommand::Restore { target, overwrite, identity_secret } => {
                 self.archive("restore")?;
                 Ok(vec![RunEvent::BackupRestoreRequested {
                     run_id: self.run_id(),
                     target: target.clone(),
                     overwrite: *overwrite,
-                    identity_sealed: identity_sealed.clone(),
+                    identity_secret: identity_secret.clone(),
                 }])
             }
         }

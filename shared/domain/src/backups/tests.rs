@@ -15,7 +15,7 @@ fn spec() -> PlanSpec {
             kind: SourceKind::Directory,
             path: Some("/srv/app".into()),
             url: None,
-            password_sealed: None,
+            password_secret: None,
         },
         destination: Destination { kind: "local".into(), path: "/var/backups/lawha".into() },
         schedule: Some("0 3 * * *".into()),
@@ -60,7 +60,7 @@ fn every_problem_of_a_spec_is_named_with_its_field() {
 #[test]
 fn a_database_source_needs_a_url_and_no_path() {
     let mut db = spec();
-    db.source = SourceSpec { kind: SourceKind::Postgres, path: Some("/x".into()), url: None, password_sealed: None };
+    db.source = SourceSpec { kind: SourceKind::Postgres, path: Some("/x".into()), url: None, password_secret: None };
     assert_eq!(db.problems()[0].0, "source.url");
     db.source.path = None;
     db.source.url = Some("postgres://app:***@db/app".into());
@@ -106,15 +106,15 @@ fn a_completed_run_takes_no_further_attempt_and_only_then_verifies_restores_and_
         .when(&RunCommand::Record(started(2)), now())
         .then_reject(|r| matches!(r, RunRejection::Stale { .. }));
     given::<BackupRun>(done)
-        .when(&RunCommand::Verify { identity_sealed: None }, now())
-        .then_expect([RunEvent::BackupVerifyRequested { run_id: Uuid::from_u128(2), identity_sealed: None }]);
+        .when(&RunCommand::Verify { identity_secret: None }, now())
+        .then_expect([RunEvent::BackupVerifyRequested { run_id: Uuid::from_u128(2), identity_secret: None }]);
     let pruned =
         [requested(), started(1), completed(1), RunEvent::BackupPruned { reason: Message::text("keep_last 7") }];
     given::<BackupRun>(pruned)
-        .when(&RunCommand::Verify { identity_sealed: None }, now())
+        .when(&RunCommand::Verify { identity_secret: None }, now())
         .then_reject(|r| *r == RunRejection::NoArchive("verify"));
     given::<BackupRun>([requested(), started(1)])
-        .when(&RunCommand::Restore { target: RestoreTarget::default(), overwrite: false, identity_sealed: None }, now())
+        .when(&RunCommand::Restore { target: RestoreTarget::default(), overwrite: false, identity_secret: None }, now())
         .then_reject(|r| *r == RunRejection::NoArchive("restore"));
 }
 
@@ -171,4 +171,14 @@ fn facts_recorded_as_english_text_read_back_as_text_messages() {
         RunEvent::BackupRestored { summary, .. } if summary == Message::text("restored 3 entries")));
     let (event_type, _) = RunEvent::BackupPruned { reason: Message::text("x") }.to_parts();
     assert_eq!(RunEvent::schema_version(&event_type), 2, "new facts are written as schema 2");
+    let sealed =
+        old("BackupVerifyRequested", serde_json::json!({"run_id": Uuid::nil(), "identity_sealed": "sealed1:x"}));
+    assert_eq!(
+        RunEvent::from_recorded(&sealed).unwrap(),
+        RunEvent::BackupVerifyRequested { run_id: Uuid::nil(), identity_secret: Some("sealed1:x".into()) },
+        "a request recorded with its sealed identity reads as before"
+    );
+    let (_, data) =
+        RunEvent::BackupVerifyRequested { run_id: Uuid::nil(), identity_secret: Some("secret:1".into()) }.to_parts();
+    assert_eq!(data["identity_secret"], "secret:1", "new requests record a reference");
 }

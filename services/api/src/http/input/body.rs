@@ -96,6 +96,21 @@ fn is_json(headers: &HeaderMap) -> Result<(), Option<String>> {
     if json { Ok(()) } else { Err(Some(text.to_owned())) }
 }
 
+/// `deserialize_with` for a field that holds an object of `T`: serde would also build a struct from an array
+/// (`"limits": [5]`), which the schema does not allow; this takes only a JSON object.
+pub fn object<'de, D: serde::Deserializer<'de>, T: DeserializeOwned>(deserializer: D) -> Result<T, D::Error> {
+    let map = <serde_json::Map<String, Value> as serde::Deserialize>::deserialize(deserializer)?;
+    serde_json::from_value(Value::Object(map)).map_err(serde::de::Error::custom)
+}
+
+/// [`object`] for an optional field (`null` or absent is `None`; give the field `#[serde(default)]`).
+pub fn optional_object<'de, D: serde::Deserializer<'de>, T: DeserializeOwned>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    let map = <Option<serde_json::Map<String, Value>> as serde::Deserialize>::deserialize(deserializer)?;
+    map.map(|m| serde_json::from_value(Value::Object(m)).map_err(serde::de::Error::custom)).transpose()
+}
+
 /// The body as `T`, by the rules of this module (steps 2 to 4).
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, InputRefusal> {
     let mut value: Value = serde_json::from_slice(bytes).map_err(|e| InputRefusal::JsonSyntax(e.to_string()))?;
@@ -168,7 +183,7 @@ mod tests {
     #[serde(deny_unknown_fields)]
     struct Body {
         name: String,
-        #[serde(default)]
+        #[serde(default, deserialize_with = "optional_object")]
         inner: Option<Inner>,
     }
 
@@ -194,7 +209,10 @@ mod tests {
         assert_eq!((code, path.as_str()), ("invalid_input", "$.colour"), "{text}");
         assert!(text.contains("unknown field `colour`"), "{text}");
         let (text, _, path) = refusal(r#"{"name": "a", "inner": {"count": "x"}}"#);
-        assert_eq!(path, "$.inner.count", "{text}");
+        assert_eq!(path, "$.inner", "{text}");
+        assert!(text.contains("expected u32"), "{text}");
+        let (text, _, path) = refusal(r#"{"name": "a", "inner": [5]}"#);
+        assert_eq!(path, "$.inner", "an array is not an object: {text}");
         let (_, code, path) = refusal(r#"{"name": "a\u0000b"}"#);
         assert_eq!((code, path.as_str()), ("invalid_input", "$.name"));
         assert_eq!(refusal(r#"null"#).1, "invalid_input");

@@ -3,6 +3,8 @@
 //! repeating it: 401 and 403 from the route's need (and the address allow-list), 400 for a query string or a
 //! body that does not parse, 404 for a path segment that names nothing, 413, 415 and 422 for bodies, 408, 414
 //! and 503 for everyone. A handler documents only what is its own (its 2xx, its 404 and 409, its 422 details).
+//! Each operation also says who may call it in `x-lawha-need`: `public`, `token` (a token or a session of the
+//! level its 403 names) or `session` (a person signed in; tokens never), so tools can pick the credential.
 
 use serde_json::{Map, Value, json};
 
@@ -22,6 +24,14 @@ pub fn add_common_answers(doc: &mut Value, table: &[RouteSpec]) {
 }
 
 fn add(operation: &mut Value, need: Need) {
+    let who = match need {
+        Need::Public => "public",
+        Need::AtLeast(_) => "token",
+        Need::Session(_) => "session",
+    };
+    if let Some(o) = operation.as_object_mut() {
+        o.insert("x-lawha-need".to_owned(), Value::from(who));
+    }
     let takes = |place: &str| operation["parameters"].as_array().is_some_and(|ps| ps.iter().any(|p| p["in"] == place));
     let (query, path, body) = (takes("query"), takes("path"), operation.get("requestBody").is_some());
     let mut answers: Vec<(&str, String)> = Vec::new();
@@ -114,6 +124,7 @@ mod tests {
         assert_eq!(codes, ["400", "401", "403", "404", "408", "413", "414", "415", "422", "503"]);
         assert_eq!(r["404"]["description"], "No such plan", "the handler's own words stay");
         assert!(r["403"]["description"].as_str().unwrap().contains("session_required"));
+        assert_eq!(op["x-lawha-need"], "session");
         let mut public = json!({"responses": {}});
         add(&mut public, Need::Public);
         let codes: Vec<&str> = public["responses"].as_object().unwrap().keys().map(String::as_str).collect();

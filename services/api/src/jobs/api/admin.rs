@@ -10,7 +10,11 @@ use axum::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::http::{context::RequestContext, error::ApiError, input::OptionalJsonBody};
+use crate::http::{
+    context::RequestContext,
+    error::ApiError,
+    input::{OptionalJsonBody, body::optional_object},
+};
 use crate::{jobs::commands, state::AppState};
 
 /// A request for work that was recorded.
@@ -68,7 +72,7 @@ pub struct ProbeBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<ProbeOutcome>,
     /// The job's own limits, each optional.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "optional_object")]
     pub limits: Option<ProbeLimits>,
 }
 

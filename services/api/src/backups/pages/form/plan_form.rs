@@ -1,15 +1,12 @@
 //! The plan form's fields as typed, and how they become the API's input: every field is text, so a mistyped
 //! number comes back as typed, with its problem.
 
-use lawha_domain::{
-    Message,
-    backups::{Encryption, Retention, SourceKind},
-};
+use lawha_domain::{Message, backups::SourceKind};
 use serde::Deserialize;
 
 use crate::backups::{
     PlanInput,
-    input::{DestinationInput, SourceInput},
+    input::{DestinationInput, DestinationKindInput, EncryptionInput, RetentionInput, SourceInput, SourceKindInput},
     messages, read,
 };
 
@@ -101,23 +98,29 @@ impl PlanForm {
         let keep_days = whole("retention.keep_days", &self.keep_days).map(|n| u32::try_from(n).unwrap_or(u32::MAX));
         let max_total_bytes = whole("retention.max_total_bytes", &self.max_total_mib).map(|n| n.saturating_mul(MIB));
         let level = whole("compression_level", &self.compression_level).map(|n| i32::try_from(n).unwrap_or(i32::MAX));
-        let kind = serde_json::from_value::<SourceKind>(serde_json::Value::String(self.source_kind.clone()));
+        let kind = serde_json::from_value::<SourceKindInput>(serde_json::Value::String(self.source_kind.clone()));
         let Ok(kind) = kind else {
             problems.push(("source.kind".into(), messages::kind_choose()));
             return (None, problems);
         };
         let filled = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-        let (path, url) =
-            if kind.uses_url() { (None, filled(&self.source_url)) } else { (filled(&self.source_path), None) };
+        let (path, url) = if SourceKind::from(kind).uses_url() {
+            (None, filled(&self.source_url))
+        } else {
+            (filled(&self.source_path), None)
+        };
         let input = PlanInput {
             name: self.name.trim().to_owned(),
             source: SourceInput { kind, path, url },
-            destination: DestinationInput { kind: "local".into(), path: self.destination_path.trim().to_owned() },
+            destination: DestinationInput {
+                kind: DestinationKindInput::Local,
+                path: self.destination_path.trim().to_owned(),
+            },
             schedule: filled(&self.schedule),
             timezone: filled(&self.timezone),
-            retention: Retention { keep_last, keep_days, max_total_bytes },
+            retention: RetentionInput { keep_last, keep_days, max_total_bytes },
             compression_level: level,
-            encryption: filled(&self.recipient).map(|recipient| Encryption { recipient }),
+            encryption: filled(&self.recipient).map(|recipient| EncryptionInput { recipient }),
         };
         (Some(input), problems)
     }
