@@ -136,7 +136,7 @@ check "compose config: stack + monitoring" compose_valid "$C" "${MON[@]}"
 check "compose config: shared + blue + monitoring" compose_valid "$C" "${BLUE_MON[@]}"
 check "compose config: shared + monitoring (blue-green host, README command)" \
     compose_valid "$C" docker-compose.shared.yml docker-compose.monitoring.yml
-check "compose shape: stack (loopback-only port, no DB ports, healthchecks, migrate first, secrets as files)" \
+check "compose shape: stack (loopback-only port, no DB ports, healthchecks, migrate first, secrets as files, proxy trusted)" \
     compose_shape "$C" stack "${STACK[@]}"
 check "compose shape: shared + blue (127.0.0.1:8081)" compose_shape "$C" bluegreen "${BLUE[@]}"
 check "compose shape: shared + green (127.0.0.1:8082)" compose_shape "$C" bluegreen "${GREEN[@]}"
@@ -151,6 +151,10 @@ refute "compose config (unknown key)" compose_valid "$bc" "${STACK[@]}"
 bc=$(broken_copy "$C" compose-db-port)
 edit "$bc/docker-compose.shared.yml" 's.replace("    shm_size: 256m\n", "    shm_size: 256m\n    ports: [\"5432:5432\"]\n", 1)'
 refute "compose shape (PostgreSQL port published)" compose_shape "$bc" stack "${STACK[@]}"
+bc=$(broken_copy "$C" compose-proxy)
+# shellcheck disable=SC2016 # the $ here is text for Python, not for this shell
+edit "$bc/lawha.base.yml" 's.replace(",${LAWHA_FRONTEND_GATEWAY:-172.31.250.1}", "", 1)'
+refute "compose shape (the frontend gateway not trusted as the proxy)" compose_shape "$bc" stack "${STACK[@]}"
 bc=$(broken_copy "$C" compose-drift)
 edit "$bc/docker-compose.green.yml" 's.replace("      org.lawha.colour: green\n", "      org.lawha.colour: green\n    read_only: false\n", 1)'
 refute "compose shape (green drifted from blue)" colours_in_step "$bc"

@@ -116,6 +116,15 @@ def check_compose(config_path, kind):
                 problem(f"{name}: {key} does not point into /run/secrets")
         if "health/live" not in json.dumps(service.get("healthcheck", {})):
             problem(f"{name} has no /health/live healthcheck")
+        # Published-port clients arrive from the frontend network's gateway: unless Lawha trusts that address as
+        # its proxy, every client shares it (one guesser locks everyone out of sign-in).
+        ipam = ((config.get("networks") or {}).get("frontend") or {}).get("ipam") or {}
+        gateways = [c.get("gateway") for c in ipam.get("config") or [] if c.get("gateway")]
+        trusted = [t.strip() for t in str(env.get("LAWHA_HTTP__TRUSTED_PROXIES", "")).split(",")]
+        if not gateways:
+            problem("the frontend network has no fixed gateway (ipam config) for Lawha to trust as its proxy")
+        elif not all(g in trusted or f"{g}/32" in trusted for g in gateways):
+            problem(f"{name}: LAWHA_HTTP__TRUSTED_PROXIES {trusted} lacks the frontend gateway {gateways}")
 
     if kind == "stack":
         ports = [published(p) for p in services.get("lawha", {}).get("ports", [])]

@@ -108,6 +108,16 @@ pub const KEYS: &[KeyDoc] = &[
         meaning: "Live event streams the process holds open at once; one more gets 503 streams_exhausted.",
     },
     KeyDoc {
+        key: "http.trusted_proxies",
+        env: "LAWHA_HTTP__TRUSTED_PROXIES",
+        default: "127.0.0.0/8, ::1/128",
+        meaning: "Addresses and CIDR ranges of the reverse proxies allowed to name the client: from such a peer the \
+                  client is X-Real-IP, else the right-most X-Forwarded-For address that is not itself trusted; from \
+                  any other peer the headers are ignored. IPv4-mapped IPv6 peers (::ffff:127.0.0.1) count as IPv4. \
+                  A TOML array or a comma-separated list; empty trusts no proxy. The compose files add the gateway \
+                  of their frontend network.",
+    },
+    KeyDoc {
         key: "log.level",
         env: "LAWHA_LOG__LEVEL",
         default: "info",

@@ -71,6 +71,10 @@ impl Config {
             "http.idle_timeout_secs" => number(self.http.idle_timeout_secs),
             "http.max_streams_per_principal" => number(self.http.max_streams_per_principal.into()),
             "http.max_streams" => number(self.http.max_streams.into()),
+            "http.trusted_proxies" => {
+                let items: Vec<String> = self.http.trusted_proxies.iter().map(|net| quote(&net.to_string())).collect();
+                Some(format!("[{}]", items.join(", ")))
+            }
             "log.level" => Some(quote(&self.log.level)),
             "log.format" => Some(quote(self.log.format.as_str())),
             "database.max_connections" => number(self.database.max_connections.into()),

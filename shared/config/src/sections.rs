@@ -31,6 +31,10 @@ pub struct HttpConfig {
     /// Live event streams the process holds open at once, whoever opened them, so streams cannot use up the
     /// database pool and memory.
     pub max_streams: u32,
+    /// The peers allowed to name the client in `X-Real-IP` / `X-Forwarded-For` (the reverse proxy in front of
+    /// the panel): anyone else could forge those headers and pose as another address, so their own address is
+    /// the client's.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for HttpConfig {
@@ -43,7 +47,25 @@ impl Default for HttpConfig {
             idle_timeout_secs: 60,
             max_streams_per_principal: 8,
             max_streams: 200,
+            trusted_proxies: default_trusted_proxies(),
         }
+    }
+}
+
+/// The proxies trusted by default: this host's loopback addresses (nginx on the same host).
+pub fn default_trusted_proxies() -> Vec<ipnet::IpNet> {
+    vec![
+        ipnet::IpNet::V4(ipnet::Ipv4Net::new_assert(std::net::Ipv4Addr::new(127, 0, 0, 0), 8)),
+        ipnet::IpNet::from(std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)),
+    ]
+}
+
+impl HttpConfig {
+    /// Whether `ip` is a trusted proxy. An IPv4 address seen as IPv6 (`::ffff:127.0.0.1`, from a dual-stack
+    /// listener) is compared as IPv4.
+    pub fn trusts(&self, ip: std::net::IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.trusted_proxies.iter().any(|net| net.contains(&ip))
     }
 }
 

@@ -210,6 +210,7 @@ fn sample(key: &str) -> &'static str {
     match key {
         "ui.entrance" => "\"/k8Jd02xQ\"",
         "ui.allow_ips" => "[\"127.0.0.1\", \"2001:db8::/32\"]",
+        "http.trusted_proxies" => "[\"127.0.0.1\", \"172.31.250.1\"]",
         "session.idle_timeout_secs" => "600",
         "session.absolute_timeout_secs" => "7200",
         "listen" => "\"127.0.0.1:1234\"",
@@ -382,4 +383,28 @@ fn problems_of_file(text: &str) -> Problems {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = write(dir.path(), "lawha.toml", text);
     Config::load(&options(&[], Some(&file))).expect_err("configuration should be refused")
+}
+
+#[test]
+fn trusted_proxies_default_to_loopback_and_load_from_the_environment() {
+    let config = Config::load(&options(&[], None)).expect("defaults are valid");
+    let nets: Vec<String> = config.http.trusted_proxies.iter().map(ToString::to_string).collect();
+    assert_eq!(nets, ["127.0.0.0/8", "::1/128"]);
+    assert!(config.http.trusts("127.0.0.1".parse().unwrap()) && config.http.trusts("::1".parse().unwrap()));
+    assert!(config.http.trusts("::ffff:127.0.0.1".parse().unwrap()), "a mapped IPv4 peer is the IPv4 address");
+    assert!(!config.http.trusts("172.31.250.1".parse().unwrap()));
+
+    let env = [("LAWHA_HTTP__TRUSTED_PROXIES", "127.0.0.1, 172.31.250.1,::ffff:10.0.0.7")];
+    let config = Config::load(&options(&env, None)).unwrap_or_else(|p| panic!("{p}"));
+    let nets: Vec<String> = config.http.trusted_proxies.iter().map(ToString::to_string).collect();
+    assert_eq!(nets, ["127.0.0.1/32", "172.31.250.1/32", "10.0.0.7/32"]);
+    assert!(config.http.trusts("::ffff:172.31.250.1".parse().unwrap()));
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = write(dir.path(), "lawha.toml", "[http]\ntrusted_proxies = []\n");
+    let none = Config::load(&options(&[], Some(&file))).unwrap_or_else(|p| panic!("{p}"));
+    assert!(none.http.trusted_proxies.is_empty() && !none.http.trusts("127.0.0.1".parse().unwrap()));
+
+    let found = problems(&[("LAWHA_HTTP__TRUSTED_PROXIES", "127.0.0.1,proxy")]);
+    assert!(found.to_string().contains("http.trusted_proxies (LAWHA_HTTP__TRUSTED_PROXIES): entry 2"), "{found}");
 }

@@ -1,6 +1,6 @@
 //! The address allow-list (`ui.allow_ips`): when it is not empty, only clients whose address is in it may use
-//! the UI and the API. The address is the one [`RequestContext`] settled on (the peer, or the `X-Real-IP` /
-//! `X-Forwarded-For` of a proxy on this host). Health checks and webhooks are exempt: load balancers and GitHub
+//! the UI and the API. The address is the one [`RequestContext`] settled on (the peer, or what a trusted proxy
+//! of `http.trusted_proxies` says in `X-Real-IP` / `X-Forwarded-For`), already canonical. Health checks and webhooks are exempt: load balancers and GitHub
 //! call from addresses the operator does not choose.
 //!
 //! A refused request gets 403 with code `ip_not_allowed`: as JSON for programs, as a short page for browsers.

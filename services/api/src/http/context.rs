@@ -5,13 +5,16 @@
 use std::net::{IpAddr, SocketAddr};
 
 use axum::{
-    extract::{ConnectInfo, FromRequestParts, Request},
+    extract::{ConnectInfo, FromRequestParts, Request, State},
     http::{HeaderMap, HeaderValue, request::Parts},
     middleware::Next,
     response::Response,
 };
+use lawha_config::HttpConfig;
 use lawha_domain::Metadata;
 use uuid::Uuid;
+
+use crate::state::AppState;
 
 /// The header carrying the request id, in and out.
 pub const REQUEST_ID: &str = "x-request-id";
@@ -25,7 +28,7 @@ pub struct Actor(pub String);
 pub struct RequestContext {
     /// The request id, also on the request's tracing span and in the response header.
     pub request_id: String,
-    /// The client address: the peer, or the proxy's `X-Real-IP`/`X-Forwarded-For` when the peer is loopback.
+    /// The client address, canonical: the peer, or what a trusted proxy says (`X-Real-IP`, `X-Forwarded-For`).
     pub ip: Option<IpAddr>,
     /// The client's User-Agent, shortened.
     pub user_agent: Option<String>,
@@ -55,18 +58,36 @@ fn valid_request_id(value: &HeaderValue) -> Option<String> {
     ok.then(|| text.to_owned())
 }
 
-/// The client address. Only a proxy on this host (the documented nginx deployment) is trusted to name the
-/// client; anyone else could forge the headers.
-fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap) -> Option<IpAddr> {
-    let peer = peer.map(|p| p.ip());
-    if !peer.is_some_and(|ip| ip.is_loopback()) {
+/// The client address, canonical (an IPv4 peer seen as `::ffff:192.0.2.7` by a dual-stack listener is
+/// `192.0.2.7`, so throttling, the allow-list and the log all see one address). Only a trusted proxy
+/// (`http.trusted_proxies`) may name the client; anyone else could forge the headers. From such a peer the client
+/// is `X-Real-IP` (nginx sets it to the address it sees, replacing whatever the client sent), else the right-most
+/// `X-Forwarded-For` entry that is not itself a trusted proxy: entries to its left were written by the client and
+/// prove nothing.
+fn client_ip(peer: Option<SocketAddr>, headers: &HeaderMap, http: &HttpConfig) -> Option<IpAddr> {
+    let peer = peer.map(|p| p.ip().to_canonical());
+    if !peer.is_some_and(|ip| http.trusts(ip)) {
         return peer;
     }
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    header("x-real-ip")
-        .and_then(|v| v.trim().parse().ok())
-        .or_else(|| header("x-forwarded-for").and_then(|v| v.rsplit(',').next()).and_then(|v| v.trim().parse().ok()))
-        .or(peer)
+    let parse = |text: &str| text.trim().parse::<IpAddr>().ok().map(|ip| ip.to_canonical());
+    let real_ip = header("x-real-ip").and_then(parse);
+    if let Some(ip) = real_ip.filter(|ip| !http.trusts(*ip)) {
+        return Some(ip);
+    }
+    // Walk from the right (the entries the proxies appended) past the proxies; stop at anything unreadable,
+    // since what lies to its left cannot be attributed to a trusted hop.
+    let mut forwarded = header("x-forwarded-for").into_iter().flat_map(|v| v.rsplit(','));
+    let mut nearest = None;
+    for entry in forwarded.by_ref() {
+        let Some(ip) = parse(entry) else { break };
+        if !http.trusts(ip) {
+            return Some(ip);
+        }
+        nearest = Some(ip);
+    }
+    // Every hop is a trusted proxy: the client runs on a proxy's host, and the nearest name is as good as any.
+    real_ip.or(nearest).or(peer)
 }
 
 /// The path as logs show it: a first-start setup link's token is a credential, so it is cut out.
@@ -75,13 +96,13 @@ fn loggable_path(path: &str) -> &str {
 }
 
 /// Middleware: builds the context, opens the request span carrying the id, echoes the id back.
-pub async fn request_context(mut request: Request, next: Next) -> Response {
+pub async fn request_context(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let request_id =
         request.headers().get(REQUEST_ID).and_then(valid_request_id).unwrap_or_else(|| Uuid::now_v7().to_string());
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let context = RequestContext {
         request_id: request_id.clone(),
-        ip: client_ip(peer, request.headers()),
+        ip: client_ip(peer, request.headers(), &state.config.http),
         user_agent: request
             .headers()
             .get(axum::http::header::USER_AGENT)
@@ -140,15 +161,53 @@ mod tests {
         assert_eq!(loggable_path("/audit"), "/audit");
     }
 
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs.iter().map(|(k, v)| (axum::http::HeaderName::from_static(k), HeaderValue::from_static(v))).collect()
+    }
+
+    fn peer(text: &str) -> Option<SocketAddr> {
+        Some(text.parse().unwrap())
+    }
+
+    fn ip(text: &str) -> Option<IpAddr> {
+        Some(text.parse().unwrap())
+    }
+
     #[test]
-    fn forwarded_headers_are_trusted_only_from_a_local_proxy() {
-        let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", HeaderValue::from_static("203.0.113.9, 198.51.100.7"));
-        let local = Some("127.0.0.1:5000".parse().unwrap());
-        let remote = Some("192.0.2.1:5000".parse().unwrap());
-        assert_eq!(client_ip(local, &headers), Some("198.51.100.7".parse().unwrap()));
-        assert_eq!(client_ip(remote, &headers), Some("192.0.2.1".parse().unwrap()));
-        headers.insert("x-real-ip", HeaderValue::from_static("203.0.113.5"));
-        assert_eq!(client_ip(local, &headers), Some("203.0.113.5".parse().unwrap()));
+    fn forwarded_headers_are_trusted_only_from_a_trusted_proxy() {
+        let http = HttpConfig::default();
+        let forwarded = headers(&[("x-forwarded-for", "203.0.113.9, 198.51.100.7")]);
+        assert_eq!(client_ip(peer("127.0.0.1:5000"), &forwarded, &http), ip("198.51.100.7"));
+        assert_eq!(client_ip(peer("[::1]:5000"), &forwarded, &http), ip("198.51.100.7"));
+        assert_eq!(client_ip(peer("192.0.2.1:5000"), &forwarded, &http), ip("192.0.2.1"));
+        let real = headers(&[("x-forwarded-for", "203.0.113.9"), ("x-real-ip", "203.0.113.5")]);
+        assert_eq!(client_ip(peer("127.0.0.1:5000"), &real, &http), ip("203.0.113.5"));
+        assert_eq!(client_ip(peer("192.0.2.1:5000"), &real, &http), ip("192.0.2.1"));
+    }
+
+    #[test]
+    fn a_dual_stack_listener_sees_mapped_addresses_as_ipv4() {
+        let http = HttpConfig::default();
+        let real = headers(&[("x-real-ip", "::ffff:203.0.113.5")]);
+        assert_eq!(client_ip(peer("[::ffff:127.0.0.1]:5000"), &real, &http), ip("203.0.113.5"));
+        assert_eq!(client_ip(peer("[::ffff:192.0.2.1]:5000"), &real, &http), ip("192.0.2.1"));
+        assert_eq!(client_ip(peer("[::ffff:127.0.0.1]:5000"), &HeaderMap::new(), &http), ip("127.0.0.1"));
+    }
+
+    #[test]
+    fn the_right_most_untrusted_forwarded_address_is_the_client() {
+        let http = HttpConfig {
+            trusted_proxies: vec!["127.0.0.0/8".parse().unwrap(), "172.31.250.1/32".parse().unwrap()],
+            ..HttpConfig::default()
+        };
+        // nginx on the host sets X-Real-IP to 127.0.0.1 when a second proxy on the host sits in front of it.
+        let chain = headers(&[("x-forwarded-for", "6.6.6.6, 198.51.100.7, 127.0.0.1"), ("x-real-ip", "127.0.0.1")]);
+        assert_eq!(client_ip(peer("172.31.250.1:40000"), &chain, &http), ip("198.51.100.7"), "6.6.6.6 is forged");
+        let garbage = headers(&[("x-forwarded-for", "198.51.100.7, not-an-address, 127.0.0.1")]);
+        assert_eq!(client_ip(peer("172.31.250.1:40000"), &garbage, &http), ip("127.0.0.1"), "no guess past garbage");
+        let from_gateway = headers(&[("x-real-ip", "203.0.113.5")]);
+        assert_eq!(client_ip(peer("172.31.250.1:40000"), &from_gateway, &http), ip("203.0.113.5"));
+        let nobody = HttpConfig { trusted_proxies: vec![], ..HttpConfig::default() };
+        assert_eq!(client_ip(peer("127.0.0.1:5000"), &from_gateway, &nobody), ip("127.0.0.1"));
     }
 }

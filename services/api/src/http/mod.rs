@@ -73,5 +73,5 @@ fn outer_layers(routes: Router<AppState>, state: &AppState) -> Router<AppState> 
         .layer(middleware::from_fn_with_state(state.clone(), allow::guard))
         .layer(middleware::from_fn(metrics::record))
         .layer(middleware::from_fn_with_state(state.clone(), headers::security_headers))
-        .layer(middleware::from_fn(context::request_context))
+        .layer(middleware::from_fn_with_state(state.clone(), context::request_context))
 }

@@ -18,6 +18,7 @@ mod backups_paths;
 mod browser;
 mod cli;
 mod cli_audit;
+mod client_address;
 mod contract;
 mod dashboard;
 mod db_outage;

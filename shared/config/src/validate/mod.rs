@@ -87,6 +87,7 @@ impl Builder {
             idle_timeout_secs: self.number("http.idle_timeout_secs", 60, 1, Some(86_400)),
             max_streams_per_principal: self.number("http.max_streams_per_principal", 8, 1, Some(10_000)),
             max_streams: self.number("http.max_streams", 200, 1, Some(100_000)),
+            trusted_proxies: self.trusted_proxies(),
         };
         let log = self.log();
         let database = DatabaseConfig {

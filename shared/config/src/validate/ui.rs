@@ -1,4 +1,5 @@
-//! The web UI's settings: the secret entrance, the allowed client addresses and the session timeouts.
+//! The web UI's settings: the secret entrance, the allowed client addresses, the proxies trusted to name the
+//! client and the session timeouts.
 
 use super::Builder;
 use crate::access::{self, Refusal};
@@ -26,6 +27,26 @@ impl Builder {
                 Ok(net) => nets.push(net),
                 Err(Refusal { message, fix }) => {
                     self.report("ui.allow_ips", format!("entry {}: {message}", index + 1), fix);
+                }
+            }
+        }
+        nets
+    }
+
+    /// `http.trusted_proxies`: the same entries as `ui.allow_ips`; unset means this host's loopback addresses, an
+    /// empty list trusts no proxy.
+    pub(super) fn trusted_proxies(&mut self) -> Vec<ipnet::IpNet> {
+        let fix = "write a TOML array such as [\"127.0.0.1\", \"172.31.250.1\"], or a comma-separated list in \
+                   LAWHA_HTTP__TRUSTED_PROXIES";
+        let Some(entries) = self.list("http.trusted_proxies", "addresses", fix) else {
+            return crate::sections::default_trusted_proxies();
+        };
+        let mut nets = Vec::new();
+        for (index, entry) in entries.iter().enumerate() {
+            match access::parse_allow_entry(entry) {
+                Ok(net) => nets.push(net),
+                Err(Refusal { message, fix }) => {
+                    self.report("http.trusted_proxies", format!("entry {}: {message}", index + 1), fix);
                 }
             }
         }
