@@ -83,6 +83,7 @@ impl App {
             tokens: Arc::default(),
             audit_pages: Arc::default(),
             system: monitor,
+            passwords: Arc::default(),
             streams: Arc::new(streams),
             availability,
         };

@@ -20,6 +20,8 @@ pub struct AppState {
     pub audit_pages: Arc<crate::audit::cache::PageCache>,
     /// The host's last hour of CPU, memory, disk and load figures, kept by a background task.
     pub system: SystemMonitor,
+    /// The bound on argon2 work (sign-in, password changes): on the blocking pool, one per core, a short queue.
+    pub passwords: Arc<crate::users::hashing::PasswordWork>,
     /// Open live event streams: their limits, the shared job-log pollers and the signal that ends them on shutdown.
     pub streams: Arc<crate::audit::stream::Streams>,
     /// Whether the database and the job queue answer, as background probes last saw them.

@@ -42,6 +42,7 @@ sign-in-error-locked =
        *[other] { $minutes } دقيقة
     }.
 sign-in-error-throttled = محاولات كثيرة جدًا. يُرجى الانتظار قليلًا ثم المحاولة مرة أخرى.
+sign-in-error-busy = الخادم مشغول بالتحقق من محاولات دخول أخرى. يُرجى المحاولة مرة أخرى بعد لحظات.
 
 ## Audit log
 

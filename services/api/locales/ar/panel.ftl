@@ -126,3 +126,6 @@ users-credential_failed = تعذّرت معالجة بيانات الاعتما�
 users-invalid_credentials = اسم المستخدم أو كلمة المرور غير صحيحة
 users-locked_out = محاولات دخول فاشلة كثيرة؛ حاول مجددًا بعد { $seconds } ثانية
 users-no_pending_sign_in = سجّل الدخول بكلمة المرور أولًا؛ يجب أن يأتي الرمز خلال 5 دقائق
+users-busy = الخادم مشغول بالتحقق من كلمات مرور أخرى؛ حاول مجددًا بعد { $seconds } ثانية
+users-password_checks_throttled = كلمات مرور خاطئة كثيرة؛ حاول مجددًا بعد { $seconds } ثانية
+users-role_change_in_progress = يجري تسجيل تغيير دور آخر؛ حاول مجددًا بعد لحظات

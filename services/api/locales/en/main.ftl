@@ -40,6 +40,7 @@ sign-in-error-locked =
        *[other] { $minutes } minutes
     }.
 sign-in-error-throttled = Too many attempts. Please wait a moment and try again.
+sign-in-error-busy = The server is busy checking other sign-ins. Please try again in a moment.
 
 ## Audit log
 

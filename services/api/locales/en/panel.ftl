@@ -118,3 +118,6 @@ users-credential_failed = the credential could not be processed: { $reason }
 users-invalid_credentials = invalid user name or password
 users-locked_out = too many failed sign-ins; try again in { $seconds } s
 users-no_pending_sign_in = sign in with the password first; the code must follow within 5 minutes
+users-busy = the server is busy checking other passwords; try again in { $seconds } s
+users-password_checks_throttled = too many wrong passwords; try again in { $seconds } s
+users-role_change_in_progress = another role change is being recorded; try again in a moment

@@ -43,10 +43,8 @@ pub async fn protect(State(state): State<AppState>, request: Request, next: Next
     let Some(session) = request.extensions().get::<Session>().cloned() else {
         return refuse(Csrf::NoSession);
     };
-    let expected = match session.get::<String>(session::CSRF_KEY).await {
-        Ok(Some(token)) => token,
-        Ok(None) => return refuse(Csrf::NoToken),
-        Err(e) => return ApiError::internal(&e).into_response(),
+    let Some(expected) = session::expected_csrf(&session) else {
+        return refuse(Csrf::NoToken);
     };
     let (request, presented) = match request.headers().get(HEADER).and_then(|v| v.to_str().ok()) {
         Some(token) => {

@@ -9,7 +9,7 @@ use lawha_store::{AppendError, Database};
 use sqlx::Row as _;
 use uuid::Uuid;
 
-use super::{UserError, credentials};
+use super::{UserError, credentials, guard::Guard, hashing::PasswordWork, reauth};
 
 /// Namespace of user ids, so a name always maps to the same id.
 const USER_NAMESPACE: Uuid = Uuid::from_u128(0x6c61_7768_615f_7573_6572_735f_6e73_0001);
@@ -97,37 +97,77 @@ pub async fn existing_user(db: &Database, name: &str) -> Result<Account, UserErr
     Ok(Account { name, state, version })
 }
 
-/// Changes a password after checking the current one; the new hash replaces the old before the event.
+/// Changes a password after checking the current one (throttled, on the bounded pool); the new hash replaces
+/// the old before the event. Every other session of the user ends (one stolen before the change is worthless
+/// after it); `keep` is the session making the change. Returns how many sessions ended.
 pub async fn change_password(
     db: &Database,
+    work: &PasswordWork,
     name: &str,
     current: &str,
     new: &str,
+    keep: Option<tower_sessions::session::Id>,
     metadata: &Metadata,
-) -> Result<(), UserError> {
+) -> Result<u64, UserError> {
     let account = existing_user(db, name).await?;
-    let subject = format!("password:{}", account.id());
-    let stored = credentials::load(&db.read_models, &subject).await?.unwrap_or_default();
-    if !credentials::verify_password(current, &stored) {
-        return Err(UserError::WrongPassword);
-    }
+    reauth::check_current_password(db, work, name, account.id(), current).await?;
     credentials::check_password(new).map_err(UserError::Invalid)?;
-    let hash = credentials::hash_password(new).map_err(UserError::Invalid)?;
-    credentials::store(&db.read_models, &subject, &hash).await?;
-    account.execute(db, &UserCommand::ChangePassword, metadata).await
+    let hash = work.hash(new).await?.map_err(UserError::Invalid)?;
+    credentials::store(&db.read_models, &format!("password:{}", account.id()), &hash).await?;
+    account.execute(db, &UserCommand::ChangePassword, metadata).await?;
+    Ok(super::session::DbSessionStore::new(db.read_models.clone()).delete_others(name, keep).await?)
 }
 
+/// How long a demotion waits for another to be recorded before answering `role_change_in_progress`.
+const ROLE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Gives a user another role; the last administrator cannot stop being one (nobody could manage users then).
+/// A demotion of an administrator holds the `roles` lock from the count until the read model shows it, so two
+/// administrators demoting each other at once leave one administrator, never none.
 pub async fn change_role(db: &Database, name: &str, role: Role, metadata: &Metadata) -> Result<(), UserError> {
     let account = existing_user(db, name).await?;
-    if account.state.role == Some(Role::Admin) && role != Role::Admin {
-        let admins: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'").fetch_one(&db.read_models).await?;
-        if admins <= 1 {
+    if account.state.role != Some(Role::Admin) || role == Role::Admin {
+        return account.execute(db, &UserCommand::ChangeRole { role }, metadata).await;
+    }
+    let Some(guard) = Guard::acquire(&db.read_models, "roles", ROLE_LOCK_WAIT).await? else {
+        return Err(UserError::RoleChangeInProgress);
+    };
+    let result = demote_admin(db, name, role, metadata).await;
+    guard.release().await?;
+    result
+}
+
+/// The demotion itself, under the `roles` lock: read again (the stream may have moved while waiting), count the
+/// other administrators, append, and wait until the read model counts the change.
+async fn demote_admin(db: &Database, name: &str, role: Role, metadata: &Metadata) -> Result<(), UserError> {
+    let account = existing_user(db, name).await?;
+    if account.state.role == Some(Role::Admin) {
+        let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND name <> $1")
+            .bind(name.to_owned())
+            .fetch_one(&db.read_models)
+            .await?;
+        if others < 1 {
             return Err(UserError::LastAdmin);
         }
     }
-    account.execute(db, &UserCommand::ChangeRole { role }, metadata).await
+    account.execute(db, &UserCommand::ChangeRole { role }, metadata).await?;
+    // The next demotion counts from the read model: it must show this one before the lock goes.
+    let wanted = role.to_string();
+    let shown = || async {
+        sqlx::query_scalar::<_, String>("SELECT role FROM users WHERE name = $1")
+            .bind(name.to_owned())
+            .fetch_optional(&db.read_models)
+            .await
+            .is_ok_and(|found| found.as_deref() == Some(wanted.as_str()))
+    };
+    for _ in 0..400 {
+        if shown().await {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    tracing::warn!(user = name, "the users read model did not show a demotion within 10 s");
+    Ok(())
 }
 
 /// Revokes one of `user`'s tokens.

@@ -29,6 +29,18 @@ pub enum UserError {
     /// The change would leave no administrator.
     #[error("the last administrator cannot lose the admin role; make another user admin first")]
     LastAdmin,
+    /// Another demotion is being recorded and must be seen before this one is decided.
+    #[error("another role change is being recorded; try again in a moment")]
+    RoleChangeInProgress,
+    /// Too many wrong current passwords: wait this many seconds.
+    #[error("too many wrong passwords; try again in {retry_after_secs} s")]
+    Throttled {
+        /// Seconds until the next check is accepted.
+        retry_after_secs: i64,
+    },
+    /// Too many password checks running and waiting.
+    #[error(transparent)]
+    Busy(#[from] super::hashing::Busy),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -46,7 +58,9 @@ impl Problem for UserError {
             Self::Invalid(_) | Self::Rejected(UserRejection::InvalidToken(_)) | Self::WrongCode => Kind::Invalid,
             Self::WrongPassword => Kind::Forbidden,
             Self::Rejected(UserRejection::NotFound | UserRejection::NoSuchToken) => Kind::NotFound,
-            Self::LastAdmin | Self::Rejected(_) => Kind::Conflict,
+            Self::LastAdmin | Self::RoleChangeInProgress | Self::Rejected(_) => Kind::Conflict,
+            Self::Throttled { .. } => Kind::TooMany,
+            Self::Busy(busy) => busy.kind(),
             Self::Append(e) => e.kind(),
             Self::Store(e) => e.kind(),
         }
@@ -58,6 +72,9 @@ impl Problem for UserError {
             Self::WrongCode => "wrong_code",
             Self::WrongPassword => "wrong_password",
             Self::LastAdmin => "last_admin",
+            Self::RoleChangeInProgress => "role_change_in_progress",
+            Self::Throttled { .. } => "locked_out",
+            Self::Busy(busy) => busy.code(),
             Self::Rejected(UserRejection::NotFound | UserRejection::NoSuchToken) => "not_found",
             Self::Rejected(UserRejection::AlreadyExists) => "already_exists",
             Self::Rejected(_) => "conflict",
@@ -73,6 +90,9 @@ impl Problem for UserError {
             Self::WrongCode => messages::wrong_code(),
             Self::WrongPassword => messages::wrong_password(),
             Self::LastAdmin => messages::last_admin(),
+            Self::RoleChangeInProgress => messages::role_change_in_progress(),
+            Self::Throttled { retry_after_secs } => messages::password_checks_throttled(*retry_after_secs),
+            Self::Busy(busy) => busy.message(),
             Self::Append(e) => e.message(),
             Self::Store(e) => e.message(),
         }
@@ -81,7 +101,17 @@ impl Problem for UserError {
     fn details(&self) -> Value {
         match self {
             Self::Append(e) => e.details(),
+            Self::Throttled { retry_after_secs } => serde_json::json!({ "retry_after_secs": retry_after_secs }),
             _ => Value::Object(serde_json::Map::new()),
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Throttled { retry_after_secs } => u64::try_from(*retry_after_secs).ok(),
+            Self::Busy(busy) => busy.retry_after(),
+            Self::RoleChangeInProgress => Some(1),
+            _ => None,
         }
     }
 }

@@ -26,4 +26,10 @@ lawha_domain::messages! {
     locked_out = "users.locked_out"(seconds);
     /// The code step of a sign-in without the password step.
     no_pending_sign_in = "users.no_pending_sign_in";
+    /// Too many password checks running and waiting at once.
+    busy = "users.busy"(seconds);
+    /// Too many wrong current passwords (changing the password, turning two-factor off).
+    password_checks_throttled = "users.password_checks_throttled"(seconds);
+    /// Another administrator's role change is being recorded; the last-admin rule must see it first.
+    role_change_in_progress = "users.role_change_in_progress";
 }

@@ -1,6 +1,9 @@
-//! Signing in with a password: throttling and lockout per account and per client address (growing delays after
-//! five failures), a constant-cost check for unknown users, and an audit event for every success, failure and
-//! lockout, with the client's IP in its metadata.
+//! Signing in with a password, then a code when two-factor sign-in is on: every attempt is counted before it is
+//! checked (`throttle.rs`: per source, and per account from that source), the password is checked on the
+//! bounded blocking pool (`hashing.rs`), unknown users cost the same argon2 work as known ones, and every
+//! success, failure and lockout is an audit event with the client's IP in its metadata. Attempts refused while a
+//! wait runs are counted, but only the first of each wait is an event: a guesser hammering a locked account
+//! cannot grow the permanent log by one event per request.
 
 use chrono::Utc;
 use lawha_domain::{ExpectedVersion, Message, Metadata, NewEvent, StreamId, users::UserName};
@@ -11,17 +14,13 @@ use sqlx::Row as _;
 use crate::{
     http::error::{Kind, Problem},
     users::{
-        UserError, credentials, messages,
+        UserError, credentials,
+        hashing::{Busy, PasswordWork},
+        messages,
+        throttle::{self, Admission, Source, Subject},
         two_factor::{self, Proof, TwoFactorKeys},
     },
 };
-
-/// Failures allowed before delays start.
-pub const FREE_FAILURES: i64 = 5;
-/// The first delay after the free failures; it doubles with each further failure.
-const FIRST_DELAY_SECS: i64 = 30;
-/// The longest delay.
-const MAX_DELAY_SECS: i64 = 3600;
 
 /// Why a sign-in was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -38,6 +37,9 @@ pub enum SignInError {
     /// A wrong code at the second step (never says whether the account exists).
     #[error("the code is wrong, expired or already used")]
     WrongCode,
+    /// Too many password checks running and waiting: try again in a moment.
+    #[error(transparent)]
+    Busy(#[from] Busy),
     /// The code step without a password step in the last five minutes.
     #[error("sign in with the password first; the code must follow within 5 minutes")]
     NoPendingSignIn,
@@ -64,6 +66,7 @@ impl Problem for SignInError {
         match self {
             Self::InvalidCredentials | Self::WrongCode | Self::NoPendingSignIn => Kind::Unauthorized,
             Self::LockedOut { .. } => Kind::TooMany,
+            Self::Busy(busy) => busy.kind(),
             Self::Store(_) => Kind::Internal,
         }
     }
@@ -74,6 +77,7 @@ impl Problem for SignInError {
             Self::WrongCode => "invalid_code",
             Self::NoPendingSignIn => "no_pending_sign_in",
             Self::LockedOut { .. } => "locked_out",
+            Self::Busy(busy) => busy.code(),
             Self::Store(_) => "internal",
         }
     }
@@ -84,6 +88,7 @@ impl Problem for SignInError {
             Self::WrongCode => messages::wrong_code(),
             Self::NoPendingSignIn => messages::no_pending_sign_in(),
             Self::LockedOut { retry_after_secs } => messages::locked_out(*retry_after_secs),
+            Self::Busy(busy) => busy.message(),
             Self::Store(_) => crate::http::error::messages::internal(),
         }
     }
@@ -92,6 +97,14 @@ impl Problem for SignInError {
         match self {
             Self::LockedOut { retry_after_secs } => json!({ "retry_after_secs": retry_after_secs }),
             _ => json!({}),
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::LockedOut { retry_after_secs } => u64::try_from(*retry_after_secs).ok(),
+            Self::Busy(busy) => busy.retry_after(),
+            _ => None,
         }
     }
 }
@@ -106,8 +119,15 @@ pub enum Outcome {
 }
 
 /// Checks a user name and password; every outcome but the password step of a two-factor sign-in is an event.
-pub async fn sign_in(db: &Database, name: &str, password: &str, metadata: &Metadata) -> Result<Outcome, SignInError> {
-    let (now, subjects) = refuse_if_locked(db, name, metadata).await?;
+pub async fn sign_in(
+    db: &Database,
+    work: &PasswordWork,
+    name: &str,
+    password: &str,
+    metadata: &Metadata,
+) -> Result<Outcome, SignInError> {
+    let now = Utc::now().timestamp();
+    let admission = admit(db, name, now, metadata).await?;
     let stored = sqlx::query(
         "SELECT c.hash FROM users u JOIN credentials c ON c.subject = 'password:' || u.user_id WHERE u.name = $1",
     )
@@ -115,22 +135,32 @@ pub async fn sign_in(db: &Database, name: &str, password: &str, metadata: &Metad
     .fetch_optional(&db.read_models)
     .await?
     .map(|r| r.get::<String, _>("hash"));
+    let known = stored.is_some();
     // Unknown users cost the same argon2 work as known ones, so timing does not reveal which names exist.
-    let ok = match &stored {
-        Some(hash) => credentials::verify_password(password, hash),
-        None => {
-            let _ = credentials::verify_password(password, dummy_hash());
-            false
+    let password = password.to_owned();
+    let checked = work
+        .run(move || match &stored {
+            Some(hash) => credentials::verify_password(&password, hash),
+            None => credentials::verify_password(&password, dummy_hash()),
+        })
+        .await;
+    let ok = match checked {
+        Ok(ok) => ok && known,
+        Err(busy) => {
+            admission.undo(&db.read_models).await?;
+            return Err(busy.into());
         }
     };
     if ok && two_factor::is_enabled(db, name).await? {
+        // The password was right: not a failure. The code step is counted on its own.
+        admission.undo(&db.read_models).await?;
         return Ok(Outcome::SecondFactor(name.to_owned()));
     }
     if ok {
-        succeeded(db, name, "password", &subjects[0], metadata).await?;
+        succeeded(db, name, "password", &admission, metadata).await?;
         return Ok(Outcome::SignedIn(name.to_owned()));
     }
-    failed(db, name, "invalid_credentials", &subjects, now, metadata).await?;
+    failed(db, name, "invalid_credentials", &admission, now, metadata).await;
     Err(SignInError::InvalidCredentials)
 }
 
@@ -142,18 +172,22 @@ pub async fn second_factor(
     code: &str,
     metadata: &Metadata,
 ) -> Result<String, SignInError> {
-    let (now, subjects) = refuse_if_locked(db, name, metadata).await?;
+    let now = Utc::now().timestamp();
+    let admission = admit(db, name, now, metadata).await?;
     match two_factor::verify(db, keys, name, code, metadata).await {
         Ok(proof) => {
             let method = if proof == Proof::Totp { "totp" } else { "recovery_code" };
-            succeeded(db, name, method, &subjects[0], metadata).await?;
+            succeeded(db, name, method, &admission, metadata).await?;
             Ok(name.to_owned())
         }
         Err(UserError::WrongCode | UserError::Invalid(_) | UserError::Rejected(_)) => {
-            failed(db, name, "invalid_second_factor", &subjects, now, metadata).await?;
+            failed(db, name, "invalid_second_factor", &admission, now, metadata).await;
             Err(SignInError::InvalidCredentials)
         }
-        Err(other) => Err(SignInError::Store(other.to_string())),
+        Err(other) => {
+            admission.undo(&db.read_models).await?;
+            Err(SignInError::Store(other.to_string()))
+        }
     }
 }
 
@@ -161,95 +195,45 @@ async fn succeeded(
     db: &Database,
     name: &str,
     method: &str,
-    user_subject: &str,
+    admission: &Admission,
     metadata: &Metadata,
 ) -> Result<(), SignInError> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE subject = $1")
-        .bind(user_subject.to_owned())
-        .execute(&db.read_models)
-        .await?;
+    admission.succeeded(&db.read_models).await?;
     record(db, name, "SignedIn", json!({"user": name, "method": method}), metadata).await;
     Ok(())
 }
 
-/// Records a failure and counts it against the account and the address, locking them when it is one too many.
-async fn failed(
-    db: &Database,
-    name: &str,
-    reason: &str,
-    subjects: &[String; 2],
-    now: i64,
-    metadata: &Metadata,
-) -> Result<(), SignInError> {
-    let ip = metadata.ip.clone().unwrap_or_else(|| "unknown".into());
+/// Records a failure (already counted at admission), and the wait it started when it was the last free attempt.
+async fn failed(db: &Database, name: &str, reason: &str, admission: &Admission, now: i64, metadata: &Metadata) {
     record(db, name, "SignInFailed", json!({"user": name, "reason": reason}), metadata).await;
-    let mut newly_locked = None;
-    for subject in subjects {
-        if let Some(until) = count_failure(db, subject, now).await? {
-            newly_locked = Some(newly_locked.unwrap_or(until).max(until));
-        }
+    if let Some(until) = admission.wait_until() {
+        let ip = metadata.ip.clone().unwrap_or_else(|| "unknown".into());
+        let data = json!({"user": name, "ip": ip, "locked_for_secs": until - now});
+        record(db, name, "SignInLockedOut", data, metadata).await;
     }
-    if let Some(until) = newly_locked {
-        record(db, name, "SignInLockedOut", json!({"user": name, "ip": ip, "locked_for_secs": until - now}), metadata)
-            .await;
-    }
-    Ok(())
 }
 
-/// The throttling subjects of an attempt (the account and the client address), refusing (and recording) the
-/// attempt while either is locked; returns the time and the subjects for counting a failure.
-async fn refuse_if_locked(db: &Database, name: &str, metadata: &Metadata) -> Result<(i64, [String; 2]), SignInError> {
-    let now = Utc::now().timestamp();
-    let ip = metadata.ip.clone().unwrap_or_else(|| "unknown".into());
-    let subjects = [format!("user:{name}"), format!("ip:{ip}")];
-    let locked_until = locked_until(db, &subjects).await?;
-    if locked_until > now {
-        record(db, name, "SignInFailed", json!({"user": name, "reason": "locked_out"}), metadata).await;
-        return Err(SignInError::LockedOut { retry_after_secs: locked_until - now });
+/// Counts an attempt on `name` from the request's source, or refuses it while either waits. A refusal is an
+/// event only when it is the first of its wait (with how many were refused so far); the rest are a metric.
+async fn admit(db: &Database, name: &str, now: i64, metadata: &Metadata) -> Result<Admission, SignInError> {
+    let source = Source::of(metadata.ip.as_deref());
+    let waiting = match throttle::admit(&db.read_models, &Subject::sign_in(&source, name), now).await? {
+        Ok(admission) => return Ok(admission),
+        Err(waiting) => waiting,
+    };
+    metrics::counter!("lawha_sign_in_refused_total").increment(1);
+    let (first, refusals) = throttle::note_refusal(&db.read_models, &waiting.subject).await?;
+    if first {
+        let data = json!({"user": name, "reason": "locked_out", "refusals": refusals});
+        record(db, name, "SignInFailed", data, metadata).await;
     }
-    Ok((now, subjects))
+    Err(SignInError::LockedOut { retry_after_secs: waiting.until - now })
 }
 
 /// A real argon2id hash of a random password, made once, to spend the same time on unknown users.
 fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     HASH.get_or_init(|| credentials::hash_password(&uuid::Uuid::new_v4().to_string()).unwrap_or_default())
-}
-
-async fn locked_until(db: &Database, subjects: &[String]) -> Result<i64, SignInError> {
-    let mut until = 0;
-    for subject in subjects {
-        let row: Option<i64> = sqlx::query_scalar("SELECT locked_until FROM sign_in_failures WHERE subject = $1")
-            .bind(subject.clone())
-            .fetch_optional(&db.read_models)
-            .await?;
-        until = until.max(row.unwrap_or(0));
-    }
-    Ok(until)
-}
-
-/// Counts a failure; returns the new lock end when this failure (the 5th or later) locks the subject.
-async fn count_failure(db: &Database, subject: &str, now: i64) -> Result<Option<i64>, SignInError> {
-    let failures: i64 = sqlx::query_scalar(
-        "INSERT INTO sign_in_failures (subject, failures, last_failure, locked_until) VALUES ($1, 1, $2, 0) \
-         ON CONFLICT (subject) DO UPDATE SET failures = sign_in_failures.failures + 1, last_failure = excluded.last_failure \
-         RETURNING failures",
-    )
-    .bind(subject.to_owned())
-    .bind(now)
-    .fetch_one(&db.read_models)
-    .await?;
-    if failures < FREE_FAILURES {
-        return Ok(None);
-    }
-    let doublings = u32::try_from((failures - FREE_FAILURES).min(16)).unwrap_or(16);
-    let until = now + (FIRST_DELAY_SECS << doublings).min(MAX_DELAY_SECS);
-    sqlx::query("UPDATE sign_in_failures SET locked_until = $1 WHERE subject = $2")
-        .bind(until)
-        .bind(subject.to_owned())
-        .execute(&db.read_models)
-        .await?;
-    Ok(Some(until))
 }
 
 /// Appends a sign-in event to `sign_in-<name>`; a failure to record is logged, never hidden as success.

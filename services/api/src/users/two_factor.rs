@@ -4,7 +4,8 @@
 //! The TOTP secret must be read back to check codes, so it is stored sealed (XChaCha20-Poly1305 under a key
 //! derived from the secret key); recovery codes are only compared, so only their HMACs are stored. Both are
 //! credentials beside the log, never in an event (invariant 8). A code's time step is remembered so that an
-//! observed code cannot be replayed (RFC 6238 §5.2).
+//! observed code cannot be replayed (RFC 6238 §5.2): the step moves forward in one conditional write, and a
+//! recovery code is spent by a compare-and-set on the list, so two requests racing with one code never both pass.
 
 use hmac::{Hmac, KeyInit as _, Mac as _};
 use lawha_domain::{
@@ -16,7 +17,7 @@ use sha2::Sha256;
 use totp_rs::{Builder, Totp};
 use uuid::Uuid;
 
-use super::{UserError, commands::existing_user, credentials, messages};
+use super::{UserError, commands::existing_user, credentials, hashing::PasswordWork, messages, reauth};
 
 /// Recovery codes issued at enrollment.
 pub const RECOVERY_CODES: u32 = 10;
@@ -159,32 +160,75 @@ pub async fn verify(
             .await
             .ok_or_else(|| UserError::Invalid(messages::secret_unopenable()))?;
         let step = totp.check_current(code).ok_or(UserError::WrongCode)?;
-        let step_subject = subject("totp-step", user_id);
-        let last: u64 =
-            credentials::load(&db.read_models, &step_subject).await?.and_then(|s| s.parse().ok()).unwrap_or(0);
-        if step <= last {
+        // One conditional write: of two requests with the same code, only one moves the step forward.
+        if !advance_step(&db.read_models, &subject("totp-step", user_id), step).await? {
             return Err(UserError::WrongCode);
         }
-        credentials::store(&db.read_models, &step_subject, &step.to_string()).await?;
         return Ok(Proof::Totp);
     }
-    let codes_subject = subject("recovery", user_id);
-    let stored = credentials::load(&db.read_models, &codes_subject).await?.unwrap_or_default();
-    let wanted = keys.recovery_hash(code);
-    let mut hashes: Vec<&str> = stored.split(',').filter(|h| !h.is_empty()).collect();
-    let Some(index) = hashes.iter().position(|h| credentials::constant_time_eq(h, &wanted)) else {
-        return Err(UserError::WrongCode);
-    };
-    hashes.remove(index);
-    credentials::store(&db.read_models, &codes_subject, &hashes.join(",")).await?;
-    let remaining = u32::try_from(hashes.len()).unwrap_or(0);
-    account.execute(db, &UserCommand::UseRecoveryCode { remaining }, metadata).await?;
-    Ok(Proof::RecoveryCode)
+    let remaining = spend_recovery_code(db, keys, user_id, code).await?;
+    // Record the use; a concurrent change of the stream (another code spent at the same moment) is read again.
+    let mut account = account;
+    for _ in 0..5 {
+        match account.execute(db, &UserCommand::UseRecoveryCode { remaining }, metadata).await {
+            Err(UserError::Append(lawha_store::AppendError::Conflict { .. })) => {
+                account = existing_user(db, user).await?
+            }
+            other => return other.map(|()| Proof::RecoveryCode),
+        }
+    }
+    Err(UserError::WrongCode)
 }
 
-/// Turns two-factor off after checking the password and a code (TOTP or recovery).
+/// Moves the last accepted time step of a user to `step` if it is later; false when it is not (a replay).
+async fn advance_step(pool: &sqlx::AnyPool, step_subject: &str, step: u64) -> Result<bool, sqlx::Error> {
+    let step = i64::try_from(step).unwrap_or(i64::MAX);
+    let done = sqlx::query(
+        "INSERT INTO credentials (subject, hash, updated_at) VALUES ($1, $2, $3)          ON CONFLICT (subject) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at          WHERE CAST(credentials.hash AS BIGINT) < $4",
+    )
+    .bind(step_subject.to_owned())
+    .bind(step.to_string())
+    .bind(chrono::Utc::now().timestamp_micros())
+    .bind(step)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Spends a recovery code with a compare-and-set on the list of unused ones, so a code is spent once even when
+/// two requests present it together; returns how many are left, `WrongCode` for an unknown or spent code.
+async fn spend_recovery_code(db: &Database, keys: &TwoFactorKeys, user_id: Uuid, code: &str) -> Result<u32, UserError> {
+    let codes_subject = subject("recovery", user_id);
+    let wanted = keys.recovery_hash(code);
+    for _ in 0..10 {
+        let Some(stored) = credentials::load(&db.read_models, &codes_subject).await? else {
+            return Err(UserError::WrongCode);
+        };
+        let mut hashes: Vec<&str> = stored.split(',').filter(|h| !h.is_empty()).collect();
+        let Some(index) = hashes.iter().position(|h| credentials::constant_time_eq(h, &wanted)) else {
+            return Err(UserError::WrongCode);
+        };
+        hashes.remove(index);
+        let swapped = sqlx::query("UPDATE credentials SET hash = $1, updated_at = $2 WHERE subject = $3 AND hash = $4")
+            .bind(hashes.join(","))
+            .bind(chrono::Utc::now().timestamp_micros())
+            .bind(codes_subject.clone())
+            .bind(stored.clone())
+            .execute(&db.read_models)
+            .await?;
+        if swapped.rows_affected() == 1 {
+            return Ok(u32::try_from(hashes.len()).unwrap_or(0));
+        }
+        // Another code was spent meanwhile: read the list again.
+    }
+    Err(UserError::WrongCode)
+}
+
+/// Turns two-factor off after checking the password (throttled, on the bounded pool) and a code (TOTP or
+/// recovery).
 pub async fn disable(
     db: &Database,
+    work: &PasswordWork,
     keys: &TwoFactorKeys,
     user: &str,
     password: &str,
@@ -192,10 +236,7 @@ pub async fn disable(
     metadata: &Metadata,
 ) -> Result<(), UserError> {
     let user_id = existing_user(db, user).await?.id();
-    let stored = credentials::load(&db.read_models, &subject("password", user_id)).await?.unwrap_or_default();
-    if !credentials::verify_password(password, &stored) {
-        return Err(UserError::WrongPassword);
-    }
+    reauth::check_current_password(db, work, user, user_id, password).await?;
     verify(db, keys, user, code, metadata).await?;
     for kind in ["totp", "totp-step", "recovery"] {
         credentials::delete(&db.read_models, &subject(kind, user_id)).await?;

@@ -4,6 +4,8 @@
 
 mod common;
 
+mod account_races;
+mod account_security;
 mod accounts;
 mod allow;
 mod audit;
@@ -38,6 +40,7 @@ mod revocation;
 mod secrets;
 mod sessions;
 mod setup;
+mod sign_in_throttle;
 mod slow_clients;
 mod streams;
 mod two_factor;

@@ -4,11 +4,13 @@
 use axum::{
     Extension, Json,
     extract::{Path, State},
-    http::StatusCode,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
 };
 use lawha_domain::users::{Scope, UserRejection};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
+use tower_sessions::Session;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -103,22 +105,27 @@ pub struct PasswordChange {
     pub new_password: String,
 }
 
-/// `POST /api/v1/account/password`.
+/// `POST /api/v1/account/password`: the user's other sessions end.
 #[utoipa::path(post, path = "/api/v1/account/password", tag = "account", request_body = PasswordChange,
-    responses((status = 204, description = "Changed"),
+    responses((status = 204, description = "Changed; every other session of the user has ended"),
               (status = 403, description = "Wrong current password, or not a session", body = crate::http::error::ErrorBody),
-              (status = 422, description = "The new password is too short or too long", body = crate::http::error::ErrorBody)))]
+              (status = 422, description = "The new password is too short or too long", body = crate::http::error::ErrorBody),
+              (status = 429, description = "Too many wrong current passwords (`locked_out`); see Retry-After", body = crate::http::error::ErrorBody),
+              (status = 503, description = "Too many password checks at once (`busy`); see Retry-After", body = crate::http::error::ErrorBody)))]
 pub async fn change_password(
     State(state): State<AppState>,
     context: RequestContext,
     Extension(principal): Extension<Principal>,
+    session: Session,
     Json(body): Json<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
     users::commands::change_password(
         &state.db,
+        &state.passwords,
         &principal.user,
         &body.current_password,
         &body.new_password,
+        session.id(),
         &context.metadata(),
     )
     .await?;
@@ -133,8 +140,8 @@ pub async fn change_password(
 pub async fn enroll(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
-) -> Result<Json<two_factor::Enrollment>, ApiError> {
-    Ok(Json(two_factor::begin(&state.db, &state.two_factor_keys(), &principal.user).await?))
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(no_store(Json(two_factor::begin(&state.db, &state.two_factor_keys(), &principal.user).await?)))
 }
 
 /// A code from the authenticator app (or, where accepted, a recovery code) and, to disable, the password.
@@ -157,10 +164,10 @@ pub async fn confirm(
     context: RequestContext,
     Extension(principal): Extension<Principal>,
     Json(body): Json<CodeBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let keys = state.two_factor_keys();
     let codes = two_factor::confirm(&state.db, &keys, &principal.user, &body.code, &context.metadata()).await?;
-    Ok(Json(json!({ "recovery_codes": codes })))
+    Ok(no_store(Json(json!({ "recovery_codes": codes }))))
 }
 
 /// `POST /api/v1/account/two-factor/disable`: needs the password and a code.
@@ -168,7 +175,9 @@ pub async fn confirm(
     responses((status = 204, description = "Off"),
               (status = 403, description = "Wrong password", body = crate::http::error::ErrorBody),
               (status = 409, description = "Already off", body = crate::http::error::ErrorBody),
-              (status = 422, description = "Wrong code", body = crate::http::error::ErrorBody)))]
+              (status = 422, description = "Wrong code", body = crate::http::error::ErrorBody),
+              (status = 429, description = "Too many wrong passwords (`locked_out`); see Retry-After", body = crate::http::error::ErrorBody),
+              (status = 503, description = "Too many password checks at once (`busy`); see Retry-After", body = crate::http::error::ErrorBody)))]
 pub async fn disable(
     State(state): State<AppState>,
     context: RequestContext,
@@ -177,7 +186,8 @@ pub async fn disable(
 ) -> Result<StatusCode, ApiError> {
     let password = body.password.unwrap_or_default();
     let keys = state.two_factor_keys();
-    two_factor::disable(&state.db, &keys, &principal.user, &password, &body.code, &context.metadata()).await?;
+    let metadata = context.metadata();
+    two_factor::disable(&state.db, &state.passwords, &keys, &principal.user, &password, &body.code, &metadata).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -188,6 +198,14 @@ pub struct NewToken {
     pub name: String,
     /// `read`, `operate`, `admin`; never above the owner's role.
     pub scopes: Vec<String>,
+}
+
+/// An answer that shows a secret once (a token, recovery codes, a TOTP secret): no cache, no back button
+/// history, may keep it.
+pub fn no_store(answer: impl IntoResponse) -> Response {
+    let mut response = answer.into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// Parses scope names, naming the first bad one.
@@ -205,10 +223,11 @@ pub async fn create_token(
     context: RequestContext,
     Extension(principal): Extension<Principal>,
     Json(body): Json<NewToken>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<impl IntoResponse, ApiError> {
     let scopes = parse_scopes(body.scopes.iter().map(String::as_str))?;
     let issued = users::create_token(&state.db, &principal.user, &body.name, scopes, &context.metadata()).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "token_id": issued.token_id.simple().to_string(), "token": issued.token }))))
+    let body = json!({ "token_id": issued.token_id.simple().to_string(), "token": issued.token });
+    Ok(no_store((StatusCode::CREATED, Json(body))))
 }
 
 /// `DELETE /api/v1/account/tokens/{id}`.

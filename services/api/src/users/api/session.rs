@@ -11,7 +11,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tower_sessions::Session;
 
-use crate::http::{accept::wants_html, auth::Principal, context::RequestContext, error::ApiError};
+use crate::http::{
+    accept::wants_html,
+    auth::Principal,
+    context::RequestContext,
+    error::{ApiError, Problem as _},
+};
 use crate::{
     state::AppState,
     ui::request::PageRequest,
@@ -51,7 +56,8 @@ pub async fn current(State(state): State<AppState>, session: Session) -> Result<
     responses((status = 200, description = "Signed in (a new session id and CSRF token), or the code step is next", body = Object),
               (status = 401, description = "Invalid user name or password", body = crate::http::error::ErrorBody),
               (status = 403, description = "Missing or wrong CSRF token", body = crate::http::error::ErrorBody),
-              (status = 429, description = "Locked out after repeated failures; see Retry-After", body = crate::http::error::ErrorBody)))]
+              (status = 429, description = "Locked out after repeated failures; see Retry-After", body = crate::http::error::ErrorBody),
+              (status = 503, description = "Too many password checks at once (`busy`); see Retry-After", body = crate::http::error::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     context: RequestContext,
@@ -61,7 +67,7 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let html = wants_html(&headers);
     let name = form.username.trim();
-    match signin::sign_in(&state.db, name, &form.password, &context.metadata()).await {
+    match signin::sign_in(&state.db, &state.passwords, name, &form.password, &context.metadata()).await {
         Ok(signin::Outcome::SignedIn(user)) => signed_in(&request, &user, html).await,
         Ok(signin::Outcome::SecondFactor(user)) => {
             session::await_second_factor(&request.session, &user).await.map_err(|e| session_error(&e))?;
@@ -138,22 +144,24 @@ async fn refused(
     second_factor: bool,
 ) -> Result<Response, ApiError> {
     let refusal = if second_factor { refusal.in_code_step() } else { refusal };
-    let (page_text, retry_after) = match &refusal {
+    let page_text = match &refusal {
         signin::SignInError::Store(_) => return Err(ApiError::internal(&refusal)),
-        signin::SignInError::LockedOut { retry_after_secs } => ("sign-in-error-throttled", Some(*retry_after_secs)),
-        signin::SignInError::WrongCode => ("sign-in-error-code", None),
-        signin::SignInError::NoPendingSignIn => ("sign-in-error-expired", None),
-        signin::SignInError::InvalidCredentials => ("sign-in-error-invalid", None),
+        signin::SignInError::LockedOut { .. } => "sign-in-error-throttled",
+        signin::SignInError::Busy(_) => "sign-in-error-busy",
+        signin::SignInError::WrongCode => "sign-in-error-code",
+        signin::SignInError::NoPendingSignIn => "sign-in-error-expired",
+        signin::SignInError::InvalidCredentials => "sign-in-error-invalid",
     };
+    let retry_after = refusal.retry_after();
     let error = ApiError::from(refusal);
-    let mut response = if html {
-        let status = error.status();
-        crate::users::pages::signin::login_failed(request, name, status, Some(page_text), second_factor).await
-    } else {
-        error.into_response()
-    };
-    if let Some(value) = retry_after.and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok()) {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
+    if !html {
+        return Ok(error.into_response());
+    }
+    let status = error.status();
+    let mut response =
+        crate::users::pages::signin::login_failed(request, name, status, Some(page_text), second_factor).await;
+    if let Some(secs) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     }
     Ok(response)
 }

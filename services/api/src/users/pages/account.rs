@@ -1,6 +1,7 @@
 //! The account page and its forms (no JavaScript): password, two-factor sign-in, API tokens. Secrets shown once
-//! (the enrollment QR code, recovery codes, a new token) are rendered in the answer to the POST and stored
-//! nowhere; other changes redirect back with a notice.
+//! (the enrollment QR code, recovery codes, a new token) are rendered in the answer to the POST, sent with
+//! `Cache-Control: no-store` and stored nowhere; other changes redirect back with a notice. Changing the password
+//! ends the user's other sessions.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -25,7 +26,7 @@ use crate::{
     },
     users::{
         self, UserError,
-        api::account::{AccountView, load_account, parse_scopes},
+        api::account::{AccountView, load_account, no_store, parse_scopes},
         two_factor,
     },
 };
@@ -170,12 +171,15 @@ pub async fn change_password(
     let result = if form.new_password == form.confirm_password {
         users::commands::change_password(
             &state.db,
+            &state.passwords,
             &principal.user,
             &form.current_password,
             &form.new_password,
+            request.session.id(),
             &context.metadata(),
         )
         .await
+        .map(|_ended| ())
         .map_err(ApiError::from)
     } else {
         Err(UserError::Invalid(crate::users::messages::passwords_differ()).into())
@@ -195,7 +199,7 @@ pub async fn enroll(
     match two_factor::begin(&state.db, &state.two_factor_keys(), &principal.user).await {
         Ok(enrollment) => {
             let extras = Extras { enrollment: Some(enrollment), ..Extras::default() };
-            render(&state, &request, &principal, StatusCode::OK, extras).await
+            render(&state, &request, &principal, StatusCode::OK, extras).await.map(no_store)
         }
         Err(e) => refused(&state, &request, &principal, e.into()).await,
     }
@@ -225,7 +229,7 @@ pub async fn confirm(
             let (page, _) = request.page("account-title").await?;
             let notice = Some(page.t("account-done-two-factor-on"));
             let extras = Extras { notice, recovery_codes: codes, ..Extras::default() };
-            render(&state, &request, &principal, StatusCode::OK, extras).await
+            render(&state, &request, &principal, StatusCode::OK, extras).await.map(no_store)
         }
         Err(e) => refused(&state, &request, &principal, e.into()).await,
     }
@@ -240,7 +244,17 @@ pub async fn disable(
     Form(form): Form<CodeForm>,
 ) -> Result<Response, ApiError> {
     let keys = state.two_factor_keys();
-    match two_factor::disable(&state.db, &keys, &principal.user, &form.password, &form.code, &context.metadata()).await
+    let metadata = context.metadata();
+    match two_factor::disable(
+        &state.db,
+        &state.passwords,
+        &keys,
+        &principal.user,
+        &form.password,
+        &form.code,
+        &metadata,
+    )
+    .await
     {
         Ok(()) => {
             wait_for_two_factor(&state, &principal.user, false).await;
@@ -275,7 +289,7 @@ pub async fn create_token(
     match issued {
         Ok(issued) => {
             let extras = Extras { new_token: Some(issued.token), ..Extras::default() };
-            render(&state, &request, &principal, StatusCode::CREATED, extras).await
+            render(&state, &request, &principal, StatusCode::CREATED, extras).await.map(no_store)
         }
         Err(e) => refused(&state, &request, &principal, e).await,
     }

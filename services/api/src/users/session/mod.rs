@@ -1,21 +1,25 @@
-//! Web sessions: server-side records (only a random id in the cookie), HttpOnly and SameSite=Strict cookies,
-//! Secure in production, scoped to the UI's path (the security entrance when one is set), an idle timeout and
-//! an absolute one (`session.idle_timeout_secs`, `session.absolute_timeout_secs`: 30 min and 12 h by default),
-//! a new id at sign-in, a CSRF token per session, and "sign out everywhere".
+//! Web sessions: server-side records (only a random id in the cookie, only its hash in the table), HttpOnly and
+//! SameSite=Strict cookies, Secure in production, scoped to the UI's path (the security entrance when one is
+//! set), an idle timeout and an absolute one (`session.idle_timeout_secs`, `session.absolute_timeout_secs`: 30 min
+//! and 12 h by default), a new id at sign-in, a CSRF token per session, and "sign out everywhere".
+//!
+//! The CSRF token is derived from the session id (a hash the id cannot be recovered from), so it needs no
+//! storage: an anonymous visitor gets a cookie and a token without a row (see `store.rs`), and the token changes
+//! whenever the id does (at sign-in).
 
 pub mod store;
 
 use chrono::Utc;
 use tower_sessions::{Expiry, Session, SessionManagerLayer, cookie::SameSite, cookie::time::Duration};
 
-pub use store::{DbSessionStore, USER_KEY};
+use sha2::{Digest as _, Sha256};
+
+pub use store::{ANONYMOUS_KEY, DbSessionStore, USER_KEY};
 
 /// The cookie's name.
 pub const COOKIE: &str = "lawha_session";
 /// When the user signed in (Unix seconds), for the absolute timeout.
 pub const SIGNED_IN_AT: &str = "signed_in_at";
-/// The session's CSRF token.
-pub const CSRF_KEY: &str = "csrf";
 
 /// Seconds as a signed count, saturating (the configuration bounds timeouts to a year, far below the limit).
 fn signed(secs: u64) -> i64 {
@@ -35,14 +39,25 @@ pub fn layer(store: DbSessionStore, secure: bool, path: &str, idle_secs: u64) ->
         .with_expiry(Expiry::OnInactivity(Duration::seconds(signed(idle_secs))))
 }
 
-/// The session's CSRF token, created on first use.
+/// The session's CSRF token. A visitor without a session gets one now: an anonymous session, which has an id
+/// (and so a cookie and a token) but no row.
 pub async fn csrf_token(session: &Session) -> Result<String, tower_sessions::session::Error> {
-    if let Some(token) = session.get::<String>(CSRF_KEY).await? {
-        return Ok(token);
+    if session.id().is_none() {
+        // An empty session would not be saved (nor get a cookie): the marker is what makes it one.
+        if session.is_empty().await {
+            session.insert(ANONYMOUS_KEY, true).await?;
+        }
+        session.save().await?;
     }
-    let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
-    session.insert(CSRF_KEY, &token).await?;
-    Ok(token)
+    expected_csrf(session).ok_or(tower_sessions::session::Error::Store(tower_sessions::session_store::Error::Backend(
+        "a saved session has no id".to_owned(),
+    )))
+}
+
+/// The token a request riding on this session must carry; `None` without a session (no cookie).
+pub fn expected_csrf(session: &Session) -> Option<String> {
+    let id = session.id()?;
+    Some(hex::encode(Sha256::digest(format!("lawha/csrf/v1:{id}").as_bytes())))
 }
 
 /// The signed-in user of a session, ending the session when it is more than `absolute_secs` past sign-in.
@@ -80,13 +95,14 @@ pub async fn pending_second_factor(session: &Session) -> Result<Option<String>, 
     Ok((Utc::now().timestamp() - at <= SECOND_FACTOR_WINDOW_SECS).then_some(user))
 }
 
-/// Starts a signed-in session: a new id (so a planted id is worthless), the user, the time, a new CSRF token.
+/// Starts a signed-in session: a new id (so a planted id is worthless), the user, the time, and so a new CSRF
+/// token.
 pub async fn begin(session: &Session, user: &str) -> Result<String, tower_sessions::session::Error> {
     session.cycle_id().await?;
     session.remove_value(PENDING_USER).await?;
     session.remove_value(PENDING_AT).await?;
+    session.remove_value(ANONYMOUS_KEY).await?;
     session.insert(USER_KEY, user).await?;
     session.insert(SIGNED_IN_AT, Utc::now().timestamp()).await?;
-    session.remove_value(CSRF_KEY).await?;
     csrf_token(session).await
 }
