@@ -268,7 +268,7 @@ setup-confirm = كلمة المرور مرة أخرى
 setup-submit = إنشاء المسؤول وتسجيل الدخول
 setup-error-name = يجب أن يتكوّن اسم المستخدم من ١ إلى ٦٤ حرفًا، وأن يقتصر على الأحرف اللاتينية الصغيرة والأرقام والنقاط والشرطات والشرطات السفلية، وأن يبدأ بحرف.
 setup-error-password-short = يجب أن تتكوّن كلمة المرور من { $min } حرفًا على الأقل.
-setup-error-password-long = يجب ألا تزيد كلمة المرور على { $max } بايت.
+setup-error-password-long = يجب ألا تزيد كلمة المرور على { $max } حرفًا.
 setup-error-password-mismatch = كلمتا المرور غير متطابقتين.
 setup-error-name-taken = اسم المستخدم هذا مستخدم بالفعل. اختر اسمًا آخر.
 ## dashboard

@@ -32,6 +32,9 @@ input-query_blank = المعامل `{ $parameter }` بلا قيمة: أعطه ق
 input-query_nul = المعامل `{ $parameter }` يحتوي على المحرف NUL
 input-path_unknown = لا شيء باسم "{ $value }" هنا
 input-uri_too_long = عنوان الطلب أطول من { $limit } بايت
+input-form_media_type = يجب أن يُرسل النموذج بالنوع application/x-www-form-urlencoded لا { $got }
+input-form_encoding = تعذّر فك ترميز النموذج: { $reason }
+input-form_repeated = الحقل `{ $field }` مذكور أكثر من مرة
 
 ## النسخ الاحتياطي: مدخلات الخطة كما تُفحص على هذا الخادم، ونموذج الخطة، والمعرّفات غير الموجودة
 
@@ -115,7 +118,7 @@ jobs-rebuilt = أُعيد بناء { $name }: { $events } حدثًا في { $mil
 ## المستخدمون: كلمات المرور والرموز وتسجيل الدخول
 
 users-password_too_short = يجب ألا تقل كلمة المرور عن { $min } حرفًا
-users-password_too_long = يجب ألا تزيد كلمة المرور على { $max } بايت
+users-password_too_long = يجب ألا تزيد كلمة المرور على { $max } حرفًا
 users-passwords_differ = كلمتا المرور الجديدتان مختلفتان
 users-wrong_code = الرمز خاطئ أو منتهي الصلاحية أو مستعمل من قبل
 users-wrong_password = كلمة المرور الحالية خاطئة

@@ -248,7 +248,7 @@ setup-confirm = Password again
 setup-submit = Create the administrator and sign in
 setup-error-name = The user name must be 1 to 64 characters long, use only lowercase letters, digits, dots, dashes or underscores, and start with a letter.
 setup-error-password-short = The password must have at least { $min } characters.
-setup-error-password-long = The password must have at most { $max } bytes.
+setup-error-password-long = The password must have at most { $max } characters.
 setup-error-password-mismatch = The two passwords are not the same.
 setup-error-name-taken = This user name is already taken. Choose another one.
 ## dashboard

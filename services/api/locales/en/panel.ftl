@@ -32,6 +32,9 @@ input-query_blank = `{ $parameter }` has no value: give it one or leave it out
 input-query_nul = `{ $parameter }` contains the NUL character
 input-path_unknown = nothing is called "{ $value }" here
 input-uri_too_long = the request target is longer than { $limit } bytes
+input-form_media_type = the form must be sent as application/x-www-form-urlencoded, not { $got }
+input-form_encoding = the form does not decode: { $reason }
+input-form_repeated = `{ $field }` is given more than once
 
 ## Backups: the plan's inputs checked on this machine, the plan form, unknown ids
 
@@ -107,7 +110,7 @@ jobs-rebuilt = rebuilt { $name }: { $events } events in { $millis } ms
 ## Users: passwords, codes and sign-in
 
 users-password_too_short = the password must have at least { $min } characters
-users-password_too_long = the password must have at most { $max } bytes
+users-password_too_long = the password must have at most { $max } characters
 users-passwords_differ = the two new passwords differ
 users-wrong_code = the code is wrong, expired or already used
 users-wrong_password = the current password is wrong

@@ -133,7 +133,7 @@ fn problems(lang: Lang, name: &str, form: &SetupForm) -> Vec<String> {
         let (id, arg, limit) = if form.password.chars().count() < credentials::MIN_PASSWORD_CHARS {
             ("setup-error-password-short", "min", credentials::MIN_PASSWORD_CHARS)
         } else {
-            ("setup-error-password-long", "max", credentials::MAX_PASSWORD_BYTES)
+            ("setup-error-password-long", "max", credentials::MAX_PASSWORD_CHARS)
         };
         errors.push(i18n::t_args(lang, id, &[(arg, FluentValue::from(limit))]));
     }

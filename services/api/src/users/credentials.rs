@@ -12,16 +12,17 @@ use super::messages;
 
 /// The shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 12;
-/// The longest password accepted (argon2 hashes anything, but a megabyte "password" is an attack).
-pub const MAX_PASSWORD_BYTES: usize = 1024;
+/// The longest password accepted, in characters (argon2 hashes anything, but a megabyte "password" is an
+/// attack); at most 1 KiB of UTF-8.
+pub const MAX_PASSWORD_CHARS: usize = 256;
 
 /// Checks a new password's length; the message says what is expected.
 pub fn check_password(password: &str) -> Result<(), Message> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(messages::password_too_short(MIN_PASSWORD_CHARS));
     }
-    if password.len() > MAX_PASSWORD_BYTES {
-        return Err(messages::password_too_long(MAX_PASSWORD_BYTES));
+    if password.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(messages::password_too_long(MAX_PASSWORD_CHARS));
     }
     Ok(())
 }

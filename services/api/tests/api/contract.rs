@@ -3,7 +3,8 @@
 //! (400 `invalid_json`), an unknown field (422 `invalid_input`, path `$`) and a NUL character (422, naming the
 //! field) alike, and appends nothing; every route with query parameters refuses a blank, unknown or NUL
 //! parameter with 400 `invalid_query`; an id that names nothing is a 404 that does not repeat a long id whole; a
-//! request target over 8 KiB is 414 in the error shape; the bearer scheme is case-insensitive.
+//! request target over 8 KiB is 414 in the error shape; the bearer scheme is case-insensitive; the sign-in forms
+//! follow the same rules for URL-encoded bodies.
 
 use crate::common;
 
@@ -142,5 +143,62 @@ async fn long_ids_are_not_repeated_whole_long_targets_are_414_and_the_bearer_sch
         let request = app.client.get(app.url("/api/v1/jobs")).header("authorization", format!("{scheme} {token}"));
         assert_eq!(request.send().await.unwrap().status(), StatusCode::OK, "{scheme}");
     }
+    app.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sign_in_forms_refuse_other_types_missing_repeated_and_nul_fields_alike_and_append_nothing() {
+    let db = postgres().await;
+    let app = spawn_app(&db.url).await;
+    let browser = Browser::open(&app).await;
+    let head = app.state.db.events.head().await.unwrap();
+    for path in ["/login", "/login/second-factor"] {
+        let field = if path == "/login" { "username" } else { "code" };
+        let cases = [
+            (
+                "application/json",
+                r#"{"username":"a"}"#.to_owned(),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                None,
+            ),
+            (
+                "application/x-www-form-urlencoded",
+                "zz=1".to_owned(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                Some(field),
+            ),
+            (
+                "application/x-www-form-urlencoded",
+                format!("{field}=a%00"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                Some(field),
+            ),
+            (
+                "application/x-www-form-urlencoded",
+                format!("{field}=a&{field}=b&password=x"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                Some(field),
+            ),
+        ];
+        for (content_type, body, status, code, named) in cases {
+            let request = app
+                .client
+                .post(app.url(path))
+                .header("cookie", &browser.cookie)
+                .header("x-csrf-token", &browser.csrf)
+                .header("content-type", content_type)
+                .body(body.clone());
+            let (got, answer) = answer(request).await;
+            assert_eq!((got, answer["error"]["code"].as_str()), (status, Some(code)), "{path} {body}: {answer}");
+            if let Some(named) = named {
+                assert!(answer["error"]["message"].as_str().unwrap().contains(named), "{path} {body}: {answer}");
+            }
+        }
+    }
+    assert_eq!(app.state.db.events.head().await.unwrap(), head, "nothing refused was appended");
     app.stop().await.unwrap();
 }

@@ -66,16 +66,19 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJ
 /// Whether the content type is JSON (`Err` carries what it was instead, if anything), and the bytes.
 async fn read<S: Send + Sync>(request: Request, state: &S) -> Result<(Result<(), Option<String>>, Bytes), ApiError> {
     let json = is_json(request.headers());
-    // A body over the limit is refused by the body-limit layer's 413, which this rejection carries.
-    let bytes = Bytes::from_request(request, state).await.map_err(|e| {
+    Ok((json, bytes(request, state).await?))
+}
+
+/// The body's bytes; a body over the limit is refused with the body-limit layer's 413.
+pub(super) async fn bytes<S: Send + Sync>(request: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(request, state).await.map_err(|e| {
         let status = e.status();
         if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             crate::http::error::HttpRefusal::FormTooLarge.into()
         } else {
             ApiError::from(InputRefusal::JsonSyntax(e.body_text()))
         }
-    })?;
-    Ok((json, bytes))
+    })
 }
 
 fn blank(bytes: &[u8]) -> bool {
@@ -122,6 +125,11 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, InputRefusal> {
     if let Some(path) = nul_in(&value, "$") {
         return Err(InputRefusal::BodyNul(path));
     }
+    typed(value)
+}
+
+/// `value` as `T`, a refusal naming the field's path (`$.source.path`) when it has the wrong shape.
+pub fn typed<T: DeserializeOwned>(value: Value) -> Result<T, InputRefusal> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let path = match path.as_str() {

@@ -1,12 +1,15 @@
-//! Client input, read the one way every endpoint reads it: JSON bodies ([`body`]), query strings ([`query`]),
-//! path segments that name nothing, and how any of it may be repeated in a message ([`shown`]). The refusals and
-//! their statuses are in [`refusal`]; ARCHITECTURE.md ("One contract for every endpoint") states the rules.
+//! Client input, read the one way every endpoint reads it: JSON bodies ([`body`]), the sign-in forms
+//! ([`form`]), query strings ([`query`]), path segments that name nothing, and how any of it may be repeated in
+//! a message ([`shown`]). The refusals and their statuses are in [`refusal`]; ARCHITECTURE.md ("One contract for
+//! every endpoint") states the rules.
 
 pub mod body;
+pub mod form;
 pub mod query;
 mod refusal;
 
 pub use body::{JsonBody, OptionalJsonBody};
+pub use form::FormBody;
 pub use query::{ApiQuery, Pairs};
 pub use refusal::{InputRefusal, SHOWN_CHARS, messages, shown};
 

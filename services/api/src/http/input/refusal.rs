@@ -31,6 +31,12 @@ pub mod messages {
         path_unknown = "input.path_unknown"(value);
         /// A request target over the limit.
         uri_too_long = "input.uri_too_long"(limit);
+        /// A form body in another content type than a URL-encoded form.
+        form_media_type = "input.form_media_type"(got);
+        /// A form body that does not decode.
+        form_encoding = "input.form_encoding"(reason);
+        /// A form field given more than once.
+        form_repeated = "input.form_repeated"(field);
     }
 }
 
@@ -82,6 +88,15 @@ pub enum InputRefusal {
     /// A request target over the limit.
     #[error("the request target is longer than {0} bytes")]
     UriTooLong(usize),
+    /// A form body in another content type.
+    #[error("the body must be sent as application/x-www-form-urlencoded, not {0:?}")]
+    FormMediaType(String),
+    /// A form body that does not decode.
+    #[error("the form does not decode: {0}")]
+    FormEncoding(String),
+    /// A form field given twice.
+    #[error("`{0}` is given more than once")]
+    FormRepeated(String),
 }
 
 impl Problem for InputRefusal {
@@ -91,9 +106,10 @@ impl Problem for InputRefusal {
             | Self::BodyRequired
             | Self::QueryEncoding(_)
             | Self::QueryBlank(_)
-            | Self::QueryNul(_) => Kind::BadRequest,
-            Self::MediaType(_) => Kind::UnsupportedMediaType,
-            Self::BodyShape { .. } | Self::BodyNul(_) => Kind::Invalid,
+            | Self::QueryNul(_)
+            | Self::FormEncoding(_) => Kind::BadRequest,
+            Self::MediaType(_) | Self::FormMediaType(_) => Kind::UnsupportedMediaType,
+            Self::BodyShape { .. } | Self::BodyNul(_) | Self::FormRepeated(_) => Kind::Invalid,
             Self::UriTooLong(_) => Kind::UriTooLong,
         }
     }
@@ -101,8 +117,9 @@ impl Problem for InputRefusal {
     fn code(&self) -> &'static str {
         match self {
             Self::JsonSyntax(_) | Self::BodyRequired => "invalid_json",
-            Self::MediaType(_) => "unsupported_media_type",
-            Self::BodyShape { .. } | Self::BodyNul(_) => "invalid_input",
+            Self::MediaType(_) | Self::FormMediaType(_) => "unsupported_media_type",
+            Self::BodyShape { .. } | Self::BodyNul(_) | Self::FormRepeated(_) => "invalid_input",
+            Self::FormEncoding(_) => "invalid_form",
             Self::QueryEncoding(_) | Self::QueryBlank(_) | Self::QueryNul(_) => "invalid_query",
             Self::UriTooLong(_) => "uri_too_long",
         }
@@ -119,6 +136,9 @@ impl Problem for InputRefusal {
             Self::QueryBlank(parameter) => messages::query_blank(shown(parameter)),
             Self::QueryNul(parameter) => messages::query_nul(shown(parameter)),
             Self::UriTooLong(limit) => messages::uri_too_long(*limit),
+            Self::FormMediaType(got) => messages::form_media_type(shown(got)),
+            Self::FormEncoding(reason) => messages::form_encoding(reason),
+            Self::FormRepeated(field) => messages::form_repeated(shown(field)),
         }
     }
 
@@ -126,6 +146,7 @@ impl Problem for InputRefusal {
         match self {
             Self::BodyShape { path, .. } | Self::BodyNul(path) => json!({ "path": path }),
             Self::QueryBlank(p) | Self::QueryNul(p) => json!({ "parameter": shown(p) }),
+            Self::FormRepeated(field) => json!({ "path": format!("$.{}", shown(field)) }),
             _ => json!({}),
         }
     }

@@ -20,6 +20,7 @@ use crate::{
     jobs::api::{self as jobs, admin},
     system::api as system,
     users::api::{account, session as signin, users},
+    users::pages::signin as sign_in_page,
 };
 
 /// The document.
@@ -27,15 +28,16 @@ use crate::{
 #[openapi(
     info(title = "Lawha", description = "Lawha's JSON API. Authenticate with `Authorization: Bearer <token>`."),
     paths(health::live, health::ready, health::metrics, audit::list, audit::event, audit::export,
-        events::stream, system::report, signin::current, signin::login, signin::second_factor, signin::logout,
+        events::stream, system::report, signin::current, sign_in_page::login_page, signin::login, signin::second_factor, signin::logout,
         signin::sign_out_everywhere, account::show, account::change_password, account::enroll, account::confirm,
         account::disable, account::create_token, account::revoke_token, users::list, users::create, users::change_role,
         jobs::list, jobs::show, jobs::retry, jobs::log, admin::audit_verify, admin::rebuild, admin::probe,
         backups::create, backups::list, backups::show, backups::update, backups::remove, backups::run,
         backups::show_run, backups::verify, backups::restore),
     components(schemas(error::ErrorBody, audit::ExportFormatName, error::ErrorDetail, audit_read::AuditPage, audit_read::AuditItem, account::AccountView,
-        account::TokenInfo, account::PasswordChange, account::CodeBody, account::NewToken,
-        crate::users::two_factor::Enrollment, users::UserRow, users::NewUser, users::RoleChange,
+        account::TokenInfo, account::PasswordChange, account::CodeBody, account::DisableBody, account::NewToken, account::ScopeName,
+        signin::LoginForm, signin::CodeForm,
+        crate::users::two_factor::Enrollment, users::UserRow, users::NewUser, users::RoleChange, users::RoleName,
         system::SystemReport, crate::system::Sample, jobs::JobPage, jobs::LogPage, jobs::JobStateName, jobs::JobKindName, jobs::RetryAccepted,
         crate::jobs::read::JobSummary, crate::jobs::read::JobDetail, crate::jobs::read::AttemptView,
         crate::jobs::read::LogLine, admin::JobRequested, admin::ProbeBody, admin::ProbeOutcome, admin::ProbeLimits,

@@ -14,7 +14,7 @@ use tower_sessions::Session;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::http::{auth::Principal, context::RequestContext, error::ApiError};
+use crate::http::{auth::Principal, context::RequestContext, error::ApiError, input::JsonBody};
 use crate::{
     state::AppState,
     users::{self, UserError, two_factor},
@@ -98,10 +98,12 @@ pub async fn show(
 
 /// A password change.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     /// The password now.
     pub current_password: String,
-    /// The new one (12 characters or more).
+    /// The new one (12 to 256 characters).
+    #[schema(min_length = 12, max_length = 256)]
     pub new_password: String,
 }
 
@@ -117,7 +119,7 @@ pub async fn change_password(
     context: RequestContext,
     Extension(principal): Extension<Principal>,
     session: Session,
-    Json(body): Json<PasswordChange>,
+    JsonBody(body): JsonBody<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
     users::commands::change_password(
         &state.db,
@@ -144,14 +146,22 @@ pub async fn enroll(
     Ok(no_store(Json(two_factor::begin(&state.db, &state.two_factor_keys(), &principal.user).await?)))
 }
 
-/// A code from the authenticator app (or, where accepted, a recovery code) and, to disable, the password.
+/// The first code from the authenticator app, which turns two-factor sign-in on.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CodeBody {
-    /// The 6-digit code or a recovery code.
+    /// The 6-digit code the app shows now.
     pub code: String,
-    /// The password (needed to disable).
-    #[serde(default)]
-    pub password: Option<String>,
+}
+
+/// What turning two-factor sign-in off needs: the password and a code.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DisableBody {
+    /// The 6-digit code the app shows now, or an unused recovery code.
+    pub code: String,
+    /// The account's password.
+    pub password: String,
 }
 
 /// `POST /api/v1/account/two-factor/confirm`: turns two-factor on; the recovery codes are in the answer, once.
@@ -163,7 +173,7 @@ pub async fn confirm(
     State(state): State<AppState>,
     context: RequestContext,
     Extension(principal): Extension<Principal>,
-    Json(body): Json<CodeBody>,
+    JsonBody(body): JsonBody<CodeBody>,
 ) -> Result<impl IntoResponse, ApiError> {
     let keys = state.two_factor_keys();
     let codes = two_factor::confirm(&state.db, &keys, &principal.user, &body.code, &context.metadata()).await?;
@@ -171,7 +181,7 @@ pub async fn confirm(
 }
 
 /// `POST /api/v1/account/two-factor/disable`: needs the password and a code.
-#[utoipa::path(post, path = "/api/v1/account/two-factor/disable", tag = "account", request_body = CodeBody,
+#[utoipa::path(post, path = "/api/v1/account/two-factor/disable", tag = "account", request_body = DisableBody,
     responses((status = 204, description = "Off"),
               (status = 403, description = "Wrong password", body = crate::http::error::ErrorBody),
               (status = 409, description = "Already off", body = crate::http::error::ErrorBody),
@@ -182,22 +192,51 @@ pub async fn disable(
     State(state): State<AppState>,
     context: RequestContext,
     Extension(principal): Extension<Principal>,
-    Json(body): Json<CodeBody>,
+    JsonBody(body): JsonBody<DisableBody>,
 ) -> Result<StatusCode, ApiError> {
-    let password = body.password.unwrap_or_default();
     let keys = state.two_factor_keys();
     let metadata = context.metadata();
-    two_factor::disable(&state.db, &state.passwords, &keys, &principal.user, &password, &body.code, &metadata).await?;
+    let (password, code) = (&body.password, &body.code);
+    two_factor::disable(&state.db, &state.passwords, &keys, &principal.user, password, code, &metadata).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A scope as the JSON API names it.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ScopeName {
+    /// Read-only requests.
+    Read,
+    /// Operating requests (run a backup, deploy).
+    Operate,
+    /// Administration.
+    Admin,
+}
+
+impl From<ScopeName> for Scope {
+    fn from(name: ScopeName) -> Self {
+        match name {
+            ScopeName::Read => Self::Read,
+            ScopeName::Operate => Self::Operate,
+            ScopeName::Admin => Self::Admin,
+        }
+    }
 }
 
 /// A new token's label and scopes.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewToken {
-    /// A label (1-100 characters).
+    /// A label: 1-100 characters, not only spaces, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[^\\u0000-\\u001f\\u007f-\\u009f]*[^\\s\\u0000-\\u001f\\u007f-\\u009f][^\\u0000-\\u001f\\u007f-\\u009f]*$"
+    )]
     pub name: String,
-    /// `read`, `operate`, `admin`; never above the owner's role.
-    pub scopes: Vec<String>,
+    /// What it may do; never above the owner's role.
+    #[schema(min_items = 1)]
+    pub scopes: Vec<ScopeName>,
 }
 
 /// An answer that shows a secret once (a token, recovery codes, a TOTP secret): no cache, no back button
@@ -222,9 +261,9 @@ pub async fn create_token(
     State(state): State<AppState>,
     context: RequestContext,
     Extension(principal): Extension<Principal>,
-    Json(body): Json<NewToken>,
+    JsonBody(body): JsonBody<NewToken>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let scopes = parse_scopes(body.scopes.iter().map(String::as_str))?;
+    let scopes = body.scopes.iter().copied().map(Scope::from).collect();
     let issued = users::create_token(&state.db, &principal.user, &body.name, scopes, &context.metadata()).await?;
     let body = json!({ "token_id": issued.token_id.simple().to_string(), "token": issued.token });
     Ok(no_store((StatusCode::CREATED, Json(body))))

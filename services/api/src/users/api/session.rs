@@ -2,7 +2,7 @@
 //! signed in and hands out the CSRF token the sign-in form must carry; `POST /login` checks the password.
 
 use axum::{
-    Extension, Form, Json,
+    Extension, Json,
     extract::State,
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
@@ -16,6 +16,7 @@ use crate::http::{
     auth::Principal,
     context::RequestContext,
     error::{ApiError, Problem as _},
+    input::FormBody,
 };
 use crate::{
     state::AppState,
@@ -23,13 +24,17 @@ use crate::{
     users::{session, signin},
 };
 
-/// The sign-in form.
-#[derive(Debug, Deserialize)]
+/// The sign-in form. Other fields are ignored.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginForm {
     /// User name.
     pub username: String,
     /// Password.
     pub password: String,
+    /// The token of `GET /api/v1/session`; needed unless it comes in the `X-CSRF-Token` header (or the request
+    /// carries `Authorization`).
+    #[serde(default)]
+    pub csrf: Option<String>,
 }
 
 fn session_error(e: &tower_sessions::session::Error) -> ApiError {
@@ -51,11 +56,13 @@ pub async fn current(State(state): State<AppState>, session: Session) -> Result<
 /// `second_factor_required` and the code to post to `/login/second-factor`), 401 for wrong credentials, 429 with
 /// `Retry-After` when locked.
 #[utoipa::path(post, path = "/login", tag = "session",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
-                 description = "`username`, `password` and `csrf` (the token of `GET /api/v1/session`)"),
+    request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "Signed in (a new session id and CSRF token), or the code step is next", body = Object),
+              (status = 400, description = "The form does not decode (`invalid_form`)", body = crate::http::error::ErrorBody),
               (status = 401, description = "Invalid user name or password", body = crate::http::error::ErrorBody),
               (status = 403, description = "Missing or wrong CSRF token", body = crate::http::error::ErrorBody),
+              (status = 415, description = "Not sent as a URL-encoded form", body = crate::http::error::ErrorBody),
+              (status = 422, description = "A field is missing, repeated or holds a NUL character (`invalid_input`)", body = crate::http::error::ErrorBody),
               (status = 429, description = "Locked out after repeated failures; see Retry-After", body = crate::http::error::ErrorBody),
               (status = 503, description = "Too many password checks at once (`busy`); see Retry-After", body = crate::http::error::ErrorBody)))]
 pub async fn login(
@@ -63,7 +70,7 @@ pub async fn login(
     context: RequestContext,
     request: PageRequest,
     headers: axum::http::HeaderMap,
-    Form(form): Form<LoginForm>,
+    FormBody(form): FormBody<LoginForm>,
 ) -> Result<Response, ApiError> {
     let html = wants_html(&headers);
     let name = form.username.trim();
@@ -81,27 +88,32 @@ pub async fn login(
     }
 }
 
-/// The code form of the second step.
-#[derive(Debug, Deserialize)]
+/// The code form of the second step. Other fields are ignored.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct CodeForm {
     /// A 6-digit TOTP code or a recovery code.
     pub code: String,
+    /// The session's CSRF token, unless it comes in the `X-CSRF-Token` header.
+    #[serde(default)]
+    pub csrf: Option<String>,
 }
 
 /// `POST /login/second-factor`: the code that completes a two-factor sign-in.
 #[utoipa::path(post, path = "/login/second-factor", tag = "session",
-    request_body(content = String, content_type = "application/x-www-form-urlencoded",
-                 description = "`code` (6 digits from the app, or a recovery code) and `csrf`"),
+    request_body(content = CodeForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, description = "Signed in: a new session id and CSRF token", body = Object),
+              (status = 400, description = "The form does not decode (`invalid_form`)", body = crate::http::error::ErrorBody),
               (status = 401, description = "Wrong code, or no password step in the last 5 minutes", body = crate::http::error::ErrorBody),
               (status = 403, description = "Missing or wrong CSRF token", body = crate::http::error::ErrorBody),
+              (status = 415, description = "Not sent as a URL-encoded form", body = crate::http::error::ErrorBody),
+              (status = 422, description = "A field is missing, repeated or holds a NUL character (`invalid_input`)", body = crate::http::error::ErrorBody),
               (status = 429, description = "Locked out after repeated failures; see Retry-After", body = crate::http::error::ErrorBody)))]
 pub async fn second_factor(
     State(state): State<AppState>,
     context: RequestContext,
     request: PageRequest,
     headers: axum::http::HeaderMap,
-    Form(form): Form<CodeForm>,
+    FormBody(form): FormBody<CodeForm>,
 ) -> Result<Response, ApiError> {
     let html = wants_html(&headers);
     let pending = session::pending_second_factor(&request.session).await.map_err(|e| session_error(&e))?;

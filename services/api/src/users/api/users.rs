@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use utoipa::ToSchema;
 
-use crate::http::{context::RequestContext, error::ApiError};
+use crate::http::{context::RequestContext, error::ApiError, input::JsonBody};
 use crate::{
     state::AppState,
     users::{self, UserError},
@@ -61,20 +61,45 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<UserRow>>, A
     Ok(Json(list_users(&state).await?))
 }
 
-/// A new account.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct NewUser {
-    /// 1-64 lowercase letters, digits, `.`, `_`, `-`, starting with a letter.
-    pub name: String,
-    /// `viewer`, `operator` or `admin`.
-    pub role: String,
-    /// The first password (12 characters or more); the user can change it.
-    pub password: String,
+/// A role as the JSON API names it (exactly; the pages' forms are more lenient).
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleName {
+    /// Reads everything; changes nothing.
+    Viewer,
+    /// Runs backups, deployments and renewals.
+    Operator,
+    /// Manages users, tokens and settings.
+    Admin,
 }
 
-/// Parses a role, as a 422.
+impl From<RoleName> for Role {
+    fn from(name: RoleName) -> Self {
+        match name {
+            RoleName::Viewer => Self::Viewer,
+            RoleName::Operator => Self::Operator,
+            RoleName::Admin => Self::Admin,
+        }
+    }
+}
+
+/// Parses a role from a page's form (trimmed, any case), as a 422.
 pub fn parse_role(text: &str) -> Result<Role, ApiError> {
     Role::parse_input(text).map_err(|m| UserError::Invalid(m).into())
+}
+
+/// A new account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    /// 1-64 lowercase letters, digits, `.`, `_`, `-`, starting with a letter.
+    #[schema(min_length = 1, max_length = 64, pattern = "^[a-z][a-z0-9._-]{0,63}$")]
+    pub name: String,
+    /// Its role.
+    pub role: RoleName,
+    /// The first password (12 to 256 characters); the user can change it.
+    #[schema(min_length = 12, max_length = 256)]
+    pub password: String,
 }
 
 /// `POST /api/v1/users`.
@@ -86,18 +111,19 @@ pub fn parse_role(text: &str) -> Result<Role, ApiError> {
 pub async fn create(
     State(state): State<AppState>,
     context: RequestContext,
-    Json(body): Json<NewUser>,
+    JsonBody(body): JsonBody<NewUser>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let role = parse_role(&body.role)?;
-    let id = users::create_user(&state.db, body.name.trim(), role, &body.password, &context.metadata()).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "user_id": id, "name": body.name.trim(), "role": role }))))
+    let role = Role::from(body.role);
+    let id = users::create_user(&state.db, &body.name, role, &body.password, &context.metadata()).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "user_id": id, "name": body.name, "role": role }))))
 }
 
 /// A role change.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RoleChange {
-    /// `viewer`, `operator` or `admin`.
-    pub role: String,
+    /// The new role.
+    pub role: RoleName,
 }
 
 /// `PUT /api/v1/users/{name}/role`.
@@ -111,9 +137,9 @@ pub async fn change_role(
     State(state): State<AppState>,
     context: RequestContext,
     Path(name): Path<String>,
-    Json(body): Json<RoleChange>,
+    JsonBody(body): JsonBody<RoleChange>,
 ) -> Result<StatusCode, ApiError> {
-    let role = parse_role(&body.role)?;
+    let role = Role::from(body.role);
     users::commands::change_role(&state.db, &name, role, &context.metadata()).await?;
     users::read::wait_role(&state.db.read_models, &name, &role.to_string()).await;
     Ok(StatusCode::NO_CONTENT)

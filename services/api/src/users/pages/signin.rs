@@ -29,6 +29,9 @@ pub struct LoginPage {
 }
 
 /// `GET /login`.
+#[utoipa::path(get, path = "/login", tag = "session",
+    responses((status = 200, description = "The sign-in page (the code step while a two-factor sign-in waits for it)", content_type = "text/html", body = String),
+              (status = 303, description = "Already signed in: on to the overview")))]
 pub async fn login_page(request: PageRequest) -> Result<Response, ApiError> {
     let (page, user) = request.page("sign-in-title").await?;
     if user.is_some() {
