@@ -1,17 +1,12 @@
 //! The backups' settings and the paths the panel protects from backups: defaults, both layers, precise problems,
 //! and the secret files the `*_FILE` variables named.
 
-use std::path::{Path, PathBuf};
+mod support;
 
-use lawha_config::{Config, EnvHints, LoadOptions, Origin};
+use std::path::PathBuf;
 
-fn options(env: &[(&str, &str)], config_file: Option<&Path>) -> LoadOptions {
-    LoadOptions {
-        config_file: config_file.map(Path::to_path_buf),
-        env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-        hints: EnvHints::default(),
-    }
-}
+use lawha_config::{Config, Origin};
+use support::options;
 
 #[test]
 fn backups_keys_default_and_load_from_the_file_and_the_environment() {
