@@ -52,3 +52,70 @@ jobs-stale = هذه الرسالة للمحاولة { $got }، والمهمة ع
 jobs-not_retryable = لا تُعاد إلا مهمة فاشلة أو متوقفة نهائيًا؛ حالة هذه المهمة { $status }
 jobs-never_queued = لم تدخل هذه المهمة قائمة الانتظار قط، فإعادتها ستفشل بالطريقة نفسها: { $reason }
 jobs-abandoned = تُركت المحاولة { $attempt }: توقف العامل الذي يشغّلها (قُتل أو انقطع) قبل أن يبلّغ بنتيجتها
+
+## المواقع وعمليات النشر وخطافات GitHub
+
+deployments-field_problem = { $field }: { $problem }
+deployments-site_invalid = الموقع غير صالح: { $problems }
+deployments-name_invalid = يجب أن يتكوّن من 1 إلى 64 حرفًا لاتينيًا أو رقمًا أو '-' أو '_' أو '.'، ويبدأ بحرف أو رقم (فهو اسم مجلد الإصدارات)
+deployments-repository_invalid = يجب أن يكون رابط https:// أو ssh://، أو بالصيغة git@host:path، أو file:// يتبعه مسار مطلق
+deployments-repository_credentials = يجب ألا يحتوي على اسم مستخدم أو كلمة مرور (فستُسجَّل في السجل كما هي)؛ استعمل مفتاح نشر
+deployments-branch_invalid = يجب أن يكون اسم فرع صالحًا في git: بلا مسافات، ولا '..' ولا أيٍّ من '~' و'^' و':' و'?' و'*' و'[' و'\'، ولا يبدأ بـ'-' ولا ينتهي بـ'/' أو '.' أو '.lock'
+deployments-deploy_key_needs_ssh = لا يُستعمل إلا مع مستودع يُبلَغ عبر SSH ‏(git@host:path أو ssh://)؛ مستودعات https وfile لا تحتاج إليه
+deployments-command_invalid = يجب ألا يكون فارغًا، وألا يتجاوز 4096 بايت، وألا يحتوي على محرف تحكّم غير الجدولة والسطر الجديد
+deployments-start_command_port = يجب أن يستعمل { "\u0024PORT" }، وهو منفذ اللون الذي يبدأ عليه الإصدار
+deployments-health_path_invalid = يجب أن يكون مسارًا يبدأ بـ'/' بلا مسافات (1024 حرفًا على الأكثر)
+deployments-env_name_invalid = يجب أن تتكوّن الأسماء من حروف لاتينية وأرقام و'_' وأن تبدأ بحرف أو '_' (والاسم "{ $name }" ليس كذلك)
+deployments-env_name_reserved = يجب ألا تتضمّن { $name }: فعملية النشر تضبطه على منفذ اللون
+deployments-env_name_duplicate = يجب أن يُذكر كل متغير مرة واحدة (ذُكر { $name } مرتين)
+deployments-env_values_missing = مطلوبة: للمتغيرات أسماء بلا قيم
+deployments-env_values_unexpected = يجب ألا تُعطى ما دام لم يُسمَّ أي متغير
+deployments-port_range = يجب أن يكون من 1024 إلى 65535
+deployments-ports_same = يجب أن يختلفا: لكلٍّ من الأزرق والأخضر منفذه الخاص
+deployments-domain_invalid = يجب أن تكون أسماء نطاقات بحروف صغيرة (و"{ $domain }" ليس كذلك)
+deployments-domain_duplicate = يجب أن يُذكر كل نطاق مرة واحدة (ذُكر { $domain } مرتين)
+deployments-releases_to_keep_range = يجب أن يكون من 1 إلى 50
+deployments-host_invalid = يجب أن يكون اسم مضيف بحروف صغيرة (حروف لاتينية وأرقام و'-' في مقاطع تفصل بينها '.')
+deployments-site_exists = الموقع موجود من قبل
+deployments-site_not_found = لا يوجد موقع كهذا
+deployments-site_deleted = حُذف الموقع
+deployments-deployment_exists = عملية النشر موجودة من قبل
+deployments-deployment_not_found = لا توجد عملية نشر كهذه
+deployments-commit_invalid = "{ $commit }" ليس إيداعًا: المتوقَّع 40 رقمًا ست عشريًا بحروف صغيرة
+deployments-commit_mismatch = طُلب نشر الإيداع { $requested }، لكن الإيداع الذي جُلب هو { $fetched }
+deployments-fact_out_of_order = { $fact } ليس الخطوة التالية لعملية نشر { $status ->
+        [requested] لم تبدأ بعد
+        [fetched] جُلب إيداعها
+        [built] بُني إصدارها
+        [started] بدأ إصدارها
+        [health_passed] اجتاز إصدارها فحص السلامة
+        [switched] حُوّلت حركتها إلى اللون الجديد
+        [drained] أُوقف لونها القديم
+        [succeeded] نجحت
+        [failed] فشلت
+       *[other] حالتها { $status }
+    }
+deployments-deployment_ended = انتهت عملية النشر ({ $status ->
+        [succeeded] نجحت
+        [failed] فشلت
+       *[other] { $status }
+    })؛ لا يُسجَّل بعد ذلك شيء
+deployments-colour_mismatch = بدأ الإصدار على اللون { $started ->
+        [blue] الأزرق
+        [green] الأخضر
+       *[other] { $started }
+    }، فلا يمكن تحويل الحركة إلى اللون { $switched ->
+        [blue] الأزرق
+        [green] الأخضر
+       *[other] { $switched }
+    }
+deployments-not_a_fact = { $event_type } ليس حدثًا يسجّله العامل
+deployments-signature_missing = لا يحمل الطلب الترويسة X-Hub-Signature-256: أعطِ خطاف GitHub سرّ خطافات الموقع
+deployments-signature_malformed = الترويسة X-Hub-Signature-256 ليست sha256= متبوعة بـ64 رقمًا ست عشريًا
+deployments-signature_mismatch = التوقيع لا يطابق سرّ خطافات الموقع
+deployments-delivery_ping = رسالة ping من GitHub: الخطاف يصل إلى اللوحة؛ لا شيء للنشر
+deployments-delivery_tag_push = دفعٌ للوسم { $git_ref }: لا شيء للنشر
+deployments-delivery_branch_deleted = حُذف الفرع { $git_ref }: لا شيء للنشر
+deployments-delivery_other_branch = دفعٌ إلى { $git_ref }، وهو ليس فرع الموقع: لا شيء للنشر
+deployments-delivery_other_event = حدث { $event }: لا يُنشر إلا عند الدفع (push)
+deployments-delivery_malformed = حمولة الحدث { $event } ينقصها الحقل { $field } أو فيه قيمة خاطئة

@@ -50,3 +50,50 @@ jobs-stale = the message is for attempt { $got }, the job is at attempt { $due }
 jobs-not_retryable = only a failed or dead job can be retried; this one is { $status }
 jobs-never_queued = this job was never queued, so retrying it would fail the same way: { $reason }
 jobs-abandoned = attempt { $attempt } was abandoned: its worker stopped (killed or lost) before reporting a result
+
+## Sites, deployments and GitHub webhooks
+
+deployments-field_problem = { $field } { $problem }
+deployments-site_invalid = the site is invalid: { $problems }
+deployments-name_invalid = must be 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit (it names the folder of releases)
+deployments-repository_invalid = must be an https:// or ssh:// URL, git@host:path, or file:// followed by an absolute path
+deployments-repository_credentials = must not carry a user name or password (they would be recorded in clear); use a deploy key
+deployments-branch_invalid = must be a valid git branch name: no spaces, '..', '~', '^', ':', '?', '*', '[' or '\', not starting with '-' and not ending with '/', '.' or '.lock'
+deployments-deploy_key_needs_ssh = must go with an SSH repository (git@host:path or ssh://); https and file repositories need none
+deployments-command_invalid = must not be blank, be at most 4096 bytes, and hold no control character but tab and newline
+deployments-start_command_port = must use { "\u0024PORT" }, the port of the colour the release starts on
+deployments-health_path_invalid = must be a path starting with '/', without spaces (at most 1024 characters)
+deployments-env_name_invalid = must be letters, digits and '_', starting with a letter or '_' ("{ $name }" is not)
+deployments-env_name_reserved = must not include { $name }: the deployment sets it to the colour's port
+deployments-env_name_duplicate = must name each variable once ({ $name } is named twice)
+deployments-env_values_missing = must be given: the variables have names but no values
+deployments-env_values_unexpected = must be absent when no variable is named
+deployments-port_range = must be from 1024 to 65535
+deployments-ports_same = must differ: blue and green need a port each
+deployments-domain_invalid = must be lowercase host names ("{ $domain }" is not one)
+deployments-domain_duplicate = must list each domain once ({ $domain } is listed twice)
+deployments-releases_to_keep_range = must be from 1 to 50
+deployments-host_invalid = must be a lowercase host name (letters, digits and '-', in labels separated by '.')
+deployments-site_exists = the site already exists
+deployments-site_not_found = no such site
+deployments-site_deleted = the site was deleted
+deployments-deployment_exists = the deployment already exists
+deployments-deployment_not_found = no such deployment
+deployments-commit_invalid = "{ $commit }" is not a commit: expected 40 lowercase hexadecimal digits
+deployments-commit_mismatch = the deployment asked for commit { $requested }, but { $fetched } was fetched
+deployments-fact_out_of_order = { $fact } is not the next step of a deployment that is { $status ->
+        [health_passed] healthy
+       *[other] { $status }
+    }
+deployments-deployment_ended = the deployment has ended ({ $status }); nothing more is recorded
+deployments-colour_mismatch = the release was started on { $started }, so traffic cannot switch to { $switched }
+deployments-not_a_fact = { $event_type } is not a worker's fact
+deployments-signature_missing = the request has no X-Hub-Signature-256 header: give the GitHub hook the site's webhook secret
+deployments-signature_malformed = the X-Hub-Signature-256 header is not sha256= followed by 64 hexadecimal digits
+deployments-signature_mismatch = the signature does not match the site's webhook secret
+deployments-delivery_ping = GitHub's ping: the hook reaches the panel; nothing to deploy
+deployments-delivery_tag_push = a push of the tag { $git_ref }: nothing to deploy
+deployments-delivery_branch_deleted = the branch { $git_ref } was deleted: nothing to deploy
+deployments-delivery_other_branch = a push to { $git_ref }, not the site's branch: nothing to deploy
+deployments-delivery_other_event = a { $event } event: only pushes deploy
+deployments-delivery_malformed = the { $event } payload lacks { $field } or holds a wrong value in it
