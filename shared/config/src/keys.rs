@@ -264,6 +264,79 @@ pub const KEYS: &[KeyDoc] = &[
                   the restore succeeded.",
     },
     KeyDoc {
+        key: "deployments.releases_dir",
+        env: "LAWHA_DEPLOYMENTS__RELEASES_DIR",
+        default: "<data_dir>/deployments/releases",
+        meaning: "Where the deploy worker keeps each site's releases (<releases_dir>/<site>/<release>, the newest \
+                  releases_to_keep of each site): a rollback serves one of them again without fetching or building.",
+    },
+    KeyDoc {
+        key: "deployments.state_dir",
+        env: "LAWHA_DEPLOYMENTS__STATE_DIR",
+        default: "<data_dir>/deployments/state",
+        meaning: "Where the process runtime keeps each colour's pid, start time and output \
+                  (<state_dir>/<site>/<colour>.pid, .start, .log), so a restarted worker finds the apps it started; \
+                  a deploy key is written here for the length of a fetch (mode 0600).",
+    },
+    KeyDoc {
+        key: "deployments.nginx_upstream_dir",
+        env: "LAWHA_DEPLOYMENTS__NGINX_UPSTREAM_DIR",
+        default: "/etc/nginx/lawha-sites",
+        meaning: "The folder of the sites' upstream files: the worker writes <site name>.upstream.conf there, one \
+                  line `server 127.0.0.1:<port>;` of the colour that serves, which the site's nginx configuration \
+                  includes inside its upstream block. The worker must be allowed to write it.",
+    },
+    KeyDoc {
+        key: "deployments.nginx_test_command",
+        env: "LAWHA_DEPLOYMENTS__NGINX_TEST_COMMAND",
+        default: "nginx -t",
+        meaning: "The command that checks nginx's configuration after the upstream file changed and before the \
+                  reload, split on whitespace (no quoting); when it fails the previous file is put back. Empty or \
+                  `none` runs none.",
+    },
+    KeyDoc {
+        key: "deployments.nginx_reload_command",
+        env: "LAWHA_DEPLOYMENTS__NGINX_RELOAD_COMMAND",
+        default: "nginx -s reload",
+        meaning: "The command that makes nginx send requests to the new colour (`systemctl reload nginx` works \
+                  too), split on whitespace (no quoting). Empty or `none` runs none.",
+    },
+    KeyDoc {
+        key: "deployments.fetch_timeout_secs",
+        env: "LAWHA_DEPLOYMENTS__FETCH_TIMEOUT_SECS",
+        default: "300",
+        meaning: "Seconds one fetch of a commit may take (git and ssh together), 1 to 3600.",
+    },
+    KeyDoc {
+        key: "deployments.build_timeout_secs",
+        env: "LAWHA_DEPLOYMENTS__BUILD_TIMEOUT_SECS",
+        default: "1800",
+        meaning: "Seconds a site's build command (or the build of its Docker image) may take before it is killed \
+                  with everything it started, 1 to 3600. The four times of a deployment's steps may add up to at \
+                  most 3300 (the Deploy job's limit is an hour).",
+    },
+    KeyDoc {
+        key: "deployments.health_deadline_secs",
+        env: "LAWHA_DEPLOYMENTS__HEALTH_DEADLINE_SECS",
+        default: "60",
+        meaning: "Seconds a new colour has to answer its health path with 200 three times in a row before the \
+                  deployment fails and the old colour keeps serving, 1 to 600.",
+    },
+    KeyDoc {
+        key: "deployments.drain_secs",
+        env: "LAWHA_DEPLOYMENTS__DRAIN_SECS",
+        default: "10",
+        meaning: "Seconds the old colour keeps running after the switch, so the requests it holds finish, before it \
+                  is stopped, 0 to 600.",
+    },
+    KeyDoc {
+        key: "deployments.docker_command",
+        env: "LAWHA_DEPLOYMENTS__DOCKER_COMMAND",
+        default: "docker",
+        meaning: "The docker CLI the docker runtime runs (a name on PATH, or a path); it finds its daemon as \
+                  usual (DOCKER_HOST, DOCKER_CONTEXT).",
+    },
+    KeyDoc {
         key: "audit.checkpoint_interval_secs",
         env: "LAWHA_AUDIT__CHECKPOINT_INTERVAL_SECS",
         default: "3600",
@@ -358,6 +431,9 @@ mod tests {
 
     #[test]
     fn sections_are_listed_once_each() {
-        assert_eq!(sections(), ["http", "log", "database", "projections", "ui", "session", "jobs", "backups", "audit"]);
+        assert_eq!(
+            sections(),
+            ["http", "log", "database", "projections", "ui", "session", "jobs", "backups", "deployments", "audit"]
+        );
     }
 }

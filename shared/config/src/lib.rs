@@ -11,6 +11,7 @@
 
 mod access;
 mod audit;
+mod deployments;
 mod devkey;
 mod keys;
 mod layers;
@@ -27,6 +28,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 pub use audit::AuditConfig;
+pub use deployments::{DEPLOYMENT_STEPS_MAX_SECS, DeploymentsConfig};
 pub use devkey::{KEY_FILE, PREVIOUS_KEYS_FILE};
 pub use keys::{KEYS, KeyDoc};
 pub use layers::{LoadOptions, Origin};
@@ -88,6 +90,8 @@ pub struct Config {
     pub jobs: JobsConfig,
     /// What backups may touch on this machine.
     pub backups: BackupsConfig,
+    /// Where the deploy worker keeps releases and apps, how it reaches nginx and docker, and its steps' times.
+    pub deployments: DeploymentsConfig,
     /// How the audit chain's head is anchored outside the database.
     pub audit: AuditConfig,
     /// The files the `*_FILE` variables named, read for secrets: [`Config::protected_paths`] lists them, so no
@@ -141,6 +145,13 @@ impl Config {
             session: SessionConfig::default(),
             jobs: JobsConfig::defaults(Profile::Test, data_dir),
             backups: BackupsConfig::default(),
+            // Tests never reach the machine's nginx: upstream files under the data folder, no nginx command.
+            deployments: DeploymentsConfig {
+                nginx_upstream_dir: data_dir.join("nginx-upstreams"),
+                nginx_test_command: Vec::new(),
+                nginx_reload_command: Vec::new(),
+                ..DeploymentsConfig::defaults(data_dir)
+            },
             audit: AuditConfig::default(),
             secret_files: Vec::new(),
             origins,

@@ -108,6 +108,16 @@ impl Config {
                 Some(format!("[{}]", items.join(", ")))
             }
             "backups.safety_copy_hours" => number(self.backups.safety_copy_hours),
+            "deployments.releases_dir" => Some(quote(&self.deployments.releases_dir.display().to_string())),
+            "deployments.state_dir" => Some(quote(&self.deployments.state_dir.display().to_string())),
+            "deployments.nginx_upstream_dir" => Some(quote(&self.deployments.nginx_upstream_dir.display().to_string())),
+            "deployments.nginx_test_command" => Some(quote(&self.deployments.nginx_test_command.join(" "))),
+            "deployments.nginx_reload_command" => Some(quote(&self.deployments.nginx_reload_command.join(" "))),
+            "deployments.fetch_timeout_secs" => number(self.deployments.fetch_timeout_secs),
+            "deployments.build_timeout_secs" => number(self.deployments.build_timeout_secs),
+            "deployments.health_deadline_secs" => number(self.deployments.health_deadline_secs),
+            "deployments.drain_secs" => number(self.deployments.drain_secs),
+            "deployments.docker_command" => Some(quote(&self.deployments.docker_command)),
             "audit.checkpoint_interval_secs" => number(self.audit.checkpoint_interval_secs),
             "audit.checkpoint_url" => self.audit.checkpoint_url.as_deref().map(|u| quote(&redact_url(u))),
             // A key added to KEYS without a case here shows up as unset, and

@@ -10,8 +10,9 @@ use uuid::Uuid;
 
 use crate::messages;
 
-/// The queues Lawha knows; `deployments.<host>` queues (one per host) come with the deployment issue.
-pub const QUEUES: &[&str] = &[ADMIN, DIAGNOSTICS, BACKUPS];
+/// The queues Lawha knows. Deployments travel on `deployments.<host>`, one queue per host a site runs on; this
+/// release serves one host, [`LOCAL_HOST`] (the panel's own machine), so [`DEPLOYMENTS_LOCAL`] is the only one.
+pub const QUEUES: &[&str] = &[ADMIN, DIAGNOSTICS, BACKUPS, DEPLOYMENTS_LOCAL];
 
 /// Administration jobs, always served inside the API process (they need its projections).
 pub const ADMIN: &str = "admin";
@@ -19,6 +20,11 @@ pub const ADMIN: &str = "admin";
 pub const DIAGNOSTICS: &str = "diagnostics";
 /// Backups (`lawha-backup-worker`).
 pub const BACKUPS: &str = "backups";
+/// Deployments of the sites on the panel's own machine (`lawha-deploy-worker`).
+pub const DEPLOYMENTS_LOCAL: &str = "deployments.local";
+/// The host name of the panel's own machine, the only host whose sites this release deploys (the API gives a site
+/// this host when the client names none).
+pub const LOCAL_HOST: &str = "local";
 
 /// One kind of job.
 #[derive(Debug, Clone, Copy)]
@@ -104,6 +110,16 @@ pub const KINDS: &[KindSpec] = &[
         backoff: Duration::from_secs(60),
         own_limits: false,
         payload: run_only_payload,
+    },
+    KindSpec {
+        kind: "Deploy",
+        requested_by: "DeploymentRequested",
+        queue: DEPLOYMENTS_LOCAL,
+        max_attempts: 3,
+        timeout: Duration::from_secs(60 * 60),
+        backoff: Duration::from_secs(30),
+        own_limits: false,
+        payload: deployment_payload,
     },
 ];
 
@@ -214,6 +230,19 @@ fn run_only_payload(data: &Value) -> Result<Value, Message> {
     Ok(json!({ "run_id": uuid_field(data, "run_id")? }))
 }
 
+/// A deployment: the deployment and its site; the handler reads the site's spec and the deployment's progress
+/// when it runs. Only a site of [`LOCAL_HOST`] is served in this release: another host would wait on a queue
+/// nobody serves, so it is refused here and the request becomes a `JobDispatchFailed` saying why.
+fn deployment_payload(data: &Value) -> Result<Value, Message> {
+    let deployment_id = uuid_field(data, "deployment_id")?;
+    let site_id = uuid_field(data, "site_id")?;
+    match data.get("host").and_then(Value::as_str) {
+        Some(LOCAL_HOST) => Ok(json!({ "deployment_id": deployment_id, "site_id": site_id })),
+        Some(host) => Err(messages::host_not_served(host, LOCAL_HOST)),
+        None => Err(messages::field_invalid("host")),
+    }
+}
+
 /// What a probe does: sleep, then succeed, fail (retryably or not) or panic.
 pub fn probe_payload(data: &Value) -> Result<Value, Message> {
     let sleep_ms = match data.get("sleep_ms") {
@@ -306,6 +335,24 @@ mod tests {
         assert_eq!(err, messages::limit_range("limits.timeout_ms", "10", "600000"));
         assert!(check_request("ProbeRequested", &json!({"sleep_ms": -1})).is_err());
         assert!(check_request("TeleportRequested", &json!({})).is_err());
+    }
+
+    #[test]
+    fn a_deployment_of_the_local_host_becomes_a_deploy_job_and_another_host_is_refused() {
+        let (deployment, site) = (Uuid::now_v7(), Uuid::now_v7());
+        let data = |host: &str| {
+            json!({"deployment_id": deployment, "site_id": site, "host": host, "commit": null,
+                   "trigger": {"kind": "manual", "actor": "user:admin"}})
+        };
+        let job = job_for(&requested("DeploymentRequested", data("local"))).unwrap();
+        assert_eq!((job.kind.as_str(), job.queue.as_str()), ("Deploy", "deployments.local"));
+        assert_eq!(job.payload, json!({"deployment_id": deployment, "site_id": site}));
+        assert_eq!((job.max_attempts, job.timeout_ms, job.backoff_ms), (3, 3_600_000, 30_000));
+
+        let err = job_for(&requested("DeploymentRequested", data("web-2"))).unwrap_err();
+        assert_eq!(err, messages::request_refused("Deploy", messages::host_not_served("web-2", "local")));
+        let err = check_request("DeploymentRequested", &json!({"deployment_id": deployment, "host": "local"}));
+        assert_eq!(err, Err(messages::request_refused("Deploy", messages::field_invalid("site_id"))));
     }
 
     #[test]

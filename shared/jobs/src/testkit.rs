@@ -1,7 +1,7 @@
 //! Test helpers for the job pipeline: the Redis server tests use (`LAWHA_TEST_REDIS_URL`, default
-//! [`DEFAULT_REDIS_URL`]) with a key namespace per test, and a `redis-server` of a test's own on a free port, for
-//! tests that kill and restart it. A test that cannot reach Redis fails with a message naming the server and the
-//! variable; it never skips.
+//! [`DEFAULT_REDIS_URL`]) with a key namespace per test, a `redis-server` of a test's own on a free port, for
+//! tests that kill and restart it, and a [`JobContext`] for running a handler directly ([`job_context`]). A test
+//! that cannot reach Redis fails with a message naming the server and the variable; it never skips.
 
 use std::{
     net::TcpListener,
@@ -9,9 +9,11 @@ use std::{
     time::Duration,
 };
 
+use lawha_domain::jobs::Job;
+use lawha_store::Database;
 use uuid::Uuid;
 
-use crate::queue::Queues;
+use crate::{queue::Queues, runtime::JobContext};
 
 /// The Redis tests use when `LAWHA_TEST_REDIS_URL` is not set.
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
@@ -23,6 +25,12 @@ pub fn redis_url() -> String {
         .ok()
         .filter(|u| !u.trim().is_empty())
         .unwrap_or_else(|| DEFAULT_REDIS_URL.into())
+}
+
+/// The context a handler receives, for running it directly without queues or a runtime (a worker crate's handler
+/// tests): its log lines are stored in `db`'s job log under the job's id, and it never reports a shutdown.
+pub fn job_context(db: &Database, job: Job, worker: &str) -> JobContext {
+    JobContext::detached(db, job, worker)
 }
 
 /// A namespace no other test uses.

@@ -6,6 +6,7 @@
 
 mod audit;
 mod backups;
+mod deployments;
 mod jobs;
 mod read;
 mod server;
@@ -103,6 +104,7 @@ impl Builder {
         let session = self.session();
         let jobs = self.jobs(&data_dir);
         let backups = self.backups();
+        let deployments = self.deployments(&data_dir);
         let audit = self.audit();
         debug_assert!(self.values.is_empty(), "unparsed keys: {:?}", self.values.keys());
         Config {
@@ -123,6 +125,7 @@ impl Builder {
             session,
             jobs,
             backups,
+            deployments,
             audit,
             secret_files,
             origins: std::mem::take(&mut self.origins),

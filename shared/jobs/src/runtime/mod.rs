@@ -70,6 +70,18 @@ impl JobContext {
     pub fn is_shutting_down(&self) -> bool {
         self.shutdown.is_shutting_down()
     }
+
+    /// A context outside any runtime, for tests that run a handler directly: its lines go to `db`'s job log and it
+    /// never reports a shutdown (`lawha_jobs::testkit::job_context`).
+    #[cfg(feature = "testkit")]
+    pub(crate) fn detached(db: &Database, job: Job, worker: &str) -> Self {
+        Self {
+            job,
+            worker: worker.to_owned(),
+            log: JobLog::new(db.read_models.clone()),
+            shutdown: WorkerContext::new(worker),
+        }
+    }
 }
 
 /// The body of one kind of job.
