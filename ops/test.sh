@@ -80,6 +80,10 @@ command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing
 command -v mariadb >/dev/null && command -v mariadb-dump >/dev/null || missing+=(mariadb-client)
 [ -x "${LAWHA_TEST_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
 [ -x "${LAWHA_TEST_CHROMEDRIVER:-/usr/bin/chromedriver}" ] || missing+=(chromium-driver)
+# The deploy worker's tests run a real nginx in their own prefix, git repositories and python3 apps.
+[ -x "${LAWHA_TEST_NGINX:-/usr/sbin/nginx}" ] || missing+=(nginx)
+command -v git >/dev/null || missing+=(git)
+command -v python3 >/dev/null || missing+=(python3)
 command -v cargo >/dev/null || fail "cargo is not on PATH: install Rust (https://rustup.rs) first"
 if [ "${#missing[@]}" -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then

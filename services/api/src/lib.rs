@@ -7,6 +7,7 @@
 pub mod app;
 pub mod audit;
 pub mod backups;
+pub mod deployments;
 pub mod http;
 pub mod jobs;
 pub mod projections;

@@ -13,6 +13,7 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::users::projection::Users),
         Arc::new(crate::jobs::projection::Jobs),
         Arc::new(crate::backups::projection::Backups),
+        Arc::new(crate::deployments::projection::Deployments),
     ]
 }
 

@@ -132,3 +132,15 @@ users-no_pending_sign_in = سجّل الدخول بكلمة المرور أول�
 users-busy = الخادم مشغول بالتحقق من كلمات مرور أخرى؛ حاول مجددًا بعد { $seconds } ثانية
 users-password_checks_throttled = كلمات مرور خاطئة كثيرة؛ حاول مجددًا بعد { $seconds } ثانية
 users-role_change_in_progress = يجري تسجيل تغيير دور آخر؛ حاول مجددًا بعد لحظات
+
+## Deployments
+deployments-name_taken = الاسم "{ $name }" لموقع آخر
+deployments-runtime_unavailable = بيئة التشغيل { $runtime } غير متاحة بعد: اختر process أو docker
+deployments-host_unavailable = لا يخدم أي عامل نشر المضيف "{ $host }" في هذا الإصدار: استخدم { $served }
+deployments-site_missing = لا يوجد موقع بالمعرّف { $id }
+deployments-deployment_missing = لا يوجد نشر أو إصدار بالمعرّف { $id }
+deployments-secret_unreadable = تعذّر فتح سرّ من أسرار هذا الموقع (هل غُيّر المفتاح السري دون الاحتفاظ بالقديم؟)
+deployments-delivery_headers = التسليم بلا الترويسة { $header }
+deployments-delivery_body = محتوى التسليم ليس حمولة GitHub: { $reason }
+deployments-delivery_repeated = أُجيب عن التسليم { $delivery } من قبل؛ لم يُفعل شيء جديد
+deployments-delivery_follows = يجري نشر الآن: سيُنشر هذا الدفع ضمن { $deployment } بعد انتهائه

@@ -124,3 +124,15 @@ users-no_pending_sign_in = sign in with the password first; the code must follow
 users-busy = the server is busy checking other passwords; try again in { $seconds } s
 users-password_checks_throttled = too many wrong passwords; try again in { $seconds } s
 users-role_change_in_progress = another role change is being recorded; try again in a moment
+
+## Deployments
+deployments-name_taken = "{ $name }" is the name of another site
+deployments-runtime_unavailable = the { $runtime } runtime is not available yet: choose process or docker
+deployments-host_unavailable = no deploy worker serves the host "{ $host }" in this release: use { $served }
+deployments-site_missing = no site is called { $id }
+deployments-deployment_missing = no deployment or release is called { $id }
+deployments-secret_unreadable = a secret of this site cannot be opened (was the secret key changed without keeping the old one?)
+deployments-delivery_headers = the delivery has no { $header } header
+deployments-delivery_body = the delivery's body is not GitHub's payload: { $reason }
+deployments-delivery_repeated = delivery { $delivery } was answered before; nothing new was done
+deployments-delivery_follows = a deployment is running: this push is deployed by { $deployment } once it ends

@@ -29,7 +29,8 @@ pub fn runtime(config: &Config, db: &Database, runner: &ProjectionRunner, queues
         )
         .handle("RebuildProjection", handlers::RebuildProjection { runner: runner.clone() })
         .handle("Probe", Probe);
-    lawha_backup_worker::register(runtime, &lawha_backup_worker::Deps::new(db.clone(), config))
+    let runtime = lawha_backup_worker::register(runtime, &lawha_backup_worker::Deps::new(db.clone(), config));
+    lawha_deploy_worker::register(runtime, &lawha_deploy_worker::Deps::new(db.clone(), config))
 }
 
 /// The queues `lawha serve` works itself: those of `jobs.in_process` that this binary has handlers for. Every

@@ -98,7 +98,11 @@ async fn admin_requests_refuse_operators_unknown_projections_and_bad_probes() {
     }
     let (status, body) = post(&app, &admin, "/api/v1/admin/projections/nope/rebuild", None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(body["error"]["details"]["known"], json!(["audit_log", "users", "jobs", "backups"]), "{body}");
+    assert_eq!(
+        body["error"]["details"]["known"],
+        json!(["audit_log", "users", "jobs", "backups", "deployments"]),
+        "{body}"
+    );
 
     let refused = [
         (r#"{"outcome": "explode"}"#, "$.outcome", "unknown variant `explode`"),

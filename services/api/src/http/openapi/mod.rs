@@ -17,6 +17,7 @@ use super::{error, health, routes};
 use crate::{
     audit::{api as audit, read as audit_read, stream as events},
     backups::api as backups,
+    deployments::{api as sites, read as sites_read, webhook},
     jobs::api::{self as jobs, admin},
     system::api as system,
     users::api::{account, session as signin, users},
@@ -33,7 +34,9 @@ use crate::{
         account::disable, account::create_token, account::revoke_token, users::list, users::create, users::change_role,
         jobs::list, jobs::show, jobs::retry, jobs::log, admin::audit_verify, admin::rebuild, admin::probe,
         backups::create, backups::list, backups::show, backups::update, backups::remove, backups::run,
-        backups::show_run, backups::verify, backups::restore),
+        backups::show_run, backups::verify, backups::restore, sites::create, sites::list, sites::show, sites::update,
+        sites::remove, sites::rotate_secret, sites::deploy, sites::rollback, sites::deployments, sites::releases,
+        sites::deployment, webhook::github),
     components(schemas(error::ErrorBody, audit::ExportFormatName, error::ErrorDetail, audit_read::AuditPage, audit_read::AuditItem, account::AccountView,
         account::TokenInfo, account::PasswordChange, account::CodeBody, account::DisableBody, account::NewToken, account::ScopeName,
         signin::LoginForm, signin::CodeForm,
@@ -43,7 +46,11 @@ use crate::{
         crate::jobs::read::LogLine, admin::JobRequested, admin::ProbeBody, admin::ProbeOutcome, admin::ProbeLimits,
         crate::backups::PlanInput, crate::backups::input::SourceInput, crate::backups::input::DestinationInput, crate::backups::input::SourceKindInput, crate::backups::input::DestinationKindInput, crate::backups::input::RetentionInput, crate::backups::input::EncryptionInput,
         crate::backups::read::PlanView, crate::backups::read::RunView, backups::Created, backups::RunRequested,
-        backups::JobAccepted, backups::VerifyBody, backups::RestoreBody, backups::PlanList, backups::PlanDetail, backups::TargetBody)),
+        backups::JobAccepted, backups::VerifyBody, backups::RestoreBody, backups::PlanList, backups::PlanDetail, backups::TargetBody,
+        crate::deployments::SiteInput, crate::deployments::input::PortsInput, crate::deployments::input::RuntimeName,
+        sites::SiteCreated, sites::SiteList, sites::SiteDetail, sites::SecretRotated, sites::DeployBody, sites::DeployAccepted, sites::RollbackBody,
+        sites::DeploymentList, sites::ReleaseList, sites_read::SiteView,
+        sites_read::DeploymentView, sites_read::ReleaseView)),
     modifiers(&BearerAuth),
     tags((name = "health", description = "Liveness, readiness and metrics"), (name = "audit", description = "The audit log"),
         (name = "system", description = "This host's CPU, memory, disk and load"),
@@ -51,7 +58,8 @@ use crate::{
         (name = "account", description = "The acting user's password, two-factor sign-in and API tokens"),
         (name = "users", description = "Accounts and roles (admin)"),
         (name = "jobs", description = "Background jobs: their state, attempts, output and retry by hand"),
-        (name = "admin", description = "Requests for administrative work, run as jobs (admin)"))
+        (name = "admin", description = "Requests for administrative work, run as jobs (admin)"),
+        (name = "deployments", description = "Sites, their deployments, releases and rollbacks, and GitHub's webhook"))
 )]
 pub struct ApiDoc;
 

@@ -47,9 +47,21 @@ pub struct RouteSpec {
     pub example: &'static str,
 }
 
+mod deployments;
+
 /// The table: (spec, handler).
 pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
-    let spec = |method, path, need, example| RouteSpec { method, path, need, example };
+    let mut rows = capabilities();
+    rows.extend(deployments::rows());
+    rows
+}
+
+fn spec(method: Method, path: &'static str, need: Need, example: &'static str) -> RouteSpec {
+    RouteSpec { method, path, need, example }
+}
+
+/// The rows of the capabilities that came first.
+fn capabilities() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     vec![
         (spec(Method::GET, "/health/live", Need::Public, "/health/live"), get(health::live)),
         (spec(Method::GET, "/health/ready", Need::Public, "/health/ready"), get(health::ready)),

@@ -15,10 +15,12 @@ pub const CATALOGS: &[(&str, &[Spec])] = &[
     ("lawha-jobs", lawha_jobs::messages::ALL),
     ("lawha-backup (engine)", lawha_backup::messages::ALL),
     ("lawha-backup-worker", lawha_backup_worker::messages::ALL),
+    ("lawha-deploy-worker", lawha_deploy_worker::messages::ALL),
     ("lawha: http", crate::http::error::messages::ALL),
     ("lawha: http input", crate::http::input::messages::ALL),
     ("lawha: audit", crate::audit::messages::ALL),
     ("lawha: users", crate::users::messages::ALL),
     ("lawha: jobs", crate::jobs::messages::ALL),
     ("lawha: backups", crate::backups::messages::ALL),
+    ("lawha: deployments", crate::deployments::messages::ALL),
 ];
