@@ -8,6 +8,7 @@
 //! a job or an event (invariant 8), and never be called from a request handler: handlers append events, the
 //! dispatcher queues them (invariant 2).
 
+pub mod binary;
 pub mod dispatcher;
 pub mod joblog;
 pub mod messages;

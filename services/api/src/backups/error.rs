@@ -10,10 +10,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::messages;
-use crate::{
-    http::error::{Kind, Problem},
-    ui::i18n,
-};
+use crate::http::error::{Kind, Problem};
 
 /// Why a backup command failed.
 #[derive(Debug, thiserror::Error)]
@@ -101,15 +98,7 @@ impl Problem for BackupCommandError {
     /// messages (code and arguments) for clients that show them in another language.
     fn details(&self) -> Value {
         match self {
-            Self::Invalid(problems) => {
-                let fields: serde_json::Map<String, Value> =
-                    problems.iter().map(|(f, p)| (f.clone(), Value::String(i18n::english(p)))).collect();
-                let listed: Vec<Value> = problems
-                    .iter()
-                    .map(|(f, p)| json!({ "field": f, "message_code": p.code, "message_args": p.args }))
-                    .collect();
-                json!({ "fields": fields, "problems": listed })
-            }
+            Self::Invalid(problems) => crate::http::error::field_problems(problems),
             Self::Append(e) => e.details(),
             _ => json!({}),
         }

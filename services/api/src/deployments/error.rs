@@ -10,10 +10,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::messages;
-use crate::{
-    http::error::{Kind, Problem},
-    ui::i18n,
-};
+use crate::http::error::{Kind, Problem};
 
 /// Why a deployments command failed.
 #[derive(Debug, thiserror::Error)]
@@ -114,21 +111,16 @@ impl Problem for DeployError {
     /// Every problem of an invalid site under `fields` (English text by field) and `problems` (code and
     /// arguments), as the backups API gives them.
     fn details(&self) -> Value {
-        let problems: Vec<(String, Message)> = match self {
-            Self::Invalid(problems) => problems.clone(),
+        match self {
+            Self::Invalid(problems) => crate::http::error::field_problems(problems),
             Self::Site(SiteRejection::Invalid(problems)) => {
-                problems.iter().map(|(f, m)| (super::input::api_field(f).to_owned(), m.clone())).collect()
+                let named: Vec<(&str, Message)> =
+                    problems.iter().map(|(f, m)| (super::input::api_field(f), m.clone())).collect();
+                crate::http::error::field_problems(&named)
             }
-            Self::Append(e) => return e.details(),
-            _ => return json!({}),
-        };
-        let fields: serde_json::Map<String, Value> =
-            problems.iter().map(|(f, p)| (f.clone(), Value::String(i18n::english(p)))).collect();
-        let listed: Vec<Value> = problems
-            .iter()
-            .map(|(f, p)| json!({ "field": f, "message_code": p.code, "message_args": p.args }))
-            .collect();
-        json!({ "fields": fields, "problems": listed })
+            Self::Append(e) => e.details(),
+            _ => json!({}),
+        }
     }
 }
 

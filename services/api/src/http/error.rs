@@ -97,6 +97,18 @@ impl Kind {
     }
 }
 
+/// The details of a refusal that names problems by field: `fields` maps each field to its English text,
+/// `problems` lists them as messages (code and arguments) for clients that show them in another language.
+pub fn field_problems<F: AsRef<str>>(problems: &[(F, Message)]) -> Value {
+    let fields: serde_json::Map<String, Value> =
+        problems.iter().map(|(f, p)| (f.as_ref().to_owned(), Value::String(i18n::english(p)))).collect();
+    let listed: Vec<Value> = problems
+        .iter()
+        .map(|(f, p)| json!({ "field": f.as_ref(), "message_code": p.code, "message_args": p.args }))
+        .collect();
+    json!({ "fields": fields, "problems": listed })
+}
+
 /// An error that can answer a request. Each capability's error type implements it once; handlers return
 /// `Result<_, ApiError>` and `?` does the rest.
 pub trait Problem: std::error::Error {

@@ -78,7 +78,15 @@ async fn jobs_are_listed_newest_first_filtered_by_state_and_kind_and_paged() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(
         body["error"]["details"]["valid"],
-        json!(["VerifyAuditChain", "RebuildProjection", "Probe", "RunBackup", "VerifyBackup", "RestoreBackup"])
+        json!([
+            "VerifyAuditChain",
+            "RebuildProjection",
+            "Probe",
+            "RunBackup",
+            "VerifyBackup",
+            "RestoreBackup",
+            "Deploy"
+        ])
     );
     for bad in ["limit=0", "limit=201", "before=x", "colour=red", "limit=", "before="] {
         let (status, body) = get(&app, &viewer, &format!("/api/v1/jobs?{bad}")).await;

@@ -73,6 +73,8 @@ pub enum JobKindName {
     VerifyBackup,
     /// Restores a backup run.
     RestoreBackup,
+    /// Runs a deployment of a site.
+    Deploy,
 }
 
 /// A page of the list.
