@@ -16,6 +16,7 @@ pub mod command;
 mod database;
 mod error;
 pub mod keyring;
+pub mod lock;
 mod postgres;
 pub mod projection;
 mod rows;
