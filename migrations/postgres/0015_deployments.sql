@@ -42,6 +42,8 @@ CREATE INDEX sites_name ON sites (name);
 -- a release kept on disk (a rollback names one without building it).
 CREATE TABLE deployments (
     deployment_id       TEXT PRIMARY KEY,
+    -- The job that runs it: the id of its DeploymentRequested event.
+    job_id              TEXT,
     site_id             TEXT NOT NULL,
     host                TEXT NOT NULL,
     status              TEXT NOT NULL,

@@ -4,7 +4,9 @@
 //!
 //! "Earlier" is the read model's order: asked for before, or at the same microsecond with a smaller id. Only the
 //! deployments of the same host count: another host's are another worker's and never run here. A deployment the
-//! projection has not shown yet is not waited for; the site's lock (`lock.rs`) still keeps the two apart.
+//! projection has not shown yet is not waited for; the site's lock (`lock.rs`) still keeps the two apart. Nor is
+//! one whose job will never run (dead-lettered, or refused at dispatch): it would never end, and every later
+//! deployment of the site would wait for it until its own job timed out.
 
 use std::time::Duration;
 
@@ -39,6 +41,8 @@ async fn earlier(pool: &AnyPool, waiting: Waiting<'_>) -> Result<Option<String>,
         "SELECT deployment_id FROM deployments \
          WHERE site_id = $1 AND host = $2 AND deployment_id <> $3 AND status NOT IN ('succeeded', 'failed') \
          AND (requested_at < $4 OR (requested_at = $4 AND deployment_id < $3)) \
+         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.job_id = deployments.job_id \
+                         AND j.state IN ('dead', 'dispatch_failed')) \
          ORDER BY requested_at, deployment_id LIMIT 1",
     )
     .bind(waiting.site_id.to_string())

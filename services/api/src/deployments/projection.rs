@@ -140,8 +140,8 @@ async fn deployment(
                 _ => None,
             };
             let sql = "INSERT INTO deployments (deployment_id, site_id, host, status, trigger_kind, trigger, \
-                       requested_commit, release_id, requested_at, updated_at, stream_version) \
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) ON CONFLICT (deployment_id) DO NOTHING";
+                       requested_commit, release_id, requested_at, updated_at, stream_version, job_id) \
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) ON CONFLICT (deployment_id) DO NOTHING";
             let inserted = sqlx::query(sql)
                 .bind(id.to_owned())
                 .bind(site_id.to_string())
@@ -153,6 +153,7 @@ async fn deployment(
                 .bind(release)
                 .bind(at)
                 .bind(event.version)
+                .bind(event.event_id.to_string())
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();

@@ -126,8 +126,10 @@ pub async fn name_taken(pool: &AnyPool, name: &str, except: Option<Uuid>) -> Res
 /// A deployment as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DeploymentView {
-    /// Its id (also its job's: follow it at `/api/v1/jobs/{id}`).
+    /// Its id.
     pub id: String,
+    /// The job that runs it: its live log is `/api/v1/jobs/{job_id}/log` (over SSE too).
+    pub job_id: Option<String>,
     /// Its site.
     pub site_id: String,
     /// The machine it runs on.
@@ -173,7 +175,7 @@ pub struct DeploymentView {
 
 const DEPLOYMENT_COLUMNS: &str = "deployment_id, site_id, host, status, trigger_kind, trigger, requested_commit, \
                                   fetched_commit, release_id, built_at, colour, failed_step, reason, log_tail, \
-                                  requested_at, updated_at, finished_at";
+                                  requested_at, updated_at, finished_at, job_id";
 
 impl DeploymentView {
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
@@ -200,6 +202,7 @@ impl DeploymentView {
             requested_at: time(row.try_get(14)?).unwrap_or_default(),
             updated_at: time(row.try_get(15)?).unwrap_or_default(),
             finished_at: time(row.try_get(16)?),
+            job_id: row.try_get(17)?,
             reason_message: reason,
         })
     }
@@ -267,6 +270,8 @@ pub async fn releases(pool: &AnyPool, site_id: Uuid) -> Result<Vec<ReleaseView>,
 pub async fn active_deployment(pool: &AnyPool, site_id: Uuid) -> Result<Option<(Uuid, Option<String>)>, sqlx::Error> {
     let sql = "SELECT deployment_id, fetched_commit, requested_commit FROM deployments \
                WHERE site_id = $1 AND status NOT IN ('succeeded', 'failed') \
+               AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.job_id = deployments.job_id \
+                               AND j.state IN ('dead', 'dispatch_failed')) \
                ORDER BY requested_at DESC, deployment_id DESC LIMIT 1";
     let Some(row) = sqlx::query(sql).bind(site_id.to_string()).fetch_optional(pool).await? else { return Ok(None) };
     let id = Uuid::parse_str(&row.try_get::<String, _>(0)?).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;

@@ -266,6 +266,10 @@ async fn a_push_deploys_its_commit_switches_colours_under_load_rolls_back_and_su
     let view = world.ended(&first).await;
     assert_eq!(view["status"], "succeeded", "{view}");
     assert_eq!(view["commit"], v1.as_str());
+    let log = format!("/api/v1/jobs/{}/log", view["job_id"].as_str().expect("the deployment names its job"));
+    let (status, lines) = call(world.app(), &world.admin, Method::GET, &log, None).await;
+    assert_eq!(status, StatusCode::OK, "{lines}");
+    assert!(lines.to_string().contains("deploy.switched"), "the job's log shows the steps: {lines}");
     // nginx's reload is asynchronous: before this first release nothing served, so its old workers answer 502
     // for the few milliseconds they last. Later switches keep the old colour running through the drain.
     let served =

@@ -18,6 +18,10 @@ async fn a_deployment_waits_for_an_earlier_one_of_its_site_to_end() {
     // Active, but not in the way: a later one of the site, and an earlier one of another host.
     world.read_model_row("0190a0c2-0000-7000-8000-00000000000a", "local", "requested", requested_at + 1).await;
     world.read_model_row("0190a0c2-0000-7000-8000-00000000000b", "web-2", "built", requested_at - 1).await;
+    // Not in the way either: an earlier one whose job was dead-lettered (it will never end).
+    let dead = "0190a0c2-0000-7000-8000-00000000000d";
+    world.read_model_row(dead, "local", "started", requested_at - 2_000_000).await;
+    world.dead_job(dead).await;
     // In the way: an earlier one of the site that has not ended.
     let earlier = "0190a0c2-0000-7000-8000-00000000000c";
     world.read_model_row(earlier, "local", "health_passed", requested_at - 1_000_000).await;

@@ -289,6 +289,27 @@ impl World {
         self.deps.process.is_running("shop", colour).await
     }
 
+    /// Marks the job of the read model's deployment `deployment_id` dead-lettered, as the jobs projection would
+    /// (its job id is made up: only the join matters).
+    pub async fn dead_job(&self, deployment_id: &str) {
+        let job_id = format!("job-of-{deployment_id}");
+        sqlx::query("UPDATE deployments SET job_id = $1 WHERE deployment_id = $2")
+            .bind(job_id.clone())
+            .bind(deployment_id.to_owned())
+            .execute(&self.db.db.read_models)
+            .await
+            .expect("a job id");
+        sqlx::query(
+            "INSERT INTO jobs (job_id, kind, queue, state, attempt, max_attempts, requested_at, requested_by, \
+             request_position, stream_version, updated_at) VALUES ($1, 'Deploy', 'deployments.local', 'dead', 3, 3, \
+             0, 'DeploymentRequested', 0, 1, 0)",
+        )
+        .bind(job_id)
+        .execute(&self.db.db.read_models)
+        .await
+        .expect("a dead job");
+    }
+
     /// Writes a row of the `deployments` read model, as the projection would.
     pub async fn read_model_row(&self, deployment_id: &str, host: &str, status: &str, requested_at: i64) {
         sqlx::query(
