@@ -153,7 +153,7 @@ if [ -z "$root" ] && ! getent passwd lawha >/dev/null; then
         --shell /usr/sbin/nologin --comment "Lawha server control panel" lawha
 fi
 for dir in /etc /etc/nginx /etc/nginx/conf.d /etc/nginx/sites-available /etc/nginx/sites-enabled \
-    /etc/systemd/system /etc/logrotate.d /usr/local/bin /var/lib /var/backups /var/log /var/www; do
+    /etc/systemd/system /etc/logrotate.d /etc/polkit-1/rules.d /usr/local/bin /var/lib /var/backups /var/log /var/www; do
     [ -d "$(p $dir)" ] || change "create $(p $dir)" mkdir -p "$(p $dir)"
 done
 ensure_dir "$(p /etc/lawha)" 0750 root:lawha
@@ -161,6 +161,10 @@ ensure_dir "$(p /etc/lawha/tls)" 0750 root:lawha
 ensure_dir "$(p /var/lib/lawha)" 0750 lawha:lawha
 ensure_dir "$(p /var/backups/lawha)" 0750 lawha:lawha
 ensure_dir "$(p /var/log/lawha)" 0750 lawha:lawha
+# The deploy worker writes the deployed sites' upstream files here; nginx includes them.
+ensure_dir "$(p /etc/nginx/lawha-sites)" 0755 lawha:lawha
+# ...and may reload nginx (that one verb on that one unit) through polkit.
+ensure_file "$repo/ops/polkit/50-lawha-nginx-reload.rules" "$(p /etc/polkit-1/rules.d/50-lawha-nginx-reload.rules)" 0644 || true
 # The certificate worker writes ACME challenges here; nginx (www-data) serves them.
 ensure_dir "$(p /var/www/acme)" 0755 lawha:lawha
 
