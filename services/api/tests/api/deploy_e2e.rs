@@ -86,9 +86,17 @@ fn git(repo: &Path, args: &[&str]) -> String {
 
 /// Commits `version` (and a build script that fails when `build_fails`); returns the commit.
 fn commit(repo: &Path, version: &str, build_fails: bool) -> String {
+    commit_with(
+        repo,
+        version,
+        if build_fails { "echo 'the build is broken' >&2\nexit 1\n" } else { "test -f app.py\n" },
+    )
+}
+
+/// Commits `version` with `build` as its build script; returns the commit.
+fn commit_with(repo: &Path, version: &str, build: &str) -> String {
     std::fs::write(repo.join("VERSION"), version).unwrap();
     std::fs::write(repo.join("app.py"), APP).unwrap();
-    let build = if build_fails { "echo 'the build is broken' >&2\nexit 1\n" } else { "test -f app.py\n" };
     std::fs::write(repo.join("build.sh"), build).unwrap();
     git(repo, &["add", "-A"]);
     git(repo, &["commit", "-q", "-m", version]);
@@ -321,5 +329,40 @@ async fn a_push_deploys_its_commit_switches_colours_under_load_rolls_back_and_su
     assert_eq!((view["status"].as_str(), view["failed_step"].as_str()), (Some("failed"), Some("build")), "{view}");
     assert!(view["log_tail"].as_str().unwrap_or_default().contains("the build is broken"), "{view}");
     assert_eq!(world.serves().await, "v1");
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pushes_during_a_deployment_make_one_follow_up_that_deploys_the_newest_commit() {
+    let world = World::start().await;
+    // The first release builds slowly, so the next pushes arrive while it runs.
+    let v1 = commit_with(&world.repo, "v1", "sleep 3\n");
+    let first = world.push("c-1", &v1).await;
+    let mut follow_ups = Vec::new();
+    for (i, version) in ["v2", "v3", "v4"].into_iter().enumerate() {
+        let commit = commit(&world.repo, version, false);
+        follow_ups.push(world.push(&format!("c-{}", i + 2), &commit).await);
+        // Each push is recorded before the next one arrives, as GitHub delivers them one by one.
+        common::eventually(Duration::from_secs(10), "the follow-up in the read model", || async {
+            let (status, _) =
+                call(world.app(), &world.admin, Method::GET, &format!("/api/v1/deployments/{}", follow_ups[0]), None)
+                    .await;
+            status == StatusCode::OK
+        })
+        .await;
+    }
+    assert!(follow_ups.iter().all(|id| *id == follow_ups[0]), "one follow-up: {follow_ups:?}");
+    assert_ne!(follow_ups[0], first);
+    let newest = git(&world.repo, &["rev-parse", "HEAD"]);
+    let view = world.ended(&first).await;
+    assert_eq!((view["status"].as_str(), view["commit"].as_str()), (Some("succeeded"), Some(v1.as_str())), "{view}");
+    let view = world.ended(&follow_ups[0]).await;
+    assert_eq!(view["status"], "succeeded", "{view}");
+    assert_eq!(view["commit"], newest.as_str(), "the follow-up deploys the newest commit");
+    let (_, list) =
+        call(world.app(), &world.admin, Method::GET, &format!("/api/v1/sites/{}/deployments", world.site_id), None)
+            .await;
+    assert_eq!(list["deployments"].as_array().unwrap().len(), 2, "two deployments for four pushes: {list}");
+    assert_eq!(world.serves().await, "v4");
     world.stop().await;
 }
