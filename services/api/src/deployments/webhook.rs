@@ -188,8 +188,15 @@ async fn push(
     };
     let follow_up = matches!(trigger, Trigger::FollowUp { .. });
     match commands::request_deploy(&state.db, site_id, deployment_id, commit, trigger, metadata).await {
-        Ok(_) if follow_up => Ok(Pushed::FollowUp(deployment_id)),
-        Ok(_) => Ok(Pushed::Started(deployment_id)),
+        Ok(_) => {
+            // The next delivery decides from the read model: answer once it shows this deployment, so pushes that
+            // GitHub sends one after the other coalesce however far the projection lags behind the log.
+            crate::projections::settle(|| async {
+                read::deployment(pool, deployment_id).await.ok().flatten().is_some()
+            })
+            .await;
+            Ok(if follow_up { Pushed::FollowUp(deployment_id) } else { Pushed::Started(deployment_id) })
+        }
         Err(DeployError::Deployment(DeploymentRejection::AlreadyExists)) => Ok(Pushed::Repeated),
         Err(e) => Err(e),
     }
