@@ -4,7 +4,7 @@
 //! on" are written once.
 
 use chrono::Utc;
-use lawha_domain::{Aggregate, NewEvent, RecordedEvent, StreamId};
+use lawha_domain::{Aggregate, DomainEvent as _, Metadata, NewEvent, RecordedEvent, StreamId};
 
 use crate::{AppendError, Appended, EventStore, StoreError};
 
@@ -80,4 +80,23 @@ pub async fn execute<A: Aggregate>(
         Some(events.append(stream, lawha_domain::ExpectedVersion::Exact(before.version), new).await?)
     };
     Ok(Executed { before, events: decided, ids, appended })
+}
+
+/// [`execute`] for a command asked for by a request: aggregate `id`'s stream, every fact with a fresh id and the
+/// request's `metadata`; a refusal or a failed append is the caller's error. Returns the facts' ids.
+pub async fn decide_and_append<A: Aggregate, E>(
+    events: &dyn EventStore,
+    id: uuid::Uuid,
+    command: &A::Command,
+    metadata: &Metadata,
+) -> Result<Vec<uuid::Uuid>, E>
+where
+    E: From<A::Rejection> + From<AppendError>,
+{
+    let envelope = |_: &A, e: &A::Event| e.to_new_event(metadata.clone());
+    match execute::<A>(events, &A::stream(id), command, envelope).await {
+        Ok(executed) => Ok(executed.ids),
+        Err(CommandError::Rejected(rejection)) => Err(rejection.into()),
+        Err(CommandError::Append(e)) => Err(e.into()),
+    }
 }

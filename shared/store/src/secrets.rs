@@ -52,6 +52,16 @@ pub async fn forget(pool: &AnyPool, value: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Forgets each of `values` that is a reference, best effort: a failure is logged and the others are still
+/// forgotten (an orphan row names nothing, and `forget_older` sweeps what a purpose leaves).
+pub async fn forget_each<S: AsRef<str>>(pool: &AnyPool, values: impl IntoIterator<Item = S>) {
+    for value in values {
+        if let Err(e) = forget(pool, value.as_ref()).await {
+            tracing::warn!(error = %e, "forgetting a secret failed");
+        }
+    }
+}
+
 /// Forgets every secret of `purpose` kept longer than `age` ago (identities of jobs that died, whose handler
 /// never got to forget them); returns how many.
 pub async fn forget_older(pool: &AnyPool, purpose: &str, age: chrono::TimeDelta) -> Result<u64, StoreError> {

@@ -83,11 +83,7 @@ impl Deps {
     /// Forgets the secrets a finished job no longer needs (identities, a target's password); a failure is
     /// logged, and the worker's start forgets what is left after a week.
     pub async fn forget(&self, values: &[Option<String>]) {
-        for value in values.iter().flatten() {
-            if let Err(e) = lawha_store::secrets::forget(&self.db.read_models, value).await {
-                tracing::warn!(error = %e, "forgetting a secret after its job failed");
-            }
-        }
+        lawha_store::secrets::forget_each(&self.db.read_models, values.iter().flatten()).await;
     }
 
     /// Opens a sealed secret; `what` names it in the error (`plan_password`, `target_password`,

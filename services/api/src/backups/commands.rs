@@ -5,10 +5,10 @@
 
 use lawha_backup::paths::PathPolicy;
 use lawha_domain::{
-    Aggregate, DomainEvent as _, Metadata,
+    Aggregate, Metadata,
     backups::{BackupPlan, BackupRun, PlanCommand, PlanRejection, RestoreTarget, RunCommand, RunRejection, Trigger},
 };
-use lawha_store::{CommandError, Database, SealKey, secrets};
+use lawha_store::{Database, SealKey, secrets};
 use uuid::Uuid;
 
 use super::{BackupCommandError, PlanInput, read};
@@ -31,12 +31,7 @@ async fn decide_and_append<A: Aggregate>(
 where
     BackupCommandError: From<A::Rejection>,
 {
-    let envelope = |_: &A, e: &A::Event| e.to_new_event(metadata.clone());
-    match lawha_store::execute::<A>(db.events.as_ref(), &A::stream(id), command, envelope).await {
-        Ok(executed) => Ok(executed.ids),
-        Err(CommandError::Rejected(rejection)) => Err(rejection.into()),
-        Err(CommandError::Append(e)) => Err(e.into()),
-    }
+    lawha_store::decide_and_append::<A, _>(db.events.as_ref(), id, command, metadata).await
 }
 
 /// Moves a sealed value into the secrets table (`purpose` says what it is); its reference takes its place, so
@@ -50,11 +45,7 @@ async fn keep(db: &Database, purpose: &str, value: &mut Option<String>) -> Resul
 
 /// Forgets what [`keep`] kept for a command that was then refused (best effort: an orphan row names nothing).
 async fn forget(db: &Database, kept: &[Option<String>]) {
-    for value in kept.iter().flatten() {
-        if let Err(e) = secrets::forget(&db.read_models, value).await {
-            tracing::warn!(error = %e, "forgetting the secret of a refused command failed");
-        }
-    }
+    secrets::forget_each(&db.read_models, kept.iter().flatten()).await;
 }
 
 /// Creates a plan whose paths `policy` allows; returns its id.

@@ -4,13 +4,13 @@
 //! the dispatcher (invariant 2). Pushes are the webhook's (`webhook.rs`).
 
 use lawha_domain::{
-    Aggregate, DomainEvent as _, Metadata,
+    Aggregate, Metadata,
     deployments::{Deployment, DeploymentCommand, SecretRef, Site, SiteCommand, SiteSpec, Trigger},
 };
-use lawha_store::{CommandError, Database, SealKey};
+use lawha_store::{Database, SealKey};
 use uuid::Uuid;
 
-use super::{DeployError, SiteInput, input, read};
+use super::{DeployError, SiteInput, read};
 
 /// The key that seals deploy keys, environment values and webhook secrets.
 pub fn seal_key(secret: &[u8]) -> SealKey {
@@ -18,7 +18,7 @@ pub fn seal_key(secret: &[u8]) -> SealKey {
 }
 
 /// A site's stream as it is now.
-pub async fn load_site(db: &Database, site_id: Uuid) -> Result<Site, DeployError> {
+async fn load_site(db: &Database, site_id: Uuid) -> Result<Site, DeployError> {
     Ok(lawha_store::load::<Site>(db.events.as_ref(), &Site::stream(site_id)).await?.state)
 }
 
@@ -41,12 +41,7 @@ pub async fn decide_and_append<A: Aggregate>(
 where
     DeployError: From<A::Rejection>,
 {
-    let envelope = |_: &A, e: &A::Event| e.to_new_event(metadata.clone());
-    match lawha_store::execute::<A>(db.events.as_ref(), &A::stream(id), command, envelope).await {
-        Ok(executed) => Ok(executed.ids),
-        Err(CommandError::Rejected(rejection)) => Err(rejection.into()),
-        Err(CommandError::Append(e)) => Err(e.into()),
-    }
+    lawha_store::decide_and_append::<A, _>(db.events.as_ref(), id, command, metadata).await
 }
 
 /// A new webhook secret: 32 random bytes as hex, sealed and kept; the plain text is shown once.
@@ -102,7 +97,7 @@ fn secrets_of(spec: &SiteSpec) -> Vec<String> {
 
 /// Forgets secrets no event of the site refers to any more (best effort).
 async fn forget_all(db: &Database, values: Vec<String>) {
-    input::Kept(values).forget(db).await;
+    lawha_store::secrets::forget_each(&db.read_models, values).await;
 }
 
 /// Replaces a site's spec; its secrets are kept unless the input replaces them.

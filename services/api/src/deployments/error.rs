@@ -7,7 +7,6 @@ use lawha_domain::{
 };
 use lawha_store::{AppendError, StoreError};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use super::messages;
 use crate::http::error::{Kind, Problem};
@@ -122,9 +121,4 @@ impl Problem for DeployError {
             _ => json!({}),
         }
     }
-}
-
-/// A deployment id that was not found, for the 404.
-pub fn deployment_missing(id: Uuid) -> DeployError {
-    DeployError::DeploymentMissing(id.to_string())
 }

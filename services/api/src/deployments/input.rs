@@ -110,11 +110,7 @@ pub struct Kept(pub Vec<String>);
 impl Kept {
     /// Forgets them (best effort: an orphan row names nothing).
     pub async fn forget(self, db: &Database) {
-        for value in self.0 {
-            if let Err(e) = secrets::forget(&db.read_models, &value).await {
-                tracing::warn!(error = %e, "forgetting the secret of a refused site command failed");
-            }
-        }
+        secrets::forget_each(&db.read_models, self.0).await;
     }
 }
 
