@@ -19,10 +19,7 @@ use lawha_domain::{
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn get(app: &common::TestApp, token: &str, path: &str) -> (StatusCode, Value) {
-    let response = app.client.get(app.url(path)).bearer_auth(token).send().await.unwrap();
-    (response.status(), response.json().await.unwrap_or(Value::Null))
-}
+use common::get_with_token as get;
 
 async fn post(app: &common::TestApp, token: &str, path: &str) -> (StatusCode, Value) {
     let response = app.client.post(app.url(path)).bearer_auth(token).send().await.unwrap();

@@ -80,35 +80,16 @@ async fn sealed_values_recorded_before_are_never_shown_to_readers_of_the_log() {
     let appended = app.state.db.events.append(&stream, ExpectedVersion::Any, vec![old]).await.unwrap();
     let position = appended.last_position;
 
-    let response =
-        app.client.get(app.url(&format!("/api/v1/audit/{position}"))).bearer_auth(&viewer).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let event: Value = response.json().await.unwrap();
+    let (status, event) = common::get_with_token(&app, &viewer, &format!("/api/v1/audit/{position}")).await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(event["data"]["identity_sealed"], "***", "{event}");
+    let legacy = "/api/v1/audit?stream=backup_run-legacy";
     common::eventually(std::time::Duration::from_secs(15), "the audit row", || async {
-        let page: Value = app
-            .client
-            .get(app.url("/api/v1/audit?stream=backup_run-legacy"))
-            .bearer_auth(&viewer)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, page) = common::get_with_token(&app, &viewer, legacy).await;
         page["items"].as_array().is_some_and(|items| !items.is_empty())
     })
     .await;
-    let page: Value = app
-        .client
-        .get(app.url("/api/v1/audit?stream=backup_run-legacy"))
-        .bearer_auth(&viewer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, page) = common::get_with_token(&app, &viewer, legacy).await;
     assert!(!page.to_string().contains("sealed1:"), "no summary shows a sealed value: {page}");
     app.stop().await.unwrap();
 }

@@ -79,6 +79,12 @@ pub fn with_workers(mut config: Config) -> Config {
     config
 }
 
+/// `GET path` with a bearer token: the status and the JSON body (`null` when it is not JSON).
+pub async fn get_with_token(app: &TestApp, token: &str, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
+    let response = app.client.get(app.url(path)).bearer_auth(token).send().await.expect("a GET request");
+    (response.status(), response.json().await.unwrap_or(serde_json::Value::Null))
+}
+
 /// Starts the app on `database_url`.
 pub async fn spawn_app(database_url: &str) -> TestApp {
     let (config, dir) = config(database_url);
