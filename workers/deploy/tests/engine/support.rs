@@ -155,3 +155,27 @@ pub fn alive(pid: u32) -> bool {
     let state = stat.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next());
     !matches!(state, Some('Z' | 'X') | None)
 }
+
+/// A test nginx's configuration (the engine's and the handler's tests): `{d}` is the prefix, `{port}` where
+/// nginx listens, `{upstream}` the site's upstream file; `{d}/extra/*.conf` lets a test break it.
+pub const NGINX_CONF: &str = "worker_processes 2;
+pid {d}/nginx.pid;
+error_log {d}/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path {d}/tmp/body;
+    proxy_temp_path {d}/tmp/proxy;
+    fastcgi_temp_path {d}/tmp/fastcgi;
+    uwsgi_temp_path {d}/tmp/uwsgi;
+    scgi_temp_path {d}/tmp/scgi;
+    upstream app {
+        include {upstream};
+    }
+    include {d}/extra/*.conf;
+    server {
+        listen 127.0.0.1:{port};
+        location / { proxy_pass http://app; }
+    }
+}
+";

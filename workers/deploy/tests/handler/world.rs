@@ -55,28 +55,6 @@ Server(("127.0.0.1", port), Answer).serve_forever()
 const BUILD: &str = "echo \"building $(cat version.txt) for $GREETING\"; \
                      if [ -e fail-build ]; then echo 'the build broke: fail-build is here' >&2; exit 4; fi";
 
-/// nginx's configuration; `{d}` the prefix, `{port}` where it listens, `{upstream}` the site's upstream file.
-const CONF: &str = "worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/error.log;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path {d}/tmp/body;
-    proxy_temp_path {d}/tmp/proxy;
-    fastcgi_temp_path {d}/tmp/fastcgi;
-    uwsgi_temp_path {d}/tmp/uwsgi;
-    scgi_temp_path {d}/tmp/scgi;
-    upstream shop {
-        include {upstream};
-    }
-    server {
-        listen 127.0.0.1:{port};
-        location / { proxy_pass http://shop; }
-    }
-}
-";
-
 /// Everything one test deploys with.
 pub struct World {
     /// The database (dropped from the server at the end).
@@ -130,7 +108,9 @@ impl World {
         // Before the first deployment the site points at a port nothing listens on (neither colour's).
         std::fs::write(&upstream, upstream_line(free_port())).unwrap();
         let conf = d.join("nginx.conf");
-        let text = CONF.replace("{d}", &d.display().to_string()).replace("{port}", &nginx_port.to_string());
+        let text = crate::support::NGINX_CONF
+            .replace("{d}", &d.display().to_string())
+            .replace("{port}", &nginx_port.to_string());
         std::fs::write(&conf, text.replace("{upstream}", &upstream.display().to_string())).unwrap();
         let base = |extra: &str| {
             let binary = nginx().display().to_string();

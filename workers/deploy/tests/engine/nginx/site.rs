@@ -15,30 +15,7 @@ use lawha_deploy_worker::engine::{
     runtime::{AppRuntime, Colour, process::ProcessRuntime},
 };
 
-use crate::support::{Log, app, app_release, eventually, free_port, nginx};
-
-/// The nginx configuration; `{d}` is the prefix, `{port}` where nginx listens, `{upstream}` the upstream file.
-const CONF: &str = "worker_processes 2;
-pid {d}/nginx.pid;
-error_log {d}/error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path {d}/tmp/body;
-    proxy_temp_path {d}/tmp/proxy;
-    fastcgi_temp_path {d}/tmp/fastcgi;
-    uwsgi_temp_path {d}/tmp/uwsgi;
-    scgi_temp_path {d}/tmp/scgi;
-    upstream app {
-        include {upstream};
-    }
-    include {d}/extra/*.conf;
-    server {
-        listen 127.0.0.1:{port};
-        location / { proxy_pass http://app; }
-    }
-}
-";
+use crate::support::{Log, NGINX_CONF, app, app_release, eventually, free_port, nginx};
 
 /// nginx, its two apps, and the engine's view of them.
 pub struct Site {
@@ -82,7 +59,7 @@ impl Site {
         std::fs::write(&upstream_file, upstream_line(ports[0])).unwrap();
         let port = free_port();
         let conf = d.join("nginx.conf");
-        let text = CONF.replace("{d}", &d.display().to_string()).replace("{port}", &port.to_string());
+        let text = NGINX_CONF.replace("{d}", &d.display().to_string()).replace("{port}", &port.to_string());
         std::fs::write(&conf, text.replace("{upstream}", &upstream_file.display().to_string())).unwrap();
 
         let base = |extra: &[&str]| -> Vec<String> {
