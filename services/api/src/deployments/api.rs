@@ -57,19 +57,13 @@ pub async fn create(
 ) -> Result<impl IntoResponse, ApiError> {
     let seal = commands::seal_key(state.config.secret_key_bytes());
     let created = commands::create_site(&state.db, &seal, input, &context.metadata()).await?;
-    settle_site(&state, created.site_id, true).await;
+    read::wait_site(&state.db.read_models, created.site_id, 1).await;
     let body = SiteCreated {
         id: created.site_id,
         webhook_url: webhook_url(&headers, created.site_id),
         webhook_secret: created.webhook_secret,
     };
     Ok(no_store((StatusCode::CREATED, Json(body))))
-}
-
-/// Waits briefly for the read model to show (or no longer show) a site, so a client's next GET sees it.
-async fn settle_site(state: &AppState, site_id: Uuid, present: bool) {
-    let pool = &state.db.read_models;
-    crate::projections::settle(|| async { read::site(pool, site_id).await.ok().flatten().is_some() == present }).await;
 }
 
 /// `{"sites": […]}`.
@@ -149,7 +143,7 @@ pub async fn remove(
 ) -> Result<StatusCode, ApiError> {
     let site_id = site_id(&id)?;
     commands::delete_site(&state.db, site_id, &context.metadata()).await?;
-    settle_site(&state, site_id, false).await;
+    read::wait_site_deleted(&state.db.read_models, site_id).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

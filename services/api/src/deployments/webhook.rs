@@ -191,10 +191,7 @@ async fn push(
         Ok(_) => {
             // The next delivery decides from the read model: answer once it shows this deployment, so pushes that
             // GitHub sends one after the other coalesce however far the projection lags behind the log.
-            crate::projections::settle(|| async {
-                read::deployment(pool, deployment_id).await.ok().flatten().is_some()
-            })
-            .await;
+            read::wait_deployment(pool, deployment_id).await;
             Ok(if follow_up { Pushed::FollowUp(deployment_id) } else { Pushed::Started(deployment_id) })
         }
         Err(DeployError::Deployment(DeploymentRejection::AlreadyExists)) => Ok(Pushed::Repeated),
