@@ -47,9 +47,9 @@ pub fn with_middleware(routes: Router<AppState>, state: &AppState) -> Router<App
     let body_limit = http.body_limit_bytes;
     let routes = routes
         .layer(DefaultBodyLimit::max(body_limit))
-        // The extractors hold every route to `body_limit` (DefaultBodyLimit); this outer bound only lets GitHub's
-        // deliveries, up to 25 MB, reach the one route that raises its own limit to that.
-        .layer(RequestBodyLimitLayer::new(body_limit.max(crate::deployments::webhook::MAX_DELIVERY_BYTES)))
+        // The extractors hold every route to `body_limit` (DefaultBodyLimit); this outer bound only lets the
+        // routes that raise their own limit (GitHub's deliveries) receive that much.
+        .layer(RequestBodyLimitLayer::new(body_limit.max(routes::LARGEST_OWN_BODY_LIMIT)))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(http.request_timeout_secs),

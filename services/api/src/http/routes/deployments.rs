@@ -17,6 +17,9 @@ use crate::{
     state::AppState,
 };
 
+/// The body limit GitHub's webhook route sets for itself.
+pub const OWN_BODY_LIMIT: usize = webhook::MAX_DELIVERY_BYTES;
+
 /// The rows.
 pub fn rows() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     let viewer = Need::AtLeast(Role::Viewer);
@@ -42,7 +45,7 @@ pub fn rows() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (spec(Method::GET, "/api/v1/deployments/{id}", viewer, "/api/v1/deployments/x"), get(api::deployment)),
         (
             spec(Method::POST, "/webhooks/github/{site}", Need::Public, "/webhooks/github/x"),
-            post(webhook::github).layer(DefaultBodyLimit::max(webhook::MAX_DELIVERY_BYTES)),
+            post(webhook::github).layer(DefaultBodyLimit::max(OWN_BODY_LIMIT)),
         ),
     ]
 }

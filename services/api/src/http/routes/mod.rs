@@ -49,6 +49,9 @@ pub struct RouteSpec {
 
 mod deployments;
 
+/// The largest body limit a route of the table sets for itself (above `http.body_limit_bytes`).
+pub const LARGEST_OWN_BODY_LIMIT: usize = deployments::OWN_BODY_LIMIT;
+
 /// The table: (spec, handler).
 pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     let mut rows = capabilities();
