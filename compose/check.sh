@@ -126,6 +126,7 @@ BLUE=(docker-compose.shared.yml docker-compose.blue.yml)
 GREEN=(docker-compose.shared.yml docker-compose.green.yml)
 MON=(docker-compose.yml docker-compose.monitoring.yml)
 BLUE_MON=(docker-compose.shared.yml docker-compose.blue.yml docker-compose.monitoring.yml)
+DEPLOY=(docker-compose.yml docker-compose.deploy.yml)
 
 check "compose config: stack (docker-compose.yml)" compose_valid "$C" "${STACK[@]}"
 check "compose config: shared alone" compose_valid "$C" docker-compose.shared.yml
@@ -144,6 +145,9 @@ check "compose shape: blue and green identical but for colour and port" colours_
 check "compose shape: stack + monitoring (Loki unpublished, Promtail's socket read-only, Grafana on loopback)" \
     compose_shape "$C" monitoring "${MON[@]}"
 check "compose shape: shared + blue + monitoring" compose_shape "$C" monitoring "${BLUE_MON[@]}"
+check "compose config: stack + deploy (docker-compose.deploy.yml)" compose_valid "$C" "${DEPLOY[@]}"
+check "compose shape: stack + deploy (PostgreSQL and Redis on loopback only, for the host's deploy worker)" \
+    compose_shape "$C" deploy "${DEPLOY[@]}"
 
 bc=$(broken_copy "$C" compose-unknown-key)
 edit "$bc/lawha.base.yml" 's.replace("    init: true\n", "    init: true\n    restart_polcy: always\n", 1)'
@@ -163,6 +167,13 @@ edit "$bc/docker-compose.monitoring.yml" 's.replace("/var/run/docker.sock:/var/r
 # shellcheck disable=SC2016 # the $ here is text for Python or for the broken script, not for this shell
 edit "$bc/docker-compose.monitoring.yml" 's.replace("    # No `ports:`", "    ports: [\"3100:3100\"]\n    # No `ports:`")'
 refute "compose shape (Loki published, Docker socket writable)" compose_shape "$bc" monitoring "${MON[@]}"
+bc=$(broken_copy "$C" compose-deploy)
+# shellcheck disable=SC2016 # the $ here is text for Python, not for this shell
+edit "$bc/docker-compose.deploy.yml" 's.replace("\"127.0.0.1:${LAWHA_DEPLOY_POSTGRES_PORT:-15432}:5432\"", "\"${LAWHA_DEPLOY_POSTGRES_PORT:-15432}:5432\"", 1)'
+refute "compose shape (the deploy overlay publishes PostgreSQL on every interface)" \
+    compose_shape "$bc" deploy "${DEPLOY[@]}"
+refute "compose shape (the deploy overlay checked as the plain stack: database ports)" \
+    compose_shape "$C" stack "${DEPLOY[@]}"
 
 # --- Prometheus ----------------------------------------------------------------------------------------------------
 check "promtool check config (prometheus.yml + rules)" promtool check config "$M/prometheus/prometheus.yml"

@@ -5,7 +5,7 @@ Debian has no Grafana, Loki, Promtail or Dockerfile linter, and docker-compose's
 publishes the database's port, so these assertions read the files (or `docker-compose config` output) and check what
 matters:
 
-    checks.py compose CONFIG_YAML STACK|BLUEGREEN|MONITORING   (CONFIG_YAML: `docker-compose … config` output)
+    checks.py compose CONFIG_YAML STACK|BLUEGREEN|MONITORING|DEPLOY   (CONFIG_YAML: `docker-compose … config`)
     checks.py rules RULES_YAML TESTS_YAML
     checks.py alertmanager ALERTMANAGER_YAML
     checks.py grafana MONITORING_DIR
@@ -67,6 +67,9 @@ def check_compose(config_path, kind):
     # Nothing but Lawha and the monitoring UIs publishes a port, and only on the loopback interface: nginx (or an
     # SSH tunnel) is the only way in.
     may_publish = {"lawha", "lawha-blue", "lawha-green", "grafana", "prometheus", "alertmanager"}
+    # docker-compose.deploy.yml: the deploy worker on the host reaches the databases on loopback.
+    if kind == "deploy":
+        may_publish |= {"postgres", "redis"}
     for name, service in services.items():
         for port in service.get("ports", []):
             host_ip, _ = published(port)
@@ -76,7 +79,7 @@ def check_compose(config_path, kind):
                 problem(f"{name} publishes {port} on all interfaces; bind it to 127.0.0.1")
 
     for name in ("postgres", "redis"):
-        if kind in ("stack", "bluegreen") and name not in services:
+        if kind in ("stack", "bluegreen", "deploy") and name not in services:
             problem(f"no {name} service")
     for name, service in services.items():
         if name in ("postgres", "redis") and not service.get("healthcheck", {}).get("test"):
@@ -126,7 +129,17 @@ def check_compose(config_path, kind):
         elif not all(g in trusted or f"{g}/32" in trusted for g in gateways):
             problem(f"{name}: LAWHA_HTTP__TRUSTED_PROXIES {trusted} lacks the frontend gateway {gateways}")
 
-    if kind == "stack":
+    if kind == "deploy":
+        expected = {"postgres": "15432", "redis": "16379"}
+        for name, port in expected.items():
+            ports = [published(p) for p in services.get(name, {}).get("ports", [])]
+            if ports != [("127.0.0.1", port)]:
+                problem(f"{name} should publish 127.0.0.1:{port} only (for the deploy worker), publishes {ports}")
+        joined = sorted(n for n, s in services.items() if "deploy-host" in (s.get("networks") or {}))
+        if joined != ["postgres", "redis"]:
+            problem(f"only postgres and redis may join the deploy-host network, joined by {joined}")
+
+    if kind in ("stack", "deploy"):
         ports = [published(p) for p in services.get("lawha", {}).get("ports", [])]
         if ports != [("127.0.0.1", "8080")]:
             problem(f"lawha should publish 127.0.0.1:8080 only, publishes {ports}")

@@ -165,6 +165,12 @@ ensure_dir "$(p /var/log/lawha)" 0750 lawha:lawha
 ensure_dir "$(p /etc/nginx/lawha-sites)" 0755 lawha:lawha
 # ...and may reload nginx (that one verb on that one unit) through polkit.
 ensure_file "$repo/ops/polkit/50-lawha-nginx-reload.rules" "$(p /etc/polkit-1/rules.d/50-lawha-nginx-reload.rules)" 0644 || true
+# Sites with the systemd runtime run as transient units of lawha's own systemd (systemd-run --user), which must
+# run without a login session.
+if [ -z "$root" ] && command -v loginctl >/dev/null && [ -d /run/systemd/system ] \
+    && [ ! -e /var/lib/systemd/linger/lawha ]; then
+    change "let lawha's user services run without a session (loginctl enable-linger lawha)" loginctl enable-linger lawha
+fi
 # The certificate worker writes ACME challenges here; nginx (www-data) serves them.
 ensure_dir "$(p /var/www/acme)" 0755 lawha:lawha
 

@@ -8,6 +8,7 @@ pub mod app;
 pub mod audit;
 pub mod backups;
 pub mod deployments;
+pub mod hosts;
 pub mod http;
 pub mod jobs;
 pub mod projections;

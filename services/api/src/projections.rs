@@ -14,6 +14,7 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::jobs::projection::Jobs),
         Arc::new(crate::backups::projection::Backups),
         Arc::new(crate::deployments::projection::Deployments),
+        Arc::new(crate::hosts::projection::Hosts),
     ]
 }
 

@@ -8,9 +8,20 @@ use std::path::{Path, PathBuf};
 /// five minutes stay for starting, switching, stopping and pruning.
 pub const DEPLOYMENT_STEPS_MAX_SECS: u64 = 3300;
 
+/// The host name of the panel's own machine unless `deployments.host` says otherwise.
+pub const DEFAULT_HOST: &str = "local";
+
+pub use lawha_domain::hosts::{is_host_label, is_host_name};
+
 /// How the deploy worker runs deployments on this host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeploymentsConfig {
+    /// The name of this machine among the panel's hosts: its deploy worker serves the queue
+    /// `deployments.<host>` and registers under this name; a site names the host it runs on (`local`, the
+    /// panel's own machine, by default).
+    pub host: String,
+    /// Free labels this host registers with (`region=eu`, `gpu`), shown on the hosts page.
+    pub host_labels: Vec<String>,
     /// Where each site's releases are kept (`<releases_dir>/<site>/<release>`), the folders a rollback serves
     /// again.
     pub releases_dir: PathBuf,
@@ -35,6 +46,9 @@ pub struct DeploymentsConfig {
     pub drain_secs: u64,
     /// The docker CLI the `docker` runtime runs (`docker` on `PATH`, or a path).
     pub docker_command: String,
+    /// The `systemd-run` the `systemd` runtime runs (`systemd-run` on `PATH`, or a path, whose folder then also
+    /// gives `systemctl`).
+    pub systemd_run_command: String,
 }
 
 impl DeploymentsConfig {
@@ -44,6 +58,8 @@ impl DeploymentsConfig {
     pub fn defaults(data_dir: &Path) -> Self {
         let words = |text: &str| text.split_whitespace().map(str::to_owned).collect();
         Self {
+            host: DEFAULT_HOST.to_owned(),
+            host_labels: Vec::new(),
             releases_dir: data_dir.join("deployments").join("releases"),
             state_dir: data_dir.join("deployments").join("state"),
             nginx_upstream_dir: PathBuf::from("/etc/nginx/lawha-sites"),
@@ -54,6 +70,7 @@ impl DeploymentsConfig {
             health_deadline_secs: 60,
             drain_secs: 10,
             docker_command: "docker".to_owned(),
+            systemd_run_command: "systemd-run".to_owned(),
         }
     }
 

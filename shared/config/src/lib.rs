@@ -28,7 +28,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 pub use audit::AuditConfig;
-pub use deployments::{DEPLOYMENT_STEPS_MAX_SECS, DeploymentsConfig};
+pub use deployments::{DEFAULT_HOST, DEPLOYMENT_STEPS_MAX_SECS, DeploymentsConfig, is_host_label, is_host_name};
 pub use devkey::{KEY_FILE, PREVIOUS_KEYS_FILE};
 pub use keys::{KEYS, KeyDoc};
 pub use layers::{LoadOptions, Origin};

@@ -108,6 +108,11 @@ impl Config {
                 Some(format!("[{}]", items.join(", ")))
             }
             "backups.safety_copy_hours" => number(self.backups.safety_copy_hours),
+            "deployments.host" => Some(quote(&self.deployments.host)),
+            "deployments.host_labels" => Some(format!(
+                "[{}]",
+                self.deployments.host_labels.iter().map(|l| quote(l)).collect::<Vec<_>>().join(", ")
+            )),
             "deployments.releases_dir" => Some(quote(&self.deployments.releases_dir.display().to_string())),
             "deployments.state_dir" => Some(quote(&self.deployments.state_dir.display().to_string())),
             "deployments.nginx_upstream_dir" => Some(quote(&self.deployments.nginx_upstream_dir.display().to_string())),
@@ -118,6 +123,7 @@ impl Config {
             "deployments.health_deadline_secs" => number(self.deployments.health_deadline_secs),
             "deployments.drain_secs" => number(self.deployments.drain_secs),
             "deployments.docker_command" => Some(quote(&self.deployments.docker_command)),
+            "deployments.systemd_run_command" => Some(quote(&self.deployments.systemd_run_command)),
             "audit.checkpoint_interval_secs" => number(self.audit.checkpoint_interval_secs),
             "audit.checkpoint_url" => self.audit.checkpoint_url.as_deref().map(|u| quote(&redact_url(u))),
             // A key added to KEYS without a case here shows up as unset, and

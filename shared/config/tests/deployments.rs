@@ -20,9 +20,12 @@ fn deployments_keys_default_under_the_data_folder() {
     assert_eq!(d.nginx_reload_command, ["nginx", "-s", "reload"]);
     assert_eq!((d.fetch_timeout_secs, d.build_timeout_secs, d.health_deadline_secs, d.drain_secs), (300, 1800, 60, 10));
     assert_eq!(d.docker_command, "docker");
+    assert_eq!(d.systemd_run_command, "systemd-run");
     assert_eq!(Config::test(Path::new("/tmp/t")).deployments.state_dir, Path::new("/tmp/t/deployments/state"));
     let rendered = config.render_effective();
-    assert!(rendered.contains("\n[deployments]\nreleases_dir = \"/srv/lawha/deployments/releases\" "), "{rendered}");
+    assert!(rendered.contains("\n[deployments]\nhost = \"local\" "), "{rendered}");
+    assert!(rendered.contains("\nreleases_dir = \"/srv/lawha/deployments/releases\" "), "{rendered}");
+    assert_eq!((d.host.as_str(), d.host_labels.len()), ("local", 0));
     assert!(rendered.contains("nginx_reload_command = \"nginx -s reload\" "), "{rendered}");
 }
 
@@ -64,6 +67,25 @@ fn deployments_keys_load_from_the_file_and_the_environment() {
         config.origin("deployments.nginx_reload_command"),
         Some(&Origin::Env("LAWHA_DEPLOYMENTS__NGINX_RELOAD_COMMAND".into()))
     );
+}
+
+#[test]
+fn the_host_name_and_labels_load_and_bad_ones_are_named() {
+    let env = [("LAWHA_DEPLOYMENTS__HOST", "web-2"), ("LAWHA_DEPLOYMENTS__HOST_LABELS", "region=eu, gpu")];
+    let config = Config::load(&options(&env, None)).unwrap_or_else(|p| panic!("{p}"));
+    assert_eq!(
+        (config.deployments.host.as_str(), config.deployments.host_labels.clone()),
+        ("web-2", vec!["region=eu".to_owned(), "gpu".to_owned()])
+    );
+    let found =
+        problems(&[("LAWHA_DEPLOYMENTS__HOST", "Web.example.com"), ("LAWHA_DEPLOYMENTS__HOST_LABELS", "ok,two words")]);
+    let text = found.to_string();
+    assert_eq!(found.len(), 2, "{text}");
+    assert!(
+        text.contains("deployments.host (LAWHA_DEPLOYMENTS__HOST): \"Web.example.com\" is not a host name"),
+        "{text}"
+    );
+    assert!(text.contains("deployments.host_labels (LAWHA_DEPLOYMENTS__HOST_LABELS): entry 2"), "{text}");
 }
 
 #[test]

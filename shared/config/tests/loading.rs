@@ -217,6 +217,7 @@ fn sample(key: &str) -> &'static str {
         "deployments.nginx_test_command" => "\"/usr/sbin/nginx -t\"",
         "deployments.nginx_reload_command" => "\"systemctl reload nginx\"",
         "deployments.docker_command" => "\"/usr/bin/docker\"",
+        "deployments.systemd_run_command" => "\"/usr/bin/systemd-run\"",
         "audit.checkpoint_interval_secs" => "600",
         "audit.checkpoint_url" => "\"http://anchor.internal:8080/lawha\"",
         other => panic!("no sample value for new key {other}: add one here and to the README"),

@@ -11,6 +11,7 @@ pub mod backups;
 pub mod canonical;
 pub mod deployments;
 pub mod event;
+pub mod hosts;
 pub mod jobs;
 pub mod message;
 pub mod testing;

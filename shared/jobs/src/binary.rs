@@ -20,10 +20,20 @@ where
     F: FnOnce(Config) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
-    if std::env::args().nth(1).is_some_and(|a| a == "--help" || a == "-h") {
-        println!("{help}");
-        return ExitCode::SUCCESS;
-    }
+    let metrics_listen = match options(std::env::args().skip(1)) {
+        Ok(Options::Help) => {
+            println!(
+                "{help}\n\nOptions:\n  --metrics-listen ADDR  serve Prometheus metrics at http://ADDR/metrics \
+                      (e.g. 127.0.0.1:9466); off by default\n  -h, --help             this text"
+            );
+            return ExitCode::SUCCESS;
+        }
+        Ok(Options::Run { metrics_listen }) => metrics_listen,
+        Err(problem) => {
+            eprintln!("error: {problem} (see --help)");
+            return ExitCode::from(2);
+        }
+    };
     let config = match Config::load(&LoadOptions::from_process(None)) {
         Ok(config) => config,
         Err(problems) => {
@@ -46,13 +56,47 @@ where
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(config)) {
+    let served = runtime.block_on(async move {
+        if let Some(addr) = metrics_listen {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (--metrics-listen): {e}"))?;
+            tokio::spawn(lawha_telemetry::serve_metrics(listener, std::future::pending()));
+        }
+        serve(config).await
+    });
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// What a worker binary's command line asks.
+#[derive(Debug, PartialEq, Eq)]
+enum Options {
+    /// `--help` or `-h`.
+    Help,
+    /// Run, serving metrics at this address when given.
+    Run { metrics_listen: Option<std::net::SocketAddr> },
+}
+
+fn options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let mut metrics_listen = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--help" | "-h" => return Ok(Options::Help),
+            "--metrics-listen" => {
+                let addr = args.next().ok_or("--metrics-listen needs an address such as 127.0.0.1:9466")?;
+                metrics_listen =
+                    Some(addr.parse().map_err(|_| format!("--metrics-listen: {addr:?} is not an address:port"))?);
+            }
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(Options::Run { metrics_listen })
 }
 
 /// The database and the queues a worker serves from, and its metrics recorder. Secrets sealed under a previous
@@ -75,4 +119,24 @@ pub async fn serve(runtime: Runtime, db: Database, queue: &str) -> anyhow::Resul
     runtime.run(&[queue.to_owned()], shutdown_signal()).await?;
     db.close().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Options, options};
+
+    fn parse(args: &[&str]) -> Result<Options, String> {
+        options(args.iter().map(|a| (*a).to_owned()))
+    }
+
+    #[test]
+    fn the_command_line_takes_help_and_a_metrics_address_only() {
+        assert_eq!(parse(&[]), Ok(Options::Run { metrics_listen: None }));
+        assert_eq!(parse(&["-h"]), Ok(Options::Help));
+        let addr = "127.0.0.1:9466".parse().ok();
+        assert_eq!(parse(&["--metrics-listen", "127.0.0.1:9466"]), Ok(Options::Run { metrics_listen: addr }));
+        assert!(parse(&["--metrics-listen"]).is_err());
+        assert!(parse(&["--metrics-listen", "nowhere"]).is_err());
+        assert!(parse(&["--queues", "x"]).is_err());
+    }
 }

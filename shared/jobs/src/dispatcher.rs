@@ -284,13 +284,14 @@ pub async fn sample_depths(queues: Arc<Queues>, every: Duration, stop: Cancellat
             () = stop.cancelled() => return,
             _ = tick.tick() => {}
         }
-        for queue in registry::QUEUES {
-            if let Ok(depth) = queues.depth(queue).await {
+        let Ok(known) = queues.known().await else { continue };
+        for queue in known {
+            if let Ok(depth) = queues.depth(&queue).await {
                 #[allow(clippy::cast_precision_loss)] // queue depths are small
                 {
-                    metrics::gauge!("lawha_queue_depth", "queue" => *queue).set(depth.due as f64);
-                    metrics::gauge!("lawha_queue_delayed", "queue" => *queue).set(depth.delayed as f64);
-                    metrics::gauge!("lawha_queue_oldest_pending_seconds", "queue" => *queue)
+                    metrics::gauge!("lawha_queue_depth", "queue" => queue.clone()).set(depth.due as f64);
+                    metrics::gauge!("lawha_queue_delayed", "queue" => queue.clone()).set(depth.delayed as f64);
+                    metrics::gauge!("lawha_queue_oldest_pending_seconds", "queue" => queue)
                         .set(depth.oldest_due_secs as f64);
                 }
             }

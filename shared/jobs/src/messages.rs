@@ -13,8 +13,6 @@ lawha_domain::messages! {
     no_projection = "dispatch.no_projection";
     /// A limit of a request outside its bounds.
     limit_range = "dispatch.limit_range"(name, min, max);
-    /// A deployment of a site on a host this release does not deploy to (`served`: the one it does).
-    host_not_served = "dispatch.host_not_served"(host, served);
     /// A probe's outcome that does not exist.
     outcome_invalid = "dispatch.outcome_invalid"(valid);
     /// A job whose kind this worker has no handler for.

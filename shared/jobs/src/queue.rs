@@ -21,6 +21,7 @@ use sqlx::{
 };
 use uuid::Uuid;
 
+mod known;
 pub mod vacuum;
 mod wake;
 mod watch;
@@ -181,6 +182,7 @@ impl Queues {
         queues.sort_unstable();
         queues.dedup();
         for queue in queues {
+            self.remember(queue).await?;
             let items = items.iter().filter(|o| o.job.queue == queue);
             if let Some(mut storage) = self.redis_storage(queue, 1) {
                 // The key is also the task id: the data hash's HSETNX drops a second copy even once the

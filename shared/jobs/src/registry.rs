@@ -10,9 +10,9 @@ use uuid::Uuid;
 
 use crate::messages;
 
-/// The queues Lawha knows. Deployments travel on `deployments.<host>`, one queue per host a site runs on; this
-/// release serves one host, [`LOCAL_HOST`] (the panel's own machine), so [`DEPLOYMENTS_LOCAL`] is the only one.
-pub const QUEUES: &[&str] = &[ADMIN, DIAGNOSTICS, BACKUPS, DEPLOYMENTS_LOCAL];
+/// The queues of fixed names. Deployments travel on `deployments.<host>` ([`queue_of_host`]), one queue per host a
+/// site runs on; those are known from the hosts that serve them ([`crate::queue::Queues::known`]).
+pub const QUEUES: &[&str] = &[ADMIN, DIAGNOSTICS, BACKUPS];
 
 /// Administration jobs, always served inside the API process (they need its projections).
 pub const ADMIN: &str = "admin";
@@ -20,11 +20,14 @@ pub const ADMIN: &str = "admin";
 pub const DIAGNOSTICS: &str = "diagnostics";
 /// Backups (`lawha-backup-worker`).
 pub const BACKUPS: &str = "backups";
-/// Deployments of the sites on the panel's own machine (`lawha-deploy-worker`).
-pub const DEPLOYMENTS_LOCAL: &str = "deployments.local";
-/// The host name of the panel's own machine, the only host whose sites this release deploys (the API gives a site
-/// this host when the client names none).
-pub const LOCAL_HOST: &str = "local";
+/// The family of the per-host deployment queues (`deployments.<host>`, served by each host's
+/// `lawha-deploy-worker`).
+pub const DEPLOYMENTS: &str = "deployments";
+
+/// The queue of `family` for `host`: `deployments.web2`.
+pub fn queue_of_host(family: &str, host: &str) -> String {
+    format!("{family}.{host}")
+}
 
 /// One kind of job.
 #[derive(Debug, Clone, Copy)]
@@ -33,8 +36,10 @@ pub struct KindSpec {
     pub kind: &'static str,
     /// The event type that asks for it (`AuditChainVerifyRequested`).
     pub requested_by: &'static str,
-    /// The queue it travels on.
+    /// The queue it travels on; for a kind that is [`KindSpec::per_host`], the family of its queues.
     pub queue: &'static str,
+    /// Whether each job goes to the queue of the host its request names (`<queue>.<host>`, the request's `host`).
+    pub per_host: bool,
     /// Attempts before the job is dead-lettered.
     pub max_attempts: u32,
     /// How long one attempt may run.
@@ -59,6 +64,7 @@ pub const KINDS: &[KindSpec] = &[
         timeout: Duration::from_secs(30 * 60),
         backoff: Duration::from_secs(30),
         own_limits: false,
+        per_host: false,
         payload: no_payload,
     },
     KindSpec {
@@ -69,6 +75,7 @@ pub const KINDS: &[KindSpec] = &[
         timeout: Duration::from_secs(60 * 60),
         backoff: Duration::from_secs(30),
         own_limits: false,
+        per_host: false,
         payload: projection_payload,
     },
     KindSpec {
@@ -79,6 +86,7 @@ pub const KINDS: &[KindSpec] = &[
         timeout: Duration::from_secs(10 * 60),
         backoff: Duration::from_secs(1),
         own_limits: true,
+        per_host: false,
         payload: probe_payload,
     },
     KindSpec {
@@ -89,6 +97,7 @@ pub const KINDS: &[KindSpec] = &[
         timeout: Duration::from_secs(6 * 60 * 60),
         backoff: Duration::from_secs(60),
         own_limits: false,
+        per_host: false,
         payload: run_payload,
     },
     KindSpec {
@@ -99,6 +108,7 @@ pub const KINDS: &[KindSpec] = &[
         timeout: Duration::from_secs(2 * 60 * 60),
         backoff: Duration::from_secs(30),
         own_limits: false,
+        per_host: false,
         payload: run_only_payload,
     },
     KindSpec {
@@ -109,16 +119,18 @@ pub const KINDS: &[KindSpec] = &[
         timeout: Duration::from_secs(6 * 60 * 60),
         backoff: Duration::from_secs(60),
         own_limits: false,
+        per_host: false,
         payload: run_only_payload,
     },
     KindSpec {
         kind: "Deploy",
         requested_by: "DeploymentRequested",
-        queue: DEPLOYMENTS_LOCAL,
+        queue: DEPLOYMENTS,
         max_attempts: 3,
         timeout: Duration::from_secs(60 * 60),
         backoff: Duration::from_secs(30),
         own_limits: false,
+        per_host: true,
         payload: deployment_payload,
     },
 ];
@@ -154,10 +166,11 @@ pub fn check_request(event_type: &str, data: &Value) -> Result<(), Message> {
 fn build(event_type: &str, id: Uuid, correlation_id: Uuid, data: &Value) -> Result<Job, Message> {
     let spec = by_request(event_type).ok_or_else(|| messages::no_kind(event_type))?;
     let payload = (spec.payload)(data).map_err(|e| messages::request_refused(spec.kind, e))?;
+    let queue = queue_for(spec, data).map_err(|e| messages::request_refused(spec.kind, e))?;
     let mut job = Job {
         id,
         kind: spec.kind.to_owned(),
-        queue: spec.queue.to_owned(),
+        queue,
         attempt: 1,
         correlation_id,
         payload,
@@ -171,6 +184,17 @@ fn build(event_type: &str, id: Uuid, correlation_id: Uuid, data: &Value) -> Resu
         apply_limits(&mut job, limits)?;
     }
     Ok(job)
+}
+
+/// The queue a request of `spec` goes to: the kind's, or for a per-host kind the one of the host it names.
+pub fn queue_for(spec: &KindSpec, data: &Value) -> Result<String, Message> {
+    if !spec.per_host {
+        return Ok(spec.queue.to_owned());
+    }
+    match data.get("host").and_then(Value::as_str) {
+        Some(host) if lawha_domain::hosts::is_host_name(host) => Ok(queue_of_host(spec.queue, host)),
+        _ => Err(messages::field_invalid("host")),
+    }
 }
 
 fn millis(d: Duration) -> u64 {
@@ -231,16 +255,9 @@ fn run_only_payload(data: &Value) -> Result<Value, Message> {
 }
 
 /// A deployment: the deployment and its site; the handler reads the site's spec and the deployment's progress
-/// when it runs. Only a site of [`LOCAL_HOST`] is served in this release: another host would wait on a queue
-/// nobody serves, so it is refused here and the request becomes a `JobDispatchFailed` saying why.
+/// when it runs. The queue is the one of the site's host ([`queue_for`]).
 fn deployment_payload(data: &Value) -> Result<Value, Message> {
-    let deployment_id = uuid_field(data, "deployment_id")?;
-    let site_id = uuid_field(data, "site_id")?;
-    match data.get("host").and_then(Value::as_str) {
-        Some(LOCAL_HOST) => Ok(json!({ "deployment_id": deployment_id, "site_id": site_id })),
-        Some(host) => Err(messages::host_not_served(host, LOCAL_HOST)),
-        None => Err(messages::field_invalid("host")),
-    }
+    Ok(json!({ "deployment_id": uuid_field(data, "deployment_id")?, "site_id": uuid_field(data, "site_id")? }))
 }
 
 /// What a probe does: sleep, then succeed, fail (retryably or not) or panic.
@@ -287,7 +304,7 @@ mod tests {
     #[test]
     fn every_kind_has_a_known_queue_and_one_requesting_event() {
         for spec in KINDS {
-            assert!(QUEUES.contains(&spec.queue), "{}", spec.kind);
+            assert!(QUEUES.contains(&spec.queue) || (spec.per_host && spec.queue == DEPLOYMENTS), "{}", spec.kind);
             assert!(is_request(spec.requested_by), "{}", spec.kind);
             assert_eq!(KINDS.iter().filter(|k| k.requested_by == spec.requested_by).count(), 1);
             assert_eq!(by_kind(spec.kind).map(|k| k.kind), Some(spec.kind));
@@ -338,7 +355,7 @@ mod tests {
     }
 
     #[test]
-    fn a_deployment_of_the_local_host_becomes_a_deploy_job_and_another_host_is_refused() {
+    fn a_deployment_goes_to_the_queue_of_its_host() {
         let (deployment, site) = (Uuid::now_v7(), Uuid::now_v7());
         let data = |host: &str| {
             json!({"deployment_id": deployment, "site_id": site, "host": host, "commit": null,
@@ -348,9 +365,13 @@ mod tests {
         assert_eq!((job.kind.as_str(), job.queue.as_str()), ("Deploy", "deployments.local"));
         assert_eq!(job.payload, json!({"deployment_id": deployment, "site_id": site}));
         assert_eq!((job.max_attempts, job.timeout_ms, job.backoff_ms), (3, 3_600_000, 30_000));
+        let job = job_for(&requested("DeploymentRequested", data("web-2"))).unwrap();
+        assert_eq!(job.queue, "deployments.web-2");
 
-        let err = job_for(&requested("DeploymentRequested", data("web-2"))).unwrap_err();
-        assert_eq!(err, messages::request_refused("Deploy", messages::host_not_served("web-2", "local")));
+        for host in ["", "Web", "a b", "-x", "a.b"] {
+            let err = job_for(&requested("DeploymentRequested", data(host))).unwrap_err();
+            assert_eq!(err, messages::request_refused("Deploy", messages::field_invalid("host")), "{host:?}");
+        }
         let err = check_request("DeploymentRequested", &json!({"deployment_id": deployment, "host": "local"}));
         assert_eq!(err, Err(messages::request_refused("Deploy", messages::field_invalid("site_id"))));
     }

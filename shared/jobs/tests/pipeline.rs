@@ -55,7 +55,7 @@ impl Pipeline {
     }
 
     fn add_workers(&mut self, poll: Duration) {
-        let settings = Settings { concurrency: 4, poll, grace: Duration::from_secs(5) };
+        let settings = Settings { concurrency: 4, poll, grace: Duration::from_secs(5), host: "local".to_owned() };
         let runtime = Runtime::new(&self.db.db, self.queues.clone(), settings).handle("Probe", Probe);
         let stop = self.stop.clone();
         self.tasks.push(tokio::spawn(async move {

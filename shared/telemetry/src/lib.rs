@@ -65,3 +65,16 @@ pub fn metrics() -> &'static PrometheusHandle {
 pub fn render_metrics() -> String {
     metrics().render()
 }
+
+/// Serves the Prometheus text exposition at `GET /metrics` on `listener` until `stop` resolves: what a worker
+/// process (`lawha worker --metrics-listen`, `lawha-deploy-worker --metrics-listen`) offers Prometheus.
+pub async fn serve_metrics(
+    listener: tokio::net::TcpListener,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) {
+    metrics();
+    let router = axum::Router::new().route("/metrics", axum::routing::get(|| async { render_metrics() }));
+    if let Err(error) = axum::serve(listener, router).with_graceful_shutdown(stop).await {
+        tracing::warn!(%error, "the metrics endpoint stopped");
+    }
+}

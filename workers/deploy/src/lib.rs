@@ -1,12 +1,13 @@
 //! The deploy worker: zero-downtime blue-green deployments of the sites of its host. The `Deploy` job handler
 //! ([`register`]) drives the engine step by step and records each step on the deployment's stream; the
-//! `lawha-deploy-worker` binary serves the `deployments.local` queue with it.
+//! `lawha-deploy-worker` binary serves the `deployments.<host>` queue of its host (`deployments.host`) with it,
+//! and registers the host and heartbeats while it runs ([`host`]).
 //!
 //! [`engine`] holds the steps as library calls that know nothing of jobs, events or the panel:
 //! [`engine::git`] fetches exactly one commit into a fresh release folder, [`engine::command`] runs the build
 //! (and every other external command) in a process group of its own with its output streamed into the
-//! deployment's log, [`engine::runtime`] starts, stops and watches a release on a colour (the `process` and
-//! `docker` runtimes; the `systemd` runtime, a unit per colour, is not written yet), [`engine::health`] is the
+//! deployment's log, [`engine::runtime`] starts, stops and watches a release on a colour (the `process`,
+//! `systemd` and `docker` runtimes), [`engine::health`] is the
 //! gate a new colour passes before it receives traffic, [`engine::nginx`] the atomic switch of a site's
 //! upstream, and [`engine::releases`] the release folders and their pruning.
 //!
@@ -28,12 +29,14 @@
 
 mod deploy;
 pub mod engine;
+pub mod host;
 mod lock;
 pub mod messages;
 mod record;
 mod steps;
 mod target;
 mod wait;
+mod watch;
 
 use std::{path::PathBuf, time::Duration};
 
@@ -46,7 +49,7 @@ pub use deploy::Deploy;
 use engine::{
     nginx::Nginx,
     releases::Releases,
-    runtime::{AppRuntime, docker::DockerRuntime, process::ProcessRuntime},
+    runtime::{AppRuntime, docker::DockerRuntime, process::ProcessRuntime, systemd::SystemdRuntime},
 };
 
 /// How long a colour that is stopped (the old one after the drain, or the new one after a failure) gets to end
@@ -81,6 +84,8 @@ pub struct Deps {
     pub drain: Duration,
     /// Apps as process groups of this host.
     pub process: ProcessRuntime,
+    /// Apps as transient units of the worker user's systemd.
+    pub systemd: SystemdRuntime,
     /// Apps as Docker containers.
     pub docker: DockerRuntime,
 }
@@ -106,6 +111,7 @@ impl Deps {
             health_deadline: Duration::from_secs(d.health_deadline_secs),
             drain: Duration::from_secs(d.drain_secs),
             process: ProcessRuntime::new(&d.state_dir),
+            systemd: SystemdRuntime::new(&d.state_dir, d.systemd_run_command.as_str()),
             docker: DockerRuntime::new(d.docker_command.as_str()),
         }
     }
@@ -122,12 +128,12 @@ impl Deps {
         steps::remove_stale_keys(&self.state_dir, STALE_KEY_AGE).await
     }
 
-    /// The runtime that runs a site's releases; None for one this release cannot run (systemd).
-    pub fn runtime(&self, runtime: SiteRuntime) -> Option<&dyn AppRuntime> {
+    /// The runtime that runs a site's releases.
+    pub fn runtime(&self, runtime: SiteRuntime) -> &dyn AppRuntime {
         match runtime {
-            SiteRuntime::Process => Some(&self.process),
-            SiteRuntime::Docker => Some(&self.docker),
-            SiteRuntime::Systemd => None,
+            SiteRuntime::Process => &self.process,
+            SiteRuntime::Systemd => &self.systemd,
+            SiteRuntime::Docker => &self.docker,
         }
     }
 }

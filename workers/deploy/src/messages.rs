@@ -126,8 +126,8 @@ lawha_domain::messages! {
     env_values_invalid = "deploy.env_values_invalid"(reason);
     /// The environment's values lack a variable the site names.
     env_value_missing = "deploy.env_value_missing"(name);
-    /// A runtime this release cannot run apps with.
-    runtime_unsupported = "deploy.runtime_unsupported"(runtime);
+    /// A site name that cannot name a systemd unit as it is.
+    unit_name_invalid = "deploy.unit_name_invalid"(site);
     /// The release a step needs is not on disk (removed by hand, or pruned).
     release_missing = "deploy.release_missing"(path);
     /// A release that ended within moments of its start.

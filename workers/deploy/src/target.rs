@@ -1,7 +1,7 @@
 //! The site a deployment deploys, as the handler needs it: its spec as the log says now, and its secrets opened
-//! (the deploy key's PEM text, the environment's values in the order the spec names them). A deleted site, a
-//! forgotten or unopenable secret and a runtime this release cannot run are the deployment's failure, with a
-//! message that says which; the database's failures are the job's, retried.
+//! (the deploy key's PEM text, the environment's values in the order the spec names them). A deleted site and a
+//! forgotten or unopenable secret are the deployment's failure, with a message that says which; the database's
+//! failures are the job's, retried.
 
 use lawha_domain::deployments::{SecretRef, Site, SiteSpec};
 use lawha_jobs::runtime::JobError;
@@ -38,9 +38,6 @@ pub async fn load(deps: &Deps, site_id: Uuid) -> Result<Target, StepError> {
         Some(spec) => spec,
         None => return Err(StepError::failed(messages::site_missing(site_id.to_string()))),
     };
-    if deps.runtime(spec.runtime).is_none() {
-        return Err(StepError::failed(messages::runtime_unsupported(spec.runtime.as_str())));
-    }
     let deploy_key = match &spec.deploy_key_secret {
         Some(reference) => Some(open(deps, reference, "deploy_key").await?),
         None => None,

@@ -135,8 +135,8 @@ users-role_change_in_progress = يجري تسجيل تغيير دور آخر؛ �
 
 ## Deployments
 deployments-name_taken = الاسم "{ $name }" لموقع آخر
-deployments-runtime_unavailable = بيئة التشغيل { $runtime } غير متاحة بعد: اختر process أو docker
-deployments-host_unavailable = لا يخدم أي عامل نشر المضيف "{ $host }" في هذا الإصدار: استخدم { $served }
+deployments-host_unknown = لم يسجّل أي عامل نشر المضيف "{ $host }": المضيفون المعروفون هم { $known } (GET /api/v1/hosts)
+deployments-runtime_not_offered = لا يوفّر المضيف { $host } بيئة التشغيل { $runtime }؛ يوفّر { $offered }
 deployments-site_missing = لا يوجد موقع بالمعرّف { $id }
 deployments-deployment_missing = لا يوجد نشر أو إصدار بالمعرّف { $id }
 deployments-secret_unreadable = تعذّر فتح سرّ من أسرار هذا الموقع (هل غُيّر المفتاح السري دون الاحتفاظ بالقديم؟)
@@ -144,3 +144,5 @@ deployments-delivery_headers = التسليم بلا الترويسة { $header 
 deployments-delivery_body = محتوى التسليم ليس حمولة GitHub: { $reason }
 deployments-delivery_repeated = أُجيب عن التسليم { $delivery } من قبل؛ لم يُفعل شيء جديد
 deployments-delivery_follows = يجري نشر الآن: سيُنشر هذا الدفع ضمن { $deployment } بعد انتهائه
+deployments-not_a_number = "{ $text }" ليس عددًا صحيحًا
+deployments-runtime_choose = اختر process أو docker أو systemd

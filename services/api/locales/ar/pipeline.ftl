@@ -7,7 +7,6 @@ dispatch-field_invalid = ليس في الطلب { $name } صالح
 dispatch-no_projection = لا يسمّي الطلب أي نموذج قراءة
 dispatch-limit_range = يجب أن يكون { $name } عددًا صحيحًا من { $min } إلى { $max }
 dispatch-outcome_invalid = يجب أن تكون outcome واحدة من: { $valid }
-dispatch-host_not_served = يعمل الموقع على المضيف { $host }، لكن هذا الإصدار لا ينشر إلا على { $served }، جهاز اللوحة نفسه
 runtime-no_handler = ليس لدى العامل { $worker } معالج لمهام { $kind }
 runtime-panicked = انهارت المهمة: { $reason }
 runtime-timed_out = انتهت مهلة المحاولة بعد { $ms } ملّي ثانية

@@ -127,8 +127,8 @@ users-role_change_in_progress = another role change is being recorded; try again
 
 ## Deployments
 deployments-name_taken = "{ $name }" is the name of another site
-deployments-runtime_unavailable = the { $runtime } runtime is not available yet: choose process or docker
-deployments-host_unavailable = no deploy worker serves the host "{ $host }" in this release: use { $served }
+deployments-host_unknown = no deploy worker has registered the host "{ $host }": known hosts are { $known } (GET /api/v1/hosts)
+deployments-runtime_not_offered = the host { $host } does not offer the { $runtime } runtime; it offers { $offered }
 deployments-site_missing = no site is called { $id }
 deployments-deployment_missing = no deployment or release is called { $id }
 deployments-secret_unreadable = a secret of this site cannot be opened (was the secret key changed without keeping the old one?)
@@ -136,3 +136,5 @@ deployments-delivery_headers = the delivery has no { $header } header
 deployments-delivery_body = the delivery's body is not GitHub's payload: { $reason }
 deployments-delivery_repeated = delivery { $delivery } was answered before; nothing new was done
 deployments-delivery_follows = a deployment is running: this push is deployed by { $deployment } once it ends
+deployments-not_a_number = "{ $text }" is not a whole number
+deployments-runtime_choose = choose process, docker or systemd

@@ -7,7 +7,6 @@ dispatch-field_invalid = the request has no valid { $name }
 dispatch-no_projection = the request names no projection
 dispatch-limit_range = { $name } must be a whole number from { $min } to { $max }
 dispatch-outcome_invalid = outcome must be one of { $valid }
-dispatch-host_not_served = the site runs on the host { $host }, but this release deploys only to { $served }, the panel's own machine
 runtime-no_handler = worker { $worker } has no handler for { $kind } jobs
 runtime-panicked = the job panicked: { $reason }
 runtime-timed_out = the attempt timed out after { $ms } ms

@@ -28,7 +28,7 @@ fn site_id(text: &str) -> Result<Uuid, DeployError> {
 }
 
 /// The URL GitHub is to post to, from the request's own host (and `X-Forwarded-Proto` for the scheme).
-fn webhook_url(headers: &HeaderMap, site_id: Uuid) -> String {
+pub(crate) fn webhook_url(headers: &HeaderMap, site_id: Uuid) -> String {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let https = headers.get("x-forwarded-proto").is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"));
     format!("{}://{host}/webhooks/github/{site_id}", if https { "https" } else { "http" })
@@ -56,7 +56,8 @@ pub async fn create(
     JsonBody(input): JsonBody<SiteInput>,
 ) -> Result<impl IntoResponse, ApiError> {
     let seal = commands::seal_key(state.config.secret_key_bytes());
-    let created = commands::create_site(&state.db, &seal, input, &context.metadata()).await?;
+    let created =
+        commands::create_site(&state.db, &seal, &state.config.deployments.host, input, &context.metadata()).await?;
     read::wait_site(&state.db.read_models, created.site_id, 1).await;
     let body = SiteCreated {
         id: created.site_id,
@@ -123,7 +124,8 @@ pub async fn update(
     let seal = commands::seal_key(state.config.secret_key_bytes());
     let pool = &state.db.read_models;
     let before = read::site(pool, site_id).await?.map(|s| s.updated_at);
-    commands::update_site(&state.db, &seal, site_id, input, &context.metadata()).await?;
+    commands::update_site(&state.db, &seal, &state.config.deployments.host, site_id, input, &context.metadata())
+        .await?;
     crate::projections::settle(|| async {
         read::site(pool, site_id).await.ok().flatten().map(|s| s.updated_at) != before
     })

@@ -62,13 +62,15 @@ pub struct Created {
 }
 
 /// Creates a site; returns its id and its webhook secret (shown once).
+/// `own_host` is the panel's machine (`deployments.host`), the host of a site that names none.
 pub async fn create_site(
     db: &Database,
     seal: &SealKey,
+    own_host: &str,
     input: SiteInput,
     metadata: &Metadata,
 ) -> Result<Created, DeployError> {
-    let (spec, mut kept) = input.into_spec(db, seal, None, None).await?;
+    let (spec, mut kept) = input.into_spec(db, seal, own_host, None, None).await?;
     let (webhook_secret, reference) = match new_webhook_secret(db, seal).await {
         Ok(pair) => pair,
         Err(e) => {
@@ -104,12 +106,13 @@ async fn forget_all(db: &Database, values: Vec<String>) {
 pub async fn update_site(
     db: &Database,
     seal: &SealKey,
+    own_host: &str,
     site_id: Uuid,
     input: SiteInput,
     metadata: &Metadata,
 ) -> Result<(), DeployError> {
     let (_, current) = live_site(db, site_id).await?;
-    let (spec, kept) = input.into_spec(db, seal, Some(site_id), Some(&current)).await?;
+    let (spec, kept) = input.into_spec(db, seal, own_host, Some(site_id), Some(&current)).await?;
     let new = secrets_of(&spec);
     if let Err(e) = decide_and_append::<Site>(db, site_id, &SiteCommand::Update { spec }, metadata).await {
         kept.forget(db).await;

@@ -17,19 +17,27 @@ use uuid::Uuid;
 
 use super::{DeployError, messages, read};
 
-/// The host a site runs on when none is named: the deploy worker on the panel's own machine.
-pub const LOCAL_HOST: &str = "local";
-
 /// How a site's releases run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RuntimeName {
     /// A detached process group per colour, with its output in a log file.
     Process,
-    /// A transient systemd unit per colour (not available in this release: refused with 422).
+    /// A transient unit of the deploy worker user's systemd per colour.
     Systemd,
     /// A container per colour, from the repository's Dockerfile.
     Docker,
+}
+
+impl RuntimeName {
+    /// The name used in the API and the events.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Process => "process",
+            Self::Systemd => "systemd",
+            Self::Docker => "docker",
+        }
+    }
 }
 
 /// The two ports the colours listen on.
@@ -87,10 +95,10 @@ pub struct SiteInput {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 50)]
     pub releases_to_keep: Option<u32>,
-    /// The host whose deploy worker runs the site: `local`, the panel's machine (the default, and the only host
-    /// this release serves).
+    /// The host whose deploy worker runs the site (`GET /api/v1/hosts`): one whose worker registered, or the
+    /// panel's own machine (`deployments.host`, `local` by default), which is the default.
     #[serde(default)]
-    #[schema(max_length = 253)]
+    #[schema(max_length = 63)]
     pub host: Option<String>,
 }
 
@@ -139,6 +147,7 @@ impl SiteInput {
         self,
         db: &Database,
         seal: &SealKey,
+        own_host: &str,
         site_id: Option<Uuid>,
         current: Option<&SiteSpec>,
     ) -> Result<(SiteSpec, Kept), DeployError> {
@@ -146,11 +155,21 @@ impl SiteInput {
         if read::name_taken(&db.read_models, &self.name, site_id).await? {
             problems.push(("name".into(), messages::name_taken(&self.name)));
         }
-        if let Some(host) = self.host.as_deref().filter(|h| *h != LOCAL_HOST) {
-            problems.push(("host".into(), messages::host_unavailable(crate::http::input::shown(host), LOCAL_HOST)));
-        }
-        if self.runtime == RuntimeName::Systemd {
-            problems.push(("runtime".into(), messages::runtime_unavailable("systemd")));
+        let host = self.host.clone().unwrap_or_else(|| own_host.to_owned());
+        if lawha_domain::hosts::is_host_name(&host) {
+            match crate::hosts::read::find(&db.read_models, own_host, &host).await? {
+                None => {
+                    let known = crate::hosts::read::list(&db.read_models, own_host).await?;
+                    let known: Vec<String> = known.into_iter().map(|h| h.name).collect();
+                    problems.push(("host".into(), messages::host_unknown(&host, known.join(", "))));
+                }
+                Some(found) if !found.offers(self.runtime.as_str()) => {
+                    let offered = found.runtimes.join(", ");
+                    problems
+                        .push(("runtime".into(), messages::runtime_not_offered(self.runtime.as_str(), &host, offered)));
+                }
+                Some(_) => {}
+            }
         }
         let mut kept = Kept::default();
         let deploy_key_secret = match (self.deploy_key.as_deref(), current) {
@@ -183,7 +202,7 @@ impl SiteInput {
             ports: Ports { blue: self.ports.blue, green: self.ports.green },
             domains: self.domains,
             releases_to_keep: self.releases_to_keep.unwrap_or(DEFAULT_RELEASES_TO_KEEP),
-            host: self.host.unwrap_or_else(|| LOCAL_HOST.to_owned()),
+            host,
         };
         for (field, problem) in spec.problems() {
             let field = api_field(field);

@@ -5,10 +5,10 @@
 lawha_domain::messages! {
     /// Another site has the name.
     name_taken = "deployments.name_taken"(name);
-    /// A runtime this release cannot run yet.
-    runtime_unavailable = "deployments.runtime_unavailable"(runtime);
-    /// A host no deploy worker serves in this release.
-    host_unavailable = "deployments.host_unavailable"(host, served);
+    /// A host no deploy worker registered (and not the panel's own).
+    host_unknown = "deployments.host_unknown"(host, known);
+    /// A runtime the site's host does not offer.
+    runtime_not_offered = "deployments.runtime_not_offered"(runtime, host, offered);
     /// No site with this id.
     site_missing = "deployments.site_missing"(id);
     /// No deployment with this id.
@@ -23,4 +23,8 @@ lawha_domain::messages! {
     delivery_repeated = "deployments.delivery_repeated"(delivery);
     /// A push taken into the follow-up deployment that waits for the running one.
     delivery_follows = "deployments.delivery_follows"(deployment);
+    /// A number field of the site form holding something else.
+    not_a_number = "deployments.not_a_number"(text);
+    /// The site form's runtime is none of those offered.
+    runtime_choose = "deployments.runtime_choose";
 }

@@ -135,6 +135,8 @@ pub struct DeploymentView {
     /// The machine it runs on.
     pub host: String,
     /// `requested`, `fetched`, `built`, `started`, `health_passed`, `switched`, `drained`, `succeeded` or `failed`.
+    /// A deployment whose job will never run again (dead-lettered after its attempts, or refused at dispatch) is
+    /// `failed`, with the job's last error as its reason, whatever step it reached.
     pub status: String,
     /// `push`, `manual`, `rollback` or `follow_up`.
     pub trigger_kind: String,
@@ -175,18 +177,28 @@ pub struct DeploymentView {
 
 const DEPLOYMENT_COLUMNS: &str = "deployment_id, site_id, host, status, trigger_kind, trigger, requested_commit, \
                                   fetched_commit, release_id, built_at, colour, failed_step, reason, log_tail, \
-                                  requested_at, updated_at, finished_at, job_id";
+                                  requested_at, updated_at, finished_at, job_id, \
+                                  (SELECT j.state FROM jobs j WHERE j.job_id = deployments.job_id) AS job_state, \
+                                  (SELECT j.last_error FROM jobs j WHERE j.job_id = deployments.job_id) AS job_error";
 
 impl DeploymentView {
     fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
         let trigger: String = row.try_get(5)?;
-        let reason = row.try_get::<Option<String>, _>(12)?.map(|text| message_from(&text));
+        let mut status: String = row.try_get(3)?;
+        let mut reason = row.try_get::<Option<String>, _>(12)?.map(|text| message_from(&text));
+        let job_state: Option<String> = row.try_get(18)?;
+        if !matches!(status.as_str(), "succeeded" | "failed")
+            && matches!(job_state.as_deref(), Some("dead" | "dispatch_failed"))
+        {
+            status = "failed".to_owned();
+            reason = row.try_get::<Option<String>, _>(19)?.map(|text| message_from(&text));
+        }
         let (reason_text, reason_code, reason_args) = said(reason.as_ref());
         Ok(Self {
             id: row.try_get(0)?,
             site_id: row.try_get(1)?,
             host: row.try_get(2)?,
-            status: row.try_get(3)?,
+            status,
             trigger_kind: row.try_get(4)?,
             trigger: serde_json::from_str(&trigger).unwrap_or(Value::Null),
             requested_commit: row.try_get(6)?,

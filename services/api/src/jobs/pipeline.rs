@@ -36,7 +36,7 @@ pub fn runtime(config: &Config, db: &Database, runner: &ProjectionRunner, queues
 /// The queues `lawha serve` works itself: those of `jobs.in_process` that this binary has handlers for. Every
 /// profile's default includes `admin`, whose jobs (verify the chain, rebuild a projection) belong with the API.
 pub fn in_process_queues(config: &Config, runtime: &Runtime) -> Vec<String> {
-    runtime.servable_queues().into_iter().filter(|q| config.jobs.in_process.serves(q)).map(str::to_owned).collect()
+    runtime.servable_queues().into_iter().filter(|q| config.jobs.in_process.serves(q)).collect()
 }
 
 /// Connects to the queues, retrying with backoff until they answer or `stop` is cancelled: a panel whose Redis is
@@ -104,9 +104,25 @@ pub async fn serve(
     let cleaning = tokio::spawn(vacuum);
     let runtime = runtime(&config, &db, &runner, queues);
     let served = in_process_queues(&config, &runtime);
+    // Deploying in-process makes this machine one of the hosts, registered and heartbeating like a worker's.
+    let own = lawha_jobs::registry::queue_of_host(lawha_jobs::registry::DEPLOYMENTS, &config.deployments.host);
+    let presence = if served.contains(&own) {
+        match lawha_deploy_worker::host::Presence::start(&db, &config).await {
+            Ok(presence) => Some(presence),
+            Err(error) => {
+                tracing::warn!(error = %format!("{error:#}"), "could not register this host; deployments still run");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let signal = stop.clone();
     if let Err(error) = runtime.run(&served, async move { signal.cancelled().await }).await {
         tracing::error!(error = %format!("{error:#}"), "in-process workers stopped");
+    }
+    if let Some(presence) = presence {
+        presence.stop().await;
     }
     let _ = dispatching.await;
     let _ = sweeping.await;

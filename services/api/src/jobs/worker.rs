@@ -39,13 +39,8 @@ pub async fn run(config: &Config, args: &WorkerArgs) -> anyhow::Result<ExitCode>
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr} (--metrics-listen)"))?;
-        let router =
-            axum::Router::new().route("/metrics", axum::routing::get(|| async { lawha_telemetry::render_metrics() }));
         let stopped = stop.clone();
-        tokio::spawn(async move {
-            let _ =
-                axum::serve(listener, router).with_graceful_shutdown(async move { stopped.cancelled().await }).await;
-        });
+        tokio::spawn(lawha_telemetry::serve_metrics(listener, async move { stopped.cancelled().await }));
     }
     let signal = stop.clone();
     tokio::spawn(async move {
@@ -56,9 +51,9 @@ pub async fn run(config: &Config, args: &WorkerArgs) -> anyhow::Result<ExitCode>
     let runtime = super::runtime(config, &db, &runner, queues);
     let servable = runtime.servable_queues();
     let queues: Vec<String> = if args.queues.is_empty() {
-        servable.iter().filter(|q| **q != registry::ADMIN).map(|q| (*q).to_owned()).collect()
+        servable.iter().filter(|q| *q != registry::ADMIN).cloned().collect()
     } else {
-        if let Some(unknown) = args.queues.iter().find(|q| !servable.contains(&q.as_str())) {
+        if let Some(unknown) = args.queues.iter().find(|q| !servable.contains(q)) {
             eprintln!("error: this binary serves no queue {unknown:?}; it serves: {}", servable.join(", "));
             return Ok(ExitCode::from(2));
         }

@@ -42,6 +42,8 @@ pub enum Section {
     Audit,
     Jobs,
     Backups,
+    Sites,
+    Hosts,
     Users,
     Account,
     Settings,
@@ -57,6 +59,8 @@ impl Section {
             Section::Audit => Some(("/audit", "nav-audit")),
             Section::Jobs => Some(("/jobs", "nav-jobs")),
             Section::Backups => Some(("/backups", "nav-backups")),
+            Section::Sites => Some(("/sites", "nav-sites")),
+            Section::Hosts => Some(("/hosts", "nav-hosts")),
             Section::Users => Some(("/users", "nav-users")),
             Section::Account => Some(("/account", "nav-account")),
             Section::Settings => Some(("/settings", "nav-settings")),
@@ -65,7 +69,7 @@ impl Section {
     }
 }
 
-/// The signed-in navigation: dashboard, audit log, jobs, backups, users (only when `show_users`, i.e. for admins),
+/// The signed-in navigation: dashboard, audit log, jobs, backups, sites, hosts, users (only when `show_users`, i.e. for admins),
 /// account and settings, with `current` marked.
 pub fn main_nav(lang: Lang, prefix: &str, current: Section, show_users: bool) -> Vec<NavItem> {
     [
@@ -73,6 +77,8 @@ pub fn main_nav(lang: Lang, prefix: &str, current: Section, show_users: bool) ->
         Section::Audit,
         Section::Jobs,
         Section::Backups,
+        Section::Sites,
+        Section::Hosts,
         Section::Users,
         Section::Account,
         Section::Settings,
@@ -170,13 +176,15 @@ mod tests {
                 "/entrance/audit",
                 "/entrance/jobs",
                 "/entrance/backups",
+                "/entrance/sites",
+                "/entrance/hosts",
                 "/entrance/account",
                 "/entrance/settings"
             ]
         );
         let current: Vec<_> = nav.iter().filter(|item| item.current).map(|item| item.label.as_str()).collect();
         assert_eq!(current, ["Audit log"]);
-        assert_eq!(main_nav(Lang::Ar, "", Section::Other, true).len(), 7);
+        assert_eq!(main_nav(Lang::Ar, "", Section::Other, true).len(), 9);
     }
 
     #[test]

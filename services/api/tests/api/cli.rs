@@ -214,6 +214,7 @@ fn every_command_has_help() {
         vec!["projections", "rebuild", "--help"],
         vec!["bench", "append", "--help"],
         vec!["bench", "backup", "--help"],
+        vec!["bench", "webhook", "--help"],
     ] {
         let (code, stdout, _) = run(lawha(dir.path()).args(&args));
         assert_eq!(code, 0, "{args:?}");

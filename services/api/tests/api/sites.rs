@@ -132,11 +132,18 @@ async fn every_problem_of_a_site_is_named_under_its_field_and_nothing_is_recorde
     let (status, answer) = call(&app, &admin, Method::POST, "/api/v1/sites", Some(bad)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
     let fields = answer["error"]["details"]["fields"].as_object().unwrap();
-    for field in ["name", "repository", "branch", "runtime", "start_command", "ports", "domains", "env", "host"] {
+    for field in ["name", "repository", "branch", "start_command", "ports", "domains", "env", "host"] {
         assert!(fields.keys().any(|k| k == field || k.starts_with(&format!("{field}."))), "{field}: {answer}");
     }
+    assert!(!fields.contains_key("runtime"), "every runtime is accepted, systemd too: {answer}");
     assert_eq!(app.state.db.events.head().await.unwrap(), head, "nothing is recorded");
     assert_eq!(secrets_count(&app).await, secrets, "nothing sealed for a refused site stays");
+
+    let mut units = site("units");
+    units["runtime"] = json!("systemd");
+    units["ports"] = json!({ "blue": 9201, "green": 9202 });
+    let (status, answer) = call(&app, &admin, Method::POST, "/api/v1/sites", Some(units)).await;
+    assert_eq!(status, StatusCode::CREATED, "a systemd site is created: {answer}");
     app.stop().await.unwrap();
 }
 

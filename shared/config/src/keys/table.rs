@@ -249,6 +249,21 @@ pub const KEYS: &[KeyDoc] = &[
                   the restore succeeded.",
     },
     KeyDoc {
+        key: "deployments.host",
+        env: "LAWHA_DEPLOYMENTS__HOST",
+        default: "local",
+        meaning: "This machine's name among the panel's hosts (1 to 63 lowercase letters, digits and -): its \
+                  lawha-deploy-worker registers under it and serves the queue deployments.<host>, and a site \
+                  created without a host runs here. Give each machine that runs a deploy worker its own name.",
+    },
+    KeyDoc {
+        key: "deployments.host_labels",
+        env: "LAWHA_DEPLOYMENTS__HOST_LABELS",
+        default: "[]",
+        meaning: "Free labels this host registers with (region=eu, gpu), shown on the hosts page. A TOML array, \
+                  or a comma-separated list in the environment.",
+    },
+    KeyDoc {
         key: "deployments.releases_dir",
         env: "LAWHA_DEPLOYMENTS__RELEASES_DIR",
         default: "<data_dir>/deployments/releases",
@@ -320,6 +335,14 @@ pub const KEYS: &[KeyDoc] = &[
         default: "docker",
         meaning: "The docker CLI the docker runtime runs (a name on PATH, or a path); it finds its daemon as \
                   usual (DOCKER_HOST, DOCKER_CONTEXT).",
+    },
+    KeyDoc {
+        key: "deployments.systemd_run_command",
+        env: "LAWHA_DEPLOYMENTS__SYSTEMD_RUN_COMMAND",
+        default: "systemd-run",
+        meaning: "The systemd-run the systemd runtime runs (a name on PATH, or a path; systemctl is then taken \
+                  from the same folder). It starts each colour as a unit of the worker user's own systemd \
+                  (--user), which finds it through XDG_RUNTIME_DIR; that user needs `loginctl enable-linger`.",
     },
     KeyDoc {
         key: "audit.checkpoint_interval_secs",

@@ -5,12 +5,37 @@
 use std::path::PathBuf;
 
 use super::Builder;
-use crate::deployments::{DEPLOYMENT_STEPS_MAX_SECS, DeploymentsConfig};
+use crate::deployments::{DEPLOYMENT_STEPS_MAX_SECS, DeploymentsConfig, is_host_label, is_host_name};
 
 impl Builder {
     /// `deployments.*`.
     pub(super) fn deployments(&mut self, data_dir: &std::path::Path) -> DeploymentsConfig {
         let defaults = DeploymentsConfig::defaults(data_dir);
+        let host = match self.text("deployments.host") {
+            Some(name) if is_host_name(name.trim()) => name.trim().to_owned(),
+            Some(name) => {
+                let fix = "use 1 to 63 lowercase letters, digits and -, not starting or ending with - (e.g. web2)";
+                self.report("deployments.host", format!("{name:?} is not a host name"), fix);
+                defaults.host.clone()
+            }
+            None => defaults.host.clone(),
+        };
+        let label_fix = "use labels of 1 to 63 printable characters without spaces, such as region=eu";
+        let host_labels = match self.list("deployments.host_labels", "labels", label_fix) {
+            None => defaults.host_labels.clone(),
+            Some(items) => {
+                let mut labels = Vec::new();
+                for (index, item) in items.iter().enumerate() {
+                    if is_host_label(item.trim()) {
+                        labels.push(item.trim().to_owned());
+                    } else {
+                        let message = format!("entry {}: {item:?} is not a label", index + 1);
+                        self.report("deployments.host_labels", message, label_fix);
+                    }
+                }
+                labels
+            }
+        };
         let releases_dir = self.folder("deployments.releases_dir", &defaults.releases_dir);
         let state_dir = self.folder("deployments.state_dir", &defaults.state_dir);
         let nginx_upstream_dir = self.folder("deployments.nginx_upstream_dir", &defaults.nginx_upstream_dir);
@@ -24,6 +49,16 @@ impl Builder {
             }
             Some(command) => command.trim().to_owned(),
             None => defaults.docker_command.clone(),
+        };
+        let systemd_run_command = match self.text("deployments.systemd_run_command") {
+            Some(command) if command.trim().is_empty() => {
+                let fix = "set it to systemd-run (`systemd-run`, or a path such as /usr/bin/systemd-run), or leave it \
+                           unset";
+                self.report("deployments.systemd_run_command", "is empty", fix);
+                defaults.systemd_run_command.clone()
+            }
+            Some(command) => command.trim().to_owned(),
+            None => defaults.systemd_run_command.clone(),
         };
         let reported = self.problems.len();
         let fetch = self.number("deployments.fetch_timeout_secs", defaults.fetch_timeout_secs, 1, Some(3600));
@@ -44,6 +79,8 @@ impl Builder {
             );
         }
         DeploymentsConfig {
+            host,
+            host_labels,
             releases_dir,
             state_dir,
             nginx_upstream_dir,
@@ -54,6 +91,7 @@ impl Builder {
             health_deadline_secs: health,
             drain_secs: drain,
             docker_command,
+            systemd_run_command,
         }
     }
 

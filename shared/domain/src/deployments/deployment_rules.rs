@@ -187,7 +187,7 @@ impl Deployment {
         self.ids.map(|(_, site)| site)
     }
 
-    /// Whether it was requested and has not ended: a push now waits for it (see [`super::coalesce`]).
+    /// Whether it was requested and has not ended: a push now joins the one follow-up that waits for it.
     pub fn is_active(&self) -> bool {
         self.ids.is_some() && !self.status.is_terminal()
     }

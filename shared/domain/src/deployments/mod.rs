@@ -14,7 +14,6 @@
 //! ([`SecretRef`]).
 
 mod checks;
-mod coalesce;
 mod deployment;
 mod deployment_rules;
 pub mod messages;
@@ -32,7 +31,6 @@ use uuid::Uuid;
 pub use checks::{
     COMMAND_MAX_BYTES, RepositoryKind, RepositoryProblem, is_branch_name, is_commit, is_hostname, repository_kind,
 };
-pub use coalesce::{ActiveDeployment, PushDecision, coalesce};
 pub use deployment::{DeploymentEvent, DeploymentStatus, LOG_TAIL_MAX_BYTES, Step, Trigger};
 pub use deployment_rules::{Deployment, DeploymentCommand, DeploymentRejection};
 pub use site::{Site, SiteCommand, SiteEvent, SiteRejection};

@@ -129,7 +129,7 @@ impl SiteSpec {
         if !(1..=50).contains(&self.releases_to_keep) {
             problems.push(("releases_to_keep", messages::releases_to_keep_range()));
         }
-        if !checks::is_hostname(&self.host) {
+        if !crate::hosts::is_host_name(&self.host) {
             problems.push(("host", messages::host_invalid()));
         }
         problems

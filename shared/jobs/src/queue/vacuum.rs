@@ -64,7 +64,7 @@ impl Queues {
     }
 }
 
-/// Vacuums every queue of the registry every `every`, keeping `older_than`, until `stop` is cancelled. Two
+/// Vacuums every known queue (the registry's and the per-host ones) every `every`, keeping `older_than`, until `stop` is cancelled. Two
 /// panels doing it at once is harmless: a message is removed once.
 pub async fn run(queues: Queues, every: Duration, older_than: Duration, stop: tokio_util::sync::CancellationToken) {
     let mut tick = tokio::time::interval(every);
@@ -73,11 +73,18 @@ pub async fn run(queues: Queues, every: Duration, older_than: Duration, stop: to
             () = stop.cancelled() => return,
             _ = tick.tick() => {}
         }
-        for queue in crate::registry::QUEUES {
+        let known = match queues.known().await {
+            Ok(known) => known,
+            Err(error) => {
+                tracing::warn!(%error, "could not list the queues to clean; trying again later");
+                continue;
+            }
+        };
+        for queue in &known {
             match queues.vacuum(queue, older_than).await {
                 Ok(0) => {}
                 Ok(removed) => {
-                    metrics::counter!("lawha_queue_vacuumed_total", "queue" => *queue).increment(removed);
+                    metrics::counter!("lawha_queue_vacuumed_total", "queue" => queue.clone()).increment(removed);
                     tracing::info!(queue, removed, "removed finished messages from the queue");
                 }
                 Err(error) => tracing::warn!(queue, %error, "could not clean the queue; trying again later"),

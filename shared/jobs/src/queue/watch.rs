@@ -68,7 +68,7 @@ impl Queues {
         match &self.backend {
             Backend::Redis { conn, .. } => {
                 let mut pipe = redis::pipe();
-                for queue in crate::registry::QUEUES {
+                for queue in &self.known().await? {
                     if let Some(storage) = self.redis_storage(queue, 1) {
                         pipe.cmd("ZRANGE").arg(storage.get_config().workers_set()).arg(0).arg(-1).arg("WITHSCORES");
                     }

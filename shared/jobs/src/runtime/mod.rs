@@ -100,6 +100,8 @@ pub struct Settings {
     pub poll: Duration,
     /// How long in-flight jobs get to finish after the shutdown signal.
     pub grace: Duration,
+    /// This machine's host name (`deployments.host`): the per-host kinds run from its queues.
+    pub host: String,
 }
 
 impl Settings {
@@ -109,6 +111,7 @@ impl Settings {
             concurrency: usize::try_from(config.jobs.concurrency).unwrap_or(8),
             poll: Duration::from_millis(config.jobs.poll_interval_ms),
             grace: Duration::from_secs(config.jobs.shutdown_grace_secs),
+            host: config.deployments.host.clone(),
         }
     }
 }
@@ -158,16 +161,22 @@ impl Runtime {
         self
     }
 
-    /// The queues whose every kind has a handler here.
-    pub fn servable_queues(&self) -> Vec<&'static str> {
-        registry::QUEUES
-            .iter()
-            .copied()
-            .filter(|q| {
-                let mut kinds = registry::KINDS.iter().filter(|k| k.queue == *q).peekable();
-                kinds.peek().is_some() && kinds.all(|k| self.inner.handlers.contains_key(k.kind))
-            })
-            .collect()
+    /// The queues whose every kind has a handler here: the fixed ones, and the one of this host for each per-host
+    /// family (`deployments.<settings.host>`).
+    pub fn servable_queues(&self) -> Vec<String> {
+        let families = registry::KINDS.iter().filter(|k| k.per_host).map(|k| k.queue);
+        let mut families: Vec<&str> = families.collect();
+        families.dedup();
+        let served = |family: &str, per_host: bool| {
+            let mut kinds = registry::KINDS.iter().filter(|k| k.queue == family && k.per_host == per_host).peekable();
+            kinds.peek().is_some() && kinds.all(|k| self.inner.handlers.contains_key(k.kind))
+        };
+        let fixed = registry::QUEUES.iter().copied().filter(|q| served(q, false)).map(str::to_owned);
+        let hosts = families
+            .into_iter()
+            .filter(|f| served(f, true))
+            .map(|f| registry::queue_of_host(f, &self.inner.settings.host));
+        fixed.chain(hosts).collect()
     }
 
     /// Runs workers on `queues` until `shutdown` resolves; then stops taking jobs, lets in-flight jobs finish
@@ -186,6 +195,7 @@ impl Runtime {
         let mut monitor = Monitor::new();
         let mut listeners = Listeners(Vec::new());
         for queue in queues {
+            self.inner.queues.remember(queue).await?;
             let (inner, queue) = (Arc::clone(&self.inner), queue.clone());
             let batch = inner.settings.concurrency;
             let prefix = format!("{queue}-{host}-{pid}");

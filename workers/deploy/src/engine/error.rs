@@ -132,6 +132,9 @@ pub enum EngineError {
         /// The name.
         name: String,
     },
+    /// A site name that cannot name a systemd unit as it is (the `systemd` runtime).
+    #[error("{0:?} cannot name a systemd unit")]
+    InvalidUnit(String),
     /// A commit that is not 40 hexadecimal digits.
     #[error("{0:?} is not a commit")]
     InvalidCommit(String),
@@ -233,6 +236,7 @@ impl EngineError {
             }
             Self::Io { action, path, source } => messages::io_failed(action.as_str(), path, source.to_string()),
             Self::InvalidName { what, name } => messages::name_invalid(*what, name),
+            Self::InvalidUnit(site) => messages::unit_name_invalid(site),
             Self::InvalidCommit(commit) => messages::commit_invalid(commit),
             Self::InvalidBranch(branch) => messages::branch_invalid(branch),
             Self::NotEmpty(path) => messages::folder_not_empty(path),

@@ -34,10 +34,9 @@ const APP_TAIL_LINES: usize = 20;
 const APP_TAIL_BYTES: u64 = 64 * 1024;
 
 impl<'a> Attempt<'a> {
-    /// The site's runtime (checked when the site was read).
-    fn runtime(&self, target: &Target) -> Result<&'a dyn AppRuntime, StepError> {
-        let runtime = target.spec.runtime;
-        self.deps.runtime(runtime).ok_or_else(|| StepError::failed(messages::runtime_unsupported(runtime.as_str())))
+    /// The site's runtime.
+    fn runtime(&self, target: &Target) -> &'a dyn AppRuntime {
+        self.deps.runtime(target.spec.runtime)
     }
 
     /// The colour that serves the site now, if any.
@@ -52,7 +51,7 @@ impl<'a> Attempt<'a> {
     /// Start: the release on the idle colour (a Docker image is built from its folder first), watched for
     /// [`SETTLE`]. A rollback starts the release it names, whose commit its folder says.
     pub(super) async fn start(&mut self, target: &Target) -> Result<DeploymentEvent, StepError> {
-        let (name, runtime) = (target.spec.name.as_str(), self.runtime(target)?);
+        let (name, runtime) = (target.spec.name.as_str(), self.runtime(target));
         if self.state.is_rollback() {
             self.say(messages::rolling_back(self.release_id()));
         }
@@ -99,7 +98,7 @@ impl<'a> Attempt<'a> {
         match gate.wait(target.spec.ports.of(colour), self.log).await {
             Ok(_) => Ok(DeploymentEvent::DeploymentHealthPassed {}),
             Err(error) => {
-                let runtime = self.runtime(target)?;
+                let runtime = self.runtime(target);
                 let reason = if runtime.is_running(&target.spec.name, colour).await {
                     error.message()
                 } else {
@@ -121,7 +120,7 @@ impl<'a> Attempt<'a> {
     /// Drain: the old colour, when it runs, keeps its requests for `deployments.drain_secs`, then is stopped.
     pub(super) async fn drain(&mut self, target: &Target) -> Result<DeploymentEvent, StepError> {
         let (name, old) = (target.spec.name.as_str(), self.colour().other());
-        let runtime = self.runtime(target)?;
+        let runtime = self.runtime(target);
         if runtime.is_running(name, old).await {
             self.say(messages::draining(old.as_str(), self.deps.drain.as_secs()));
             tokio::time::sleep(self.deps.drain).await;
@@ -151,19 +150,16 @@ impl<'a> Attempt<'a> {
             Err(_) => return,
             Ok(_) => {}
         }
-        let Ok(runtime) = self.runtime(target) else { return };
+        let runtime = self.runtime(target);
         if let Err(e) = self.stop(runtime, &target.spec.name, colour).await {
             self.say(messages::stop_failed(colour.as_str(), e.message()));
         }
     }
 
-    /// The last lines the colour's app wrote (the process runtime's log file; nothing for docker, whose
-    /// `docker logs` keeps them).
+    /// The last lines the colour's app wrote (the process and systemd runtimes' log file; nothing for docker,
+    /// whose `docker logs` keeps them).
     async fn app_output(&self, target: &Target, colour: Colour) -> String {
-        if target.spec.runtime != lawha_domain::deployments::Runtime::Process {
-            return String::new();
-        }
-        let Ok(path) = self.deps.process.log_file(&target.spec.name, colour) else { return String::new() };
+        let Some(path) = self.runtime(target).output_file(&target.spec.name, colour) else { return String::new() };
         // The log grows across the app's whole life: only its end is read.
         let tail = async {
             let mut file = tokio::fs::File::open(&path).await?;

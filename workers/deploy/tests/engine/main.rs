@@ -9,3 +9,4 @@ mod nginx;
 mod process_runtime;
 mod releases;
 mod support;
+mod systemd_runtime;

@@ -56,6 +56,7 @@ pub const LARGEST_OWN_BODY_LIMIT: usize = deployments::OWN_BODY_LIMIT;
 pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     let mut rows = capabilities();
     rows.extend(deployments::rows());
+    rows.extend(deployments::page_rows());
     rows
 }
 

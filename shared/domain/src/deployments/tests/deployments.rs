@@ -85,7 +85,7 @@ fn the_worker_records_each_step_in_order_until_success() {
         (done.commit.as_deref(), done.release_id, done.colour),
         (Some(COMMIT), Some(Uuid::from_u128(3)), Some(Colour::Green))
     );
-    assert!(!done.is_active() && done.active().is_none());
+    assert!(!done.is_active());
 }
 
 #[test]
@@ -236,67 +236,4 @@ fn worker_facts_get_ids_from_the_job_and_requests_round_trip_through_storage() {
     assert_eq!((data["trigger"]["kind"].as_str(), data["commit"].is_null()), (Some("follow_up"), true));
     let (_, data) = failed(Step::Health).to_parts();
     assert_eq!(data["step"], "health");
-}
-
-#[test]
-fn three_pushes_during_one_deployment_make_one_follow_up_of_the_newest_commit() {
-    let running = given::<Deployment>(history(2))
-        .when(&record(DeploymentEvent::DeploymentStarted { colour: Colour::Green }), now())
-        .then_expect([DeploymentEvent::DeploymentStarted { colour: Colour::Green }]);
-    let active = running.active().unwrap();
-    assert_eq!(active, ActiveDeployment { deployment_id: Uuid::from_u128(2), commit: Some(COMMIT.into()) });
-    let a = "1111111111111111111111111111111111111111";
-    let b = "2222222222222222222222222222222222222222";
-    let c = "3333333333333333333333333333333333333333";
-    let decision = coalesce(Some(&active), &[a, b, c]);
-    assert_eq!(decision, PushDecision::FollowUp { after: Uuid::from_u128(2), commit: c.into() });
-    // One at a time, each decision replacing the last, they end in the same single follow-up.
-    let mut queued: Vec<String> = Vec::new();
-    for push in [a, b, c] {
-        queued.push(push.into());
-        let PushDecision::FollowUp { commit, .. } = coalesce(Some(&active), &queued) else { panic!("a follow-up") };
-        queued = vec![commit];
-    }
-    assert_eq!(queued, [c]);
-    let command =
-        decision.request(Uuid::from_u128(6), Uuid::from_u128(1), "web-1", Trigger::Manual { actor: "x".into() });
-    let Some(DeploymentCommand::Request { commit, trigger, .. }) = command else { panic!("a request") };
-    assert_eq!((commit.as_deref(), trigger), (Some(c), Trigger::FollowUp { after: Uuid::from_u128(2) }));
-}
-
-#[test]
-fn a_push_starts_at_once_when_nothing_runs_and_is_skipped_when_it_is_what_runs() {
-    let push = Trigger::Push { pusher: "octocat".into(), delivery_id: "d".into(), hook_id: 1 };
-    let now_decision = coalesce(None, &[COMMIT]);
-    assert_eq!(now_decision, PushDecision::StartNow { commit: COMMIT.into() });
-    let Some(DeploymentCommand::Request { trigger, commit, host, .. }) =
-        now_decision.request(Uuid::from_u128(6), Uuid::from_u128(1), "web-1", push.clone())
-    else {
-        panic!("a request")
-    };
-    assert_eq!((trigger, commit.as_deref(), host.as_str()), (push.clone(), Some(COMMIT), "web-1"));
-    let same = ActiveDeployment { deployment_id: Uuid::from_u128(2), commit: Some(COMMIT.into()) };
-    assert_eq!(coalesce(Some(&same), &[COMMIT]), PushDecision::Nothing);
-    assert_eq!(coalesce::<&str>(None, &[]), PushDecision::Nothing);
-    assert!(PushDecision::Nothing.request(Uuid::nil(), Uuid::nil(), "web-1", push).is_none());
-    let head =
-        given::<Deployment>([manual()]).when(&record(failed(Step::Fetch)), now()).then_expect([failed(Step::Fetch)]);
-    assert_eq!(head.active(), None, "a failed deployment runs no more");
-    let unfetched = given::<Deployment>([])
-        .when(
-            &DeploymentCommand::Request {
-                deployment_id: Uuid::from_u128(2),
-                site_id: Uuid::from_u128(1),
-                host: "web-1".into(),
-                commit: None,
-                trigger: Trigger::Manual { actor: "amira".into() },
-            },
-            now(),
-        )
-        .then_expect([manual()]);
-    assert_eq!(
-        coalesce(unfetched.active().as_ref(), &[COMMIT]),
-        PushDecision::FollowUp { after: Uuid::from_u128(2), commit: COMMIT.into() },
-        "while the head is not fetched yet, a push may be newer than it"
-    );
 }

@@ -1,13 +1,14 @@
 //! How a release runs: one app per (site, colour), started from its release folder on the colour's port, stopped
-//! gracefully, and asked whether it runs. Two runtimes: [`process`] (a process group of its own on this host)
-//! and [`docker`] (a container through the docker CLI). The systemd runtime (a unit per colour) is not written
-//! yet.
+//! gracefully, and asked whether it runs. Three runtimes: [`process`] (a process group of its own on this host),
+//! [`systemd`] (a transient unit of the worker user's systemd) and [`docker`] (a container through the docker
+//! CLI).
 //!
 //! A runtime keeps what it needs to find an app again on disk or in Docker, never in memory: a worker that
 //! restarts finds the colours it started running, stops them and replaces them.
 
 pub mod docker;
 pub mod process;
+pub mod systemd;
 
 use std::{path::PathBuf, time::Duration};
 
@@ -58,4 +59,10 @@ pub trait AppRuntime: Send + Sync {
 
     /// Whether the colour's app runs now.
     async fn is_running(&self, site: &str, colour: Colour) -> bool;
+
+    /// The file the colour's app writes its output to, whose last lines a failed start or health check keeps;
+    /// None when the runtime keeps it elsewhere (`docker logs`).
+    fn output_file(&self, _site: &str, _colour: Colour) -> Option<PathBuf> {
+        None
+    }
 }

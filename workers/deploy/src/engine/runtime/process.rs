@@ -167,4 +167,8 @@ impl AppRuntime for ProcessRuntime {
     async fn is_running(&self, site: &str, colour: Colour) -> bool {
         self.pid(site, colour).await.is_some()
     }
+
+    fn output_file(&self, site: &str, colour: Colour) -> Option<PathBuf> {
+        self.log_file(site, colour).ok()
+    }
 }
