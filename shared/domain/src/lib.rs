@@ -9,6 +9,7 @@
 pub mod aggregate;
 pub mod backups;
 pub mod canonical;
+pub mod certificates;
 pub mod deployments;
 pub mod event;
 pub mod hosts;

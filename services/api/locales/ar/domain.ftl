@@ -119,3 +119,35 @@ deployments-delivery_branch_deleted = حُذف الفرع { $git_ref }: لا ش�
 deployments-delivery_other_branch = دفعٌ إلى { $git_ref }، وهو ليس فرع الموقع: لا شيء للنشر
 deployments-delivery_other_event = حدث { $event }: لا يُنشر إلا عند الدفع (push)
 deployments-delivery_malformed = حمولة الحدث { $event } ينقصها الحقل { $field } أو فيه قيمة خاطئة
+
+## شهادات TLS
+
+certificates-field_problem = { $field }: { $problem }
+certificates-certificate_invalid = الشهادة غير صالحة: { $problems }
+certificates-names_empty = يجب أن تضمّ اسمًا واحدًا على الأقل
+certificates-names_too_many = يجب ألا يزيد عدد الأسماء على { $max } (وعددها هنا { $count })
+certificates-name_too_long = يجب ألا يزيد طول الاسم على { $max } حرفًا ("{ $name }" أطول من ذلك)
+certificates-name_invalid = يجب أن تكون أسماء نطاقات بحروف صغيرة، أو '*.' يتبعها اسم نطاق مع تحدي dns-01 (و"{ $name }" ليس كذلك)
+certificates-name_ip_address = يجب أن تكون أسماء نطاقات لا عناوين IP ‏({ $name } عنوان IP)
+certificates-name_wildcard_needs_dns = يجب ألا تضمّ نطاقًا شاملًا (wildcard) مع تحدي http-01: يحتاج { $name } إلى تحدي dns-01
+certificates-name_duplicate = يجب أن يُذكر كل اسم مرة واحدة (ذُكر { $name } مرتين)
+certificates-name_redundant = يجب ألا تضمّ { $name }: فالنطاق الشامل { $wildcard } يغطيه من قبل
+certificates-dns_hook_blank = يجب أن يكون أمرًا، وهو فارغ
+certificates-dns_hook_too_long = يجب ألا يزيد على { $max } بايت
+certificates-dns_hook_control = يجب أن يكون سطر أوامر واحدًا بلا محارف تحكّم كالسطر الجديد
+certificates-directory_url_invalid = يجب أن يكون رابط https:// لدليل ACME، بلا اسم مستخدم ولا كلمة مرور
+certificates-directory_not_https = يجب أن يستعمل https (ولا يُقبل http إلا لدليل على هذا الجهاز: localhost أو 127.0.0.1 أو [::1])
+certificates-trusted_root_invalid = يجب أن يكون المسار المطلق لملف PEM
+certificates-email_invalid = يجب أن يكون عنوان بريد إلكتروني مثل ops@example.com
+certificates-profile_invalid = يجب أن يكون اسم ملف تعريف ACME: من 1 إلى 64 من الحروف اللاتينية الصغيرة والأرقام و'-' (مثل classic أو shortlived)
+certificates-host_invalid = يجب أن يكون اسم مضيف: من 1 إلى 63 من الحروف اللاتينية الصغيرة والأرقام و'-'، لا يبدأ بـ'-' ولا ينتهي بها
+certificates-certificate_exists = الشهادة موجودة من قبل
+certificates-certificate_not_found = لا توجد شهادة كهذه
+certificates-certificate_deleted = حُذفت الشهادة
+certificates-order_under_way = طلبُ إصدارٍ لهذه الشهادة جارٍ من قبل: انتظر حتى ينتهي، أو افرض التجديد
+certificates-no_order_under_way = لا يجري أي طلب إصدار لهذه الشهادة
+certificates-not_issued = لم تُصدَر أي شهادة بعد
+certificates-serial_mismatch = الرقم التسلسلي للشهادة الحالية هو { $current }، لا { $given }
+certificates-validity_inverted = يجب أن تنتهي صلاحية الشهادة بعد أن تبدأ
+certificates-window_inverted = يجب أن تنتهي نافذة التجديد بعد أن تبدأ
+certificates-fact_invalid = في الحدث الذي سجّله العامل قيمة غير صالحة في الحقل { $field }

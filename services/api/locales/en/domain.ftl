@@ -97,3 +97,35 @@ deployments-delivery_branch_deleted = the branch { $git_ref } was deleted: nothi
 deployments-delivery_other_branch = a push to { $git_ref }, not the site's branch: nothing to deploy
 deployments-delivery_other_event = a { $event } event: only pushes deploy
 deployments-delivery_malformed = the { $event } payload lacks { $field } or holds a wrong value in it
+
+## TLS certificates
+
+certificates-field_problem = { $field } { $problem }
+certificates-certificate_invalid = the certificate is invalid: { $problems }
+certificates-names_empty = must list at least one name
+certificates-names_too_many = must list at most { $max } names ({ $count } are listed)
+certificates-name_too_long = must be at most { $max } characters long ("{ $name }" is longer)
+certificates-name_invalid = must be lowercase host names, or '*.' followed by one with dns-01 ("{ $name }" is not)
+certificates-name_ip_address = must be host names, not IP addresses ({ $name } is one)
+certificates-name_wildcard_needs_dns = must not hold a wildcard with http-01: { $name } needs the dns-01 challenge
+certificates-name_duplicate = must list each name once ({ $name } is listed twice)
+certificates-name_redundant = must not list { $name }: { $wildcard } already covers it
+certificates-dns_hook_blank = must be a command; it is blank
+certificates-dns_hook_too_long = must be at most { $max } bytes
+certificates-dns_hook_control = must be one command line, without control characters such as a new line
+certificates-directory_url_invalid = must be the https:// URL of an ACME directory, without a user name or password
+certificates-directory_not_https = must use https (http only for a directory on this machine: localhost, 127.0.0.1 or [::1])
+certificates-trusted_root_invalid = must be the absolute path of a PEM file
+certificates-email_invalid = must be an e-mail address such as ops@example.com
+certificates-profile_invalid = must be an ACME profile name: 1 to 64 lowercase letters, digits and '-' (such as classic or shortlived)
+certificates-host_invalid = must be a host's name: 1 to 63 lowercase letters, digits and '-', not starting or ending with '-'
+certificates-certificate_exists = the certificate already exists
+certificates-certificate_not_found = no such certificate
+certificates-certificate_deleted = the certificate was deleted
+certificates-order_under_way = an order for this certificate is already under way: wait for it to end, or force the renewal
+certificates-no_order_under_way = no order for this certificate is under way
+certificates-not_issued = no certificate has been issued yet
+certificates-serial_mismatch = the current certificate is { $current }, not { $given }
+certificates-validity_inverted = a certificate must end after it starts
+certificates-window_inverted = a renewal window must end after it starts
+certificates-fact_invalid = the worker's fact has an invalid { $field }

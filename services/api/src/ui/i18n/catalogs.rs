@@ -12,6 +12,7 @@ pub const CATALOGS: &[(&str, &[Spec])] = &[
     ("lawha-domain: users", lawha_domain::users::messages::ALL),
     ("lawha-domain: jobs", lawha_domain::jobs::messages::ALL),
     ("lawha-domain: deployments", lawha_domain::deployments::messages::ALL),
+    ("lawha-domain: certificates", lawha_domain::certificates::messages::ALL),
     ("lawha-jobs", lawha_jobs::messages::ALL),
     ("lawha-backup (engine)", lawha_backup::messages::ALL),
     ("lawha-backup-worker", lawha_backup_worker::messages::ALL),
