@@ -706,3 +706,22 @@ host-state-online = متصل
 host-state-offline = غير متصل: توقّف عامله عن الرد
 host-state-stopped = متوقف
 host-state-unregistered = بانتظار بدء عامله
+
+## Deployments and hosts in the audit log
+event-SiteCreated = أُنشئ موقع
+event-SiteUpdated = عُدّل موقع
+event-SiteDeleted = حُذف موقع
+event-WebhookSecretRotated = استُبدل سر الخطاف
+event-WebhookDeliveryReceived = وصل تسليم من GitHub
+event-WebhookDeliveryRejected = رُفض تسليم من GitHub
+event-DeploymentRequested = طُلب نشر
+event-DeploymentFetched = النشر: جُلبت الإيداعة
+event-DeploymentBuilt = النشر: بُني الإصدار
+event-DeploymentStarted = النشر: شُغّل الإصدار على اللون الخامل
+event-DeploymentHealthPassed = النشر: اجتاز فحص السلامة
+event-DeploymentSwitched = النشر: حُوّلت الحركة
+event-DeploymentDrained = النشر: أُفرغ اللون القديم
+event-DeploymentSucceeded = نجح النشر
+event-DeploymentFailed = فشل النشر
+event-HostRegistered = بدأ عامل النشر على المضيف
+event-HostStopped = توقف عامل النشر على المضيف

@@ -676,3 +676,22 @@ host-state-online = Online
 host-state-offline = Offline: its worker stopped answering
 host-state-stopped = Stopped
 host-state-unregistered = Waiting for its worker to start
+
+## Deployments and hosts in the audit log
+event-SiteCreated = Site created
+event-SiteUpdated = Site changed
+event-SiteDeleted = Site deleted
+event-WebhookSecretRotated = Webhook secret replaced
+event-WebhookDeliveryReceived = GitHub delivery received
+event-WebhookDeliveryRejected = GitHub delivery refused
+event-DeploymentRequested = Deployment requested
+event-DeploymentFetched = Deployment: commit fetched
+event-DeploymentBuilt = Deployment: release built
+event-DeploymentStarted = Deployment: release started on the idle colour
+event-DeploymentHealthPassed = Deployment: health check passed
+event-DeploymentSwitched = Deployment: traffic switched
+event-DeploymentDrained = Deployment: old colour drained
+event-DeploymentSucceeded = Deployment succeeded
+event-DeploymentFailed = Deployment failed
+event-HostRegistered = Host's deploy worker started
+event-HostStopped = Host's deploy worker stopped
