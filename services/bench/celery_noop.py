@@ -5,7 +5,7 @@ counterpart of Lawha recording `JobSucceeded`).
     python3 celery_noop.py run REDIS_URL TASKS     # prints "celery: N tasks in S s: R tasks/s"
     python3 celery_noop.py worker REDIS_URL        # the worker the run starts (2 prefork processes)
 
-Needs `pip install 'celery[redis]>=5,<6'`.
+Run by `lawha bench jobs` with the Python of target/venv, where it installs `celery[redis]>=5,<6`.
 """
 
 import subprocess

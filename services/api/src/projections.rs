@@ -45,16 +45,23 @@ pub async fn follow_changes(changes: lawha_store::ReadModelChanges, stop: tokio_
 
 /// Waits up to a second for `check` to hold: after a change, a page that redirects waits for its read model to
 /// show the change, so the next page is consistent. Returns whether it held (when not, the page is merely stale).
+/// It looks again after 2, 4, 8 and 16 ms, then every 25 ms: the projection usually follows within milliseconds,
+/// and an answer that waits for it (a webhook's) should not wait a whole interval.
 pub async fn settle<F, Fut>(mut check: F) -> bool
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    for _ in 0..40 {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(1);
+    let mut pause = std::time::Duration::from_millis(2);
+    loop {
         if check().await {
             return true;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(std::time::Duration::from_millis(25));
     }
-    false
 }

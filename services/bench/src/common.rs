@@ -1,7 +1,11 @@
 //! What the benchmarks share: throwaway databases on the admin server, a token for the panel they start (made
-//! with this binary's own `lawha admin` commands, as an operator would), and the number format of their tables.
+//! with this binary's own `lawha admin` commands, as an operator would), the Python of the references, the
+//! clean-up of a Redis key namespace, and the number format of their tables.
 
-use std::{path::Path, process::Stdio};
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+};
 
 use anyhow::{Context as _, bail};
 use sqlx::{AssertSqlSafe, Connection as _, PgConnection, Row as _};
@@ -84,6 +88,67 @@ pub async fn bench_token(url: &str, secret: &str, data_dir: &Path, scope: &str) 
         bail!("lawha admin create-token failed: {}", String::from_utf8_lossy(&issued.stderr).trim());
     }
     Ok(String::from_utf8_lossy(&issued.stdout).trim().to_owned())
+}
+
+/// The Python of the benchmarks' virtual environment, `target/venv` in the workspace (the one `ops/contract.sh`
+/// installs Schemathesis into), with `packages` installed into it by pip when `modules` do not all import yet: the
+/// references run the versions asked for here, whatever the system's Python has.
+pub async fn python_with(packages: &[&str], modules: &[&str]) -> anyhow::Result<PathBuf> {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).ancestors().nth(2).context("the workspace's folder")?;
+    let venv = workspace.join("target").join("venv");
+    let python = venv.join("bin").join("python");
+    let run = |program: &Path, args: Vec<String>| {
+        let mut command = Command::new(program);
+        command.args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+        command
+    };
+    if !python.exists() {
+        println!("installing a Python virtual environment into {}", venv.display());
+        let made = run(Path::new("python3"), vec!["-m".into(), "venv".into(), venv.display().to_string()])
+            .output()
+            .await
+            .context("running python3 -m venv (apt-get install python3-venv)")?;
+        if !made.status.success() {
+            bail!("python3 -m venv failed: {}", String::from_utf8_lossy(&made.stderr).trim());
+        }
+    }
+    let check = vec!["-c".to_owned(), format!("import {}", modules.join(", "))];
+    if run(&python, check.clone()).status().await.is_ok_and(|s| s.success()) {
+        return Ok(python);
+    }
+    println!("installing {} into {}", packages.join(" "), venv.display());
+    let pip = ["-m", "pip", "install", "--quiet", "--disable-pip-version-check"].map(str::to_owned);
+    let installed = run(&python, pip.into_iter().chain(packages.iter().map(|p| (*p).to_owned())).collect())
+        .output()
+        .await
+        .context("running pip")?;
+    if !installed.status.success() || !run(&python, check).status().await.is_ok_and(|s| s.success()) {
+        bail!("pip install {} failed: {}", packages.join(" "), String::from_utf8_lossy(&installed.stderr).trim());
+    }
+    Ok(python)
+}
+
+/// Removes every Redis key under `namespace`, so a bench leaves no queue behind (a run stores some 30,000 keys).
+pub async fn forget_namespace(url: &str, namespace: &str) -> anyhow::Result<()> {
+    let mut conn = redis::Client::open(url)?.get_multiplexed_async_connection().await?;
+    let mut cursor = 0u64;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(format!("{namespace}:*"))
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut conn)
+            .await?;
+        if !keys.is_empty() {
+            let _: u64 = redis::cmd("UNLINK").arg(&keys).query_async(&mut conn).await?;
+        }
+        if next == 0 {
+            return Ok(());
+        }
+        cursor = next;
+    }
 }
 
 #[cfg(test)]

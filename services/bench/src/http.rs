@@ -179,7 +179,7 @@ async fn wait_until(addr: SocketAddr, path: &str, header: &str, status: u16) -> 
 }
 
 /// Signs the bench user in and returns the session cookie (`name=value`).
-async fn sign_in(addr: SocketAddr) -> anyhow::Result<String> {
+pub(crate) async fn sign_in(addr: SocketAddr) -> anyhow::Result<String> {
     let (_, headers, body) = request(addr, "GET", "/api/v1/session", &[], "").await?;
     let cookie = set_cookie(&headers).context("no session cookie")?;
     let csrf = serde_json::from_str::<serde_json::Value>(&body)?["csrf"].as_str().unwrap_or_default().to_owned();
@@ -203,7 +203,7 @@ fn set_cookie(headers: &str) -> Option<String> {
 }
 
 /// One HTTP/1.1 request on its own connection: (status, header block, body).
-async fn request(
+pub(crate) async fn request(
     addr: SocketAddr,
     method: &str,
     path: &str,

@@ -26,7 +26,7 @@ use serde_json::{Value, json};
 use crate::backups::call;
 
 /// Requests through nginx from 4 clients, a new connection each, until stopped: (answered, failed, errors).
-fn load(world: &World, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<(u64, u64, Vec<String>)> {
+fn load(world: &World, stop: &Arc<AtomicBool>) -> tokio::task::JoinHandle<(u64, u64, Vec<String>)> {
     let served = stage::load(world.stage.port, 4, stop);
     tokio::spawn(async move {
         let served = served.await.unwrap();
@@ -56,7 +56,7 @@ async fn a_push_deploys_its_commit_switches_colours_under_load_rolls_back_and_su
     let v2 = commit(&world.stage, "v2", false);
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
-    let loader = load(&world, stop.clone());
+    let loader = load(&world, &stop);
     let second = world.push("d-2", &v2).await;
     let view = world.ended(&second).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -76,7 +76,7 @@ async fn a_push_deploys_its_commit_switches_colours_under_load_rolls_back_and_su
         call(world.app(), &world.admin, Method::GET, &format!("/api/v1/sites/{}/releases", world.site_id), None).await;
     let release = releases["releases"].as_array().unwrap().iter().find(|r| r["commit"] == v1.as_str()).unwrap().clone();
     let stop = Arc::new(AtomicBool::new(false));
-    let loader = load(&world, stop.clone());
+    let loader = load(&world, &stop);
     let path = format!("/api/v1/sites/{}/rollback", world.site_id);
     let (status, accepted) =
         call(world.app(), &world.admin, Method::POST, &path, Some(json!({ "release_id": release["release_id"] })))

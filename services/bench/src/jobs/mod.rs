@@ -20,7 +20,7 @@ use lawha_config::Config;
 use lawha_store::{ChainKey, Database, DatabaseOptions};
 use tokio::process::{Child, Command};
 
-use crate::common::{admin_exec, bench_token, create_database, database_url};
+use crate::common::{admin_exec, bench_token, create_database, database_url, forget_namespace};
 
 /// Options of `lawha bench jobs`.
 #[derive(Debug, Args)]
@@ -137,7 +137,7 @@ async fn run(config: &Config, args: &JobsArgs, name: &str, created: &mut Vec<Str
         let _ = child.start_kill();
         let _ = child.wait().await;
     }
-    if let Err(e) = reference::forget_namespace(&args.redis_url, &namespace).await {
+    if let Err(e) = forget_namespace(&args.redis_url, &namespace).await {
         eprintln!("warning: could not remove the bench's Redis keys ({namespace}:*): {e:#}");
     }
     db.close().await;

@@ -1,27 +1,34 @@
-//! Around the measured pipeline: the Celery reference run in the same session, and the clean-up of the bench's
-//! Redis keys.
+//! The Celery reference of `lawha bench jobs`, run in the same session.
 
 use tokio::process::Command;
 
 use super::JobsArgs;
+use crate::common::python_with;
 
-/// The Celery reference: tasks/s, or None (with the reason printed) when Celery or its script is missing.
+/// What the reference needs in the benchmarks' Python.
+const CELERY: &str = "celery[redis]>=5,<6";
+
+/// The Celery reference: tasks/s, or None (with the reason printed) when Celery cannot be installed or run.
 pub(super) async fn celery(args: &JobsArgs) -> Option<f64> {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("celery_noop.py");
     let broker = format!("{}/15", args.redis_url.trim_end_matches('/'));
-    let output = Command::new("python3").arg(&script).args(["run", &broker, &args.jobs.to_string()]).output().await;
+    let python = match python_with(&[CELERY], &["celery", "redis"]).await {
+        Ok(python) => python,
+        Err(e) => {
+            println!("reference: Celery could not be installed ({e:#})");
+            return None;
+        }
+    };
+    let output = Command::new(&python).arg(&script).args(["run", &broker, &args.jobs.to_string()]).output().await;
     let text = match output {
         Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).into_owned(),
         Ok(o) => {
             let err = String::from_utf8_lossy(&o.stderr);
-            println!(
-                "reference: Celery did not run ({}); pip install 'celery[redis]>=5,<6'",
-                err.lines().last().unwrap_or("").trim()
-            );
+            println!("reference: Celery did not run ({})", err.lines().last().unwrap_or("").trim());
             return None;
         }
         Err(e) => {
-            println!("reference: python3 not found ({e})");
+            println!("reference: {} could not be run ({e})", python.display());
             return None;
         }
     };
@@ -31,27 +38,4 @@ pub(super) async fn celery(args: &JobsArgs) -> Option<f64> {
         println!("reference: no rate in Celery's output");
     }
     rate
-}
-
-/// Removes every Redis key under `namespace`, so a bench leaves no queue behind (a run stores some 30,000 keys).
-pub(super) async fn forget_namespace(url: &str, namespace: &str) -> anyhow::Result<()> {
-    let mut conn = redis::Client::open(url)?.get_multiplexed_async_connection().await?;
-    let mut cursor = 0u64;
-    loop {
-        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(format!("{namespace}:*"))
-            .arg("COUNT")
-            .arg(1000)
-            .query_async(&mut conn)
-            .await?;
-        if !keys.is_empty() {
-            let _: u64 = redis::cmd("UNLINK").arg(&keys).query_async(&mut conn).await?;
-        }
-        if next == 0 {
-            return Ok(());
-        }
-        cursor = next;
-    }
 }
