@@ -126,13 +126,15 @@ async fn a_backup_worker_killed_mid_backup_leaves_no_final_file_and_the_redelive
     );
 
     let mut survivor = worker(&db, &namespace, dir.path());
-    let deadline = Instant::now() + Duration::from_secs(90);
+    // A redelivery waits out the dead worker's missed heartbeats and compresses at level 19 again: on a loaded
+    // 2-core machine (the whole suite at once) that took over 90 s once.
+    let deadline = Instant::now() + Duration::from_secs(240);
     let facts = loop {
         let facts = run_facts(&db, run).await;
         if facts.iter().any(|f| matches!(f, RunEvent::BackupCompleted { .. })) {
             break facts;
         }
-        assert!(Instant::now() < deadline, "the redelivered backup did not complete within 90 s: {facts:#?}");
+        assert!(Instant::now() < deadline, "the redelivered backup did not complete within 240 s: {facts:#?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     Command::new("kill").args(["-TERM", &survivor.id().to_string()]).status().expect("kill");
