@@ -211,6 +211,8 @@ fn sample(key: &str) -> &'static str {
         "jobs.audit_verify_cron" => "\"0 4 * * 1\"",
         "backups.protected_paths" => "[\"/srv/keys\", \"/home/deploy/.ssh\"]",
         "previous_secret_keys" => "[\"fedcba9876543210fedcba9876543210\"]",
+        "deployments.host" => "\"web-1\"",
+        "deployments.host_labels" => "[\"region=eu\", \"gpu\"]",
         "deployments.releases_dir" => "\"/srv/lawha/releases\"",
         "deployments.state_dir" => "\"/srv/lawha/state\"",
         "deployments.nginx_upstream_dir" => "\"/etc/nginx/sites\"",
