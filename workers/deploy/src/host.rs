@@ -7,11 +7,11 @@ use std::{path::Path, time::Duration};
 
 use lawha_config::Config;
 use lawha_domain::{
-    Metadata,
+    Aggregate as _, DomainEvent as _, Metadata,
     deployments::Runtime,
-    hosts::{Host, HostCommand},
+    hosts::{Host, HostCommand, HostEvent},
 };
-use lawha_store::Database;
+use lawha_store::{AppendError, CommandError, Database};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -86,22 +86,20 @@ impl Presence {
     }
 }
 
+/// Decides and appends `command` on the host's stream, deciding again when another start of the same host wrote
+/// meanwhile.
 async fn record(db: &Database, name: &str, command: &HostCommand, metadata: &Metadata) -> anyhow::Result<()> {
-    let mut last = None;
+    let (stream, envelope) =
+        (Host::stream(Host::id_of(name)), |_: &Host, e: &HostEvent| e.to_new_event(metadata.clone()));
     for _ in 0..CONFLICT_RETRIES {
-        match lawha_store::decide_and_append::<Host, anyhow::Error>(
-            db.events.as_ref(),
-            Host::id_of(name),
-            command,
-            metadata,
-        )
-        .await
-        {
+        match lawha_store::execute::<Host>(db.events.as_ref(), &stream, command, envelope).await {
             Ok(_) => return Ok(()),
-            Err(error) => last = Some(error),
+            Err(CommandError::Append(AppendError::Conflict { .. })) => continue,
+            Err(CommandError::Rejected(rejection)) => return Err(rejection.into()),
+            Err(CommandError::Append(error)) => return Err(error.into()),
         }
     }
-    Err(last.unwrap_or_else(|| anyhow::anyhow!("no attempt")))
+    anyhow::bail!("the host's record kept changing under {CONFLICT_RETRIES} attempts")
 }
 
 /// Writes this host's heartbeat now.

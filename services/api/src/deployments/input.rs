@@ -157,11 +157,11 @@ impl SiteInput {
         }
         let host = self.host.clone().unwrap_or_else(|| own_host.to_owned());
         if lawha_domain::hosts::is_host_name(&host) {
-            match crate::hosts::read::find(&db.read_models, own_host, &host).await? {
+            let known = crate::hosts::read::list(&db.read_models, own_host).await?;
+            match known.iter().find(|h| h.name == host) {
                 None => {
-                    let known = crate::hosts::read::list(&db.read_models, own_host).await?;
-                    let known: Vec<String> = known.into_iter().map(|h| h.name).collect();
-                    problems.push(("host".into(), messages::host_unknown(&host, known.join(", "))));
+                    let names: Vec<&str> = known.iter().map(|h| h.name.as_str()).collect();
+                    problems.push(("host".into(), messages::host_unknown(&host, names.join(", "))));
                 }
                 Some(found) if !found.offers(self.runtime.as_str()) => {
                     let offered = found.runtimes.join(", ");

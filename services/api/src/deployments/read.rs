@@ -1,6 +1,8 @@
 //! Reads of `sites` and `deployments` in the shapes the API and the pages use, and the waits a command makes for
 //! them. The SQL is the same on both backends; every value is bound. The read model holds no secret to show.
 
+use std::collections::HashMap;
+
 use lawha_domain::Message;
 use lawha_store::projection::message_from;
 use serde::Serialize;
@@ -228,6 +230,16 @@ pub async fn site_deployments(pool: &AnyPool, site_id: Uuid, limit: i64) -> Resu
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(site_id.to_string()).bind(limit).fetch_all(pool).await?;
     rows.iter().map(DeploymentView::from_row).collect()
+}
+
+/// The last deployment of every live site, by site id, in one query (the sites page's column).
+pub async fn last_deployments(pool: &AnyPool) -> Result<HashMap<String, DeploymentView>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {DEPLOYMENT_COLUMNS} FROM deployments \
+         WHERE deployment_id IN (SELECT last_deployment_id FROM sites WHERE last_deployment_id IS NOT NULL)"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?;
+    rows.iter().map(|row| DeploymentView::from_row(row).map(|d| (d.site_id.clone(), d))).collect()
 }
 
 /// One deployment.

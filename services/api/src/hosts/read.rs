@@ -103,23 +103,6 @@ fn state(running: bool, last_seen: Option<i64>, now: i64) -> &'static str {
     }
 }
 
-/// The host named `name` if it registered or is the panel's own.
-pub async fn find(pool: &AnyPool, own: &str, name: &str) -> Result<Option<HostView>, sqlx::Error> {
-    Ok(list(pool, own).await?.into_iter().find(|h| h.name == name))
-}
-
-/// Waits until the read model shows `name` registered (tests and the worker's start).
-pub async fn wait_registered(pool: &AnyPool, name: &str) -> bool {
-    crate::projections::settle(|| async {
-        let count = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM hosts WHERE name = $1 AND running = 1")
-            .bind(name.to_owned())
-            .fetch_one(pool)
-            .await;
-        count.is_ok_and(|n| n == 1)
-    })
-    .await
-}
-
 fn json_list(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()
 }

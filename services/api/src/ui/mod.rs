@@ -18,6 +18,7 @@
 //! ```
 
 pub mod assets;
+pub mod form;
 pub mod i18n;
 pub mod kit;
 mod page;

@@ -211,14 +211,15 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let page = section_page(&request, &principal, "sites-title").await?;
     let pool = &state.db.read_models;
-    let mut sites = Vec::new();
-    for site in read::list_sites(pool).await? {
-        let last = match site.last_deployment_id.as_deref().and_then(uuid) {
-            Some(id) => read::deployment(pool, id).await?,
-            None => None,
-        };
-        sites.push(SiteRow::new(&page, site, last.as_ref()));
-    }
+    let mut last = read::last_deployments(pool).await?;
+    let sites = read::list_sites(pool).await?;
+    let sites = sites
+        .into_iter()
+        .map(|site| {
+            let last = last.remove(&site.id);
+            SiteRow::new(&page, site, last.as_ref())
+        })
+        .collect();
     let alerts = Alerts::notice(done.notice(&page, "site-done", &["deleted"]));
     Ok(SitesPage { can_edit: principal.level >= Role::Admin, page, sites, alerts }.into_response())
 }

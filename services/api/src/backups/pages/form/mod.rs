@@ -23,7 +23,11 @@ use crate::{
     backups::{self, BackupCommandError, PlanInput, read},
     http::{auth::Principal, context::RequestContext, error::ApiError},
     state::AppState,
-    ui::{Page, kit::say, request::PageRequest},
+    ui::{
+        Page,
+        form::{FieldView, FormText, Input, form_problems},
+        request::PageRequest,
+    },
 };
 
 /// Records the plan through `record` when the form is valid; otherwise every problem at once: the form's own
@@ -68,76 +72,41 @@ pub struct FormPage {
     pub kinds: Vec<(&'static str, String)>,
 }
 
-/// One input of the form, for `backup_field.html`.
-#[derive(Debug)]
-pub struct FieldView {
-    /// The form field (`source_path`).
-    pub name: &'static str,
-    /// Its label and help, translated.
-    pub label: String,
-    /// See `label`.
-    pub help: String,
-    /// What it holds.
-    pub value: String,
-    /// `text` or `number`.
-    pub input_type: &'static str,
-    /// The least a number field takes.
-    pub min: u32,
-    /// Whether it is written left to right whatever the page's direction (paths, URLs, cron).
-    pub ltr: bool,
-    /// Whether it must be filled.
-    pub required: bool,
-    /// Its problem.
-    pub problem: Option<String>,
-}
-
 impl FormPage {
+    fn text(&self) -> FormText<'_> {
+        FormText { page: &self.page, prefix: "backup-field", fields: &FIELDS, problems: &self.problems }
+    }
+
     /// The inputs named, in order, for the template.
     pub fn fields(&self, names: &[&'static str]) -> Vec<FieldView> {
-        names
-            .iter()
-            .map(|&name| {
-                let f = &self.form;
-                let (value, input_type, min, ltr, required) = match name {
-                    "name" => (&f.name, "text", 0, true, true),
-                    "source_path" => (&f.source_path, "text", 0, true, false),
-                    "source_url" => (&f.source_url, "text", 0, true, false),
-                    "destination_path" => (&f.destination_path, "text", 0, true, true),
-                    "schedule" => (&f.schedule, "text", 0, true, false),
-                    "timezone" => (&f.timezone, "text", 0, true, false),
-                    "keep_last" => (&f.keep_last, "number", 1, false, false),
-                    "keep_days" => (&f.keep_days, "number", 1, false, false),
-                    "max_total_mib" => (&f.max_total_mib, "number", 1, false, false),
-                    "compression_level" => (&f.compression_level, "number", 1, false, false),
-                    _ => (&f.recipient, "text", 0, true, false),
-                };
-                FieldView {
-                    name,
-                    label: self.label(name),
-                    help: self.page.t(&format!("backup-field-{name}-help")),
-                    value: value.clone(),
-                    input_type,
-                    min,
-                    ltr,
-                    required,
-                    problem: self.problem(name).map(str::to_owned),
-                }
-            })
-            .collect()
+        let (f, text) = (&self.form, self.text());
+        let view = |name: &'static str| {
+            let (value, input): (&String, Input) = match name {
+                "name" => (&f.name, ("text", 0, true, true)),
+                "source_path" => (&f.source_path, ("text", 0, true, false)),
+                "source_url" => (&f.source_url, ("text", 0, true, false)),
+                "destination_path" => (&f.destination_path, ("text", 0, true, true)),
+                "schedule" => (&f.schedule, ("text", 0, true, false)),
+                "timezone" => (&f.timezone, ("text", 0, true, false)),
+                "keep_last" => (&f.keep_last, ("number", 1, false, false)),
+                "keep_days" => (&f.keep_days, ("number", 1, false, false)),
+                "max_total_mib" => (&f.max_total_mib, ("number", 1, false, false)),
+                "compression_level" => (&f.compression_level, ("number", 1, false, false)),
+                _ => (&f.recipient, ("text", 0, true, false)),
+            };
+            text.view(name, value, input)
+        };
+        names.iter().map(|&name| view(name)).collect()
     }
 
     /// A form field's label (its API name when the form has no such field).
     pub fn label(&self, field: &str) -> String {
-        if FIELDS.iter().any(|(f, _)| *f == field) {
-            self.page.t(&format!("backup-field-{field}"))
-        } else {
-            field.to_owned()
-        }
+        self.text().label(field)
     }
 
     /// The problem of a form field, for the template.
     pub fn problem(&self, field: &str) -> Option<&str> {
-        self.problems.iter().find(|(f, _)| f == field).map(|(_, p)| p.as_str())
+        self.text().problem(field)
     }
 
     /// Where the form posts.
@@ -160,14 +129,7 @@ async fn render(
     let title = if plan_id.is_some() { "backup-edit-title" } else { "backup-new-title" };
     let page = section_page(request, principal, title).await?;
     let kinds = ["directory", "sqlite", "postgres", "mysql"].map(|k| (k, page.t(&format!("backup-kind-{k}")))).into();
-    // Problems under the API's names move to the form's; one the form has no field for stays under its own.
-    let problems = problems
-        .into_iter()
-        .map(|(field, problem)| {
-            let form_field = FIELDS.iter().find(|(_, api)| *api == field).map_or(field.as_str(), |(f, _)| *f);
-            (form_field.to_owned(), say(page.lang, &problem))
-        })
-        .collect();
+    let problems = form_problems(page.lang, &FIELDS, problems);
     let plan_id = plan_id.map(|id| id.to_string());
     Ok((status, FormPage { page, form, plan_id, problems, kinds }).into_response())
 }

@@ -26,13 +26,13 @@ use super::{
     site_named, uuid,
 };
 use crate::{
-    backups::pages::form::FieldView,
     deployments::{DeployError, SiteInput, commands, input::api_field, read},
     http::{auth::Principal, context::RequestContext, error::ApiError},
     state::AppState,
     ui::{
         Page,
-        kit::{Alerts, say},
+        form::{FieldView, FormText, Input, form_problems},
+        kit::Alerts,
         request::PageRequest,
     },
     users::api::account::no_store,
@@ -92,51 +92,39 @@ pub struct FormPage {
 }
 
 impl FormPage {
+    fn text(&self) -> FormText<'_> {
+        FormText { page: &self.page, prefix: "site-field", fields: &FIELDS, problems: &self.problems }
+    }
+
     /// The one-line inputs named, in order, for `backup_field.html`.
     pub fn fields(&self, names: &[&'static str]) -> Vec<FieldView> {
-        names
-            .iter()
-            .map(|&name| {
-                let f = &self.form;
-                let (value, input_type, min, ltr, required) = match name {
-                    "name" => (&f.name, "text", 0, true, true),
-                    "repository" => (&f.repository, "text", 0, true, true),
-                    "branch" => (&f.branch, "text", 0, true, true),
-                    "build_command" => (&f.build_command, "text", 0, true, false),
-                    "start_command" => (&f.start_command, "text", 0, true, true),
-                    "health_path" => (&f.health_path, "text", 0, true, true),
-                    "port_blue" => (&f.port_blue, "number", 1024, false, true),
-                    "port_green" => (&f.port_green, "number", 1024, false, true),
-                    "releases_to_keep" => (&f.releases_to_keep, "number", 1, false, false),
-                    _ => (&f.host, "text", 0, true, false),
-                };
-                FieldView {
-                    name,
-                    label: self.label(name),
-                    help: self.page.t(&format!("site-field-{name}-help")),
-                    value: value.clone(),
-                    input_type,
-                    min,
-                    ltr,
-                    required,
-                    problem: self.problem(name).map(str::to_owned),
-                }
-            })
-            .collect()
+        let (f, text) = (&self.form, self.text());
+        let view = |name: &'static str| {
+            let (value, input): (&String, Input) = match name {
+                "name" => (&f.name, ("text", 0, true, true)),
+                "repository" => (&f.repository, ("text", 0, true, true)),
+                "branch" => (&f.branch, ("text", 0, true, true)),
+                "build_command" => (&f.build_command, ("text", 0, true, false)),
+                "start_command" => (&f.start_command, ("text", 0, true, true)),
+                "health_path" => (&f.health_path, ("text", 0, true, true)),
+                "port_blue" => (&f.port_blue, ("number", 1024, false, true)),
+                "port_green" => (&f.port_green, ("number", 1024, false, true)),
+                "releases_to_keep" => (&f.releases_to_keep, ("number", 1, false, false)),
+                _ => (&f.host, ("text", 0, true, false)),
+            };
+            text.view(name, value, input)
+        };
+        names.iter().map(|&name| view(name)).collect()
     }
 
     /// A form field's label (its API name when the form has no such field).
     pub fn label(&self, field: &str) -> String {
-        if FIELDS.iter().any(|(f, _)| *f == field) {
-            self.page.t(&format!("site-field-{field}"))
-        } else {
-            field.to_owned()
-        }
+        self.text().label(field)
     }
 
     /// The problem of a form field, for the template.
     pub fn problem(&self, field: &str) -> Option<&str> {
-        self.problems.iter().find(|(f, _)| f == field).map(|(_, p)| p.as_str())
+        self.text().problem(field)
     }
 
     /// Where the form posts.
@@ -166,16 +154,9 @@ async fn render(
     let title = if context.site_id.is_some() { "site-edit-title" } else { "site-new-title" };
     let page = section_page(request, principal, title).await?;
     let runtimes = RUNTIMES.map(|r| (r, page.t(&format!("site-runtime-{r}")))).into();
-    // Problems under the API's names move to the form's; one the form has no field for stays under its own.
-    let problems = context
-        .problems
-        .into_iter()
-        .map(|(field, problem)| {
-            let field = api_field(&field);
-            let form_field = FIELDS.iter().find(|(_, api)| *api == field).map_or(field, |(f, _)| *f);
-            (form_field.to_owned(), say(page.lang, &problem))
-        })
-        .collect();
+    // The API names some problems by a spec field (`env.names`); the form by the input field.
+    let problems = context.problems.into_iter().map(|(field, problem)| (api_field(&field).to_owned(), problem));
+    let problems = form_problems(page.lang, &FIELDS, problems.collect());
     // A deploy key is never sent back, not even the one just typed.
     let key_dropped = !std::mem::take(&mut form.deploy_key).trim().is_empty();
     let body = FormPage {
