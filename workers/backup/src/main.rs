@@ -13,7 +13,7 @@ use lawha_jobs::{
 };
 
 const HELP: &str = "lawha-backup-worker: runs Lawha's backups, verifications and restores (the `backups` queue).\n\n\
-    Usage: lawha-backup-worker\n\n\
+    Usage: lawha-backup-worker [--metrics-listen ADDR]\n\n\
     Configuration as for `lawha` (LAWHA_CONFIG, LAWHA_DATABASE_URL, LAWHA_REDIS_URL, LAWHA_SECRET_KEY…).\n\
     SIGTERM or SIGINT: stop taking jobs, finish in-flight ones within jobs.shutdown_grace_secs, exit 0.";
 

@@ -16,9 +16,9 @@ use lawha_jobs::{
 
 const HELP: &str = "lawha-deploy-worker: runs Lawha's deployments of the sites on this machine (the \
     `deployments.<host>` queue, the host being `deployments.host`, `local` by default): fetch, build, start on \
-    the idle colour, health check, nginx switch, drain. It registers the host at start and heartbeats, so the \
-    panel's hosts page shows it.\n\n\
-    Usage: lawha-deploy-worker\n\n\
+    the idle colour, health check, nginx switch, drain. It registers the host at start and heartbeats (the \
+    panel's Hosts page shows it), and asks its live sites' health path every 30 s (lawha_site_up).\n\n\
+    Usage: lawha-deploy-worker [--metrics-listen ADDR]\n\n\
     Configuration as for `lawha` (LAWHA_CONFIG, LAWHA_DATABASE_URL, LAWHA_REDIS_URL, LAWHA_SECRET_KEY…), and the \
     [deployments] section (host, host_labels, releases_dir, state_dir, nginx_upstream_dir, nginx_test_command, \
     nginx_reload_command, the steps' times, docker_command, systemd_run_command).\n\
