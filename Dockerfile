@@ -27,7 +27,7 @@ COPY --from=planner /src/recipe.json recipe.json
 RUN cargo chef cook --release --locked --workspace --recipe-path recipe.json
 COPY . .
 # `--workspace` builds every binary of the workspace, the workers' too; each one has its own COPY line in the
-# runtime stage (lawha, lawha-backup-worker).
+# runtime stage (lawha, lawha-backup-worker, lawha-cert-worker).
 RUN cargo build --release --locked --workspace
 
 FROM debian:bookworm-slim AS runtime
@@ -57,6 +57,7 @@ RUN groupadd --system --gid 10001 lawha \
 
 COPY --from=builder /src/target/release/lawha /usr/local/bin/lawha
 COPY --from=builder /src/target/release/lawha-backup-worker /usr/local/bin/lawha-backup-worker
+COPY --from=builder /src/target/release/lawha-cert-worker /usr/local/bin/lawha-cert-worker
 
 ENV LAWHA_ENV=production \
     LAWHA_LISTEN=0.0.0.0:8080 \

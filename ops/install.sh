@@ -9,7 +9,7 @@ set -euo pipefail
 
 usage() {
     cat <<'EOF'
-Usage: ops/install.sh [--domain DOMAIN] [--binary PATH] [--no-start] [--dry-run]
+Usage: ops/install.sh [--domain DOMAIN] [--certificate-id ID] [--binary PATH] [--no-start] [--dry-run]
 
 Installs the lawha binary (and the lawha-*-worker binaries of the units in ops/systemd/, taken from the same
 folder) into /usr/local/bin, the systemd units, the nginx site, logrotate, the user `lawha` and its folders, and
@@ -18,6 +18,11 @@ reloads nginx, checks the configuration and starts the units.
 
   --domain DOMAIN  the panel's domain name for nginx (or LAWHA_DOMAIN); on an update, defaults to the one
                    already installed
+  --certificate-id ID
+                   the id of the panel's own certificate, once the cert worker has issued it (its page in the
+                   panel, or GET /api/v1/certificates): nginx then serves
+                   /var/lib/lawha/certificates/ID/fullchain.pem instead of the self-signed placeholder of
+                   /etc/lawha/tls. On an update, defaults to the one already installed
   --binary PATH    the lawha binary (default: target/release/lawha of this checkout)
   --no-start       install only: do not reload nginx, enable or start anything
   --dry-run        print what would change, change nothing
@@ -30,6 +35,7 @@ EOF
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 root=${LAWHA_ROOT:-}
 domain=${LAWHA_DOMAIN:-}
+certificate_id=
 binary=$repo/target/release/lawha
 start=1
 dry_run=0
@@ -40,6 +46,8 @@ while [ $# -gt 0 ]; do
     case $1 in
         --domain) [ $# -ge 2 ] || die "--domain needs a value"; domain=$2; shift 2 ;;
         --domain=*) domain=${1#*=}; shift ;;
+        --certificate-id) [ $# -ge 2 ] || die "--certificate-id needs a value"; certificate_id=$2; shift 2 ;;
+        --certificate-id=*) certificate_id=${1#*=}; shift ;;
         --binary) [ $# -ge 2 ] || die "--binary needs a value"; binary=$2; shift 2 ;;
         --binary=*) binary=${1#*=}; shift ;;
         --no-start) start=0; shift ;;
@@ -53,6 +61,8 @@ done
 p() { printf '%s%s' "$root" "$1"; } # a path on the target system
 
 site=$(p /etc/nginx/sites-available/lawha)
+# The cert worker's certificates.dir (ops/systemd/lawha-cert-worker.service): <dir>/<certificate id>/fullchain.pem.
+certificates=/var/lib/lawha/certificates
 env_file=$(p /etc/lawha/lawha.env)
 units=()
 for unit in "$repo"/ops/systemd/*.service; do [ -e "$unit" ] && units+=("$(basename "$unit")"); done
@@ -70,6 +80,19 @@ if [ -z "$domain" ] && [ -f "$site" ]; then
 fi
 [ -n "$domain" ] || die "--domain is required on the first install (the panel's domain name, e.g. panel.example.org)"
 [[ $domain =~ ^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$ ]] || die "not a domain name: $domain"
+if [ -z "$certificate_id" ] && [ -f "$site" ]; then
+    certificate_id=$(sed -n "s#^[[:space:]]*ssl_certificate[[:space:]]\{1,\}$certificates/\([^/]*\)/fullchain\.pem;.*#\1#p" \
+        "$site" | head -n 1)
+fi
+if [ -n "$certificate_id" ]; then
+    [[ $certificate_id =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]] \
+        || die "not a certificate id (a UUID, as on the certificate's page): $certificate_id"
+    # nginx would refuse the site (and keep running the previous one) without them.
+    for file in fullchain.pem privkey.pem; do
+        [ -s "$(p "$certificates/$certificate_id/$file")" ] \
+            || die "no $certificates/$certificate_id/$file: is the id right, and has the cert worker issued it?"
+    done
+fi
 if [ ! -f "$binary" ] || [ ! -x "$binary" ]; then
     die "no executable at $binary: run cargo build --release, or pass --binary PATH"
 fi
@@ -159,6 +182,8 @@ done
 ensure_dir "$(p /etc/lawha)" 0750 root:lawha
 ensure_dir "$(p /etc/lawha/tls)" 0750 root:lawha
 ensure_dir "$(p /var/lib/lawha)" 0750 lawha:lawha
+# The cert worker's certificates and ACME account keys (certificates.dir); nginx's master reads them as root.
+ensure_dir "$(p $certificates)" 0700 lawha:lawha
 ensure_dir "$(p /var/backups/lawha)" 0750 lawha:lawha
 ensure_dir "$(p /var/log/lawha)" 0750 lawha:lawha
 # The deploy worker writes the deployed sites' upstream files here; nginx includes them.
@@ -171,7 +196,7 @@ if [ -z "$root" ] && command -v loginctl >/dev/null && [ -d /run/systemd/system 
     && [ ! -e /var/lib/systemd/linger/lawha ]; then
     change "let lawha's user services run without a session (loginctl enable-linger lawha)" loginctl enable-linger lawha
 fi
-# The certificate worker writes ACME challenges here; nginx (www-data) serves them.
+# The cert worker writes ACME challenges here (certificates.webroot); nginx (www-data) serves them on port 80.
 ensure_dir "$(p /var/www/acme)" 0755 lawha:lawha
 
 # --- Binaries and units ----------------------------------------------------------------------------------------------
@@ -210,8 +235,8 @@ printf 'server 127.0.0.1:8080;\n' >"$work/lawha-upstream.conf"
 [ -e "$(p /etc/nginx/lawha-upstream.conf)" ] || nginx_changed=1
 ensure_absent_only "$work/lawha-upstream.conf" "$(p /etc/nginx/lawha-upstream.conf)" 0644
 
-# A self-signed placeholder, so that nginx starts and serves the first ACME challenge; the certificate worker
-# replaces it with a real certificate.
+# A self-signed placeholder, so that nginx starts and serves the first ACME challenge; the site names it until the
+# panel's own certificate is issued and its id given with --certificate-id.
 tls=$(p /etc/lawha/tls)
 if [ ! -e "$tls/fullchain.pem" ] || [ ! -e "$tls/privkey.pem" ]; then
     nginx_changed=1
@@ -223,7 +248,12 @@ if [ ! -e "$tls/fullchain.pem" ] || [ ! -e "$tls/privkey.pem" ]; then
 fi
 
 # --- nginx and logrotate ---------------------------------------------------------------------------------------------
-sed "s/panel\.example\.com/$domain/g" "$repo/ops/nginx/lawha.conf" >"$work/site"
+if [ -n "$certificate_id" ]; then
+    certificate="s#$certificates/CERTIFICATE_ID/#$certificates/$certificate_id/#g"
+else
+    certificate="s#$certificates/CERTIFICATE_ID/#/etc/lawha/tls/#g"
+fi
+sed "s/panel\.example\.com/$domain/g; $certificate" "$repo/ops/nginx/lawha.conf" >"$work/site"
 if ensure_file "$work/site" "$site" 0644; then nginx_changed=1; fi
 if ensure_file "$repo/ops/nginx/lawha-http.conf" "$(p /etc/nginx/conf.d/lawha-http.conf)" 0644; then nginx_changed=1; fi
 if [ "$(readlink "$(p /etc/nginx/sites-enabled/lawha)" 2>/dev/null)" != /etc/nginx/sites-available/lawha ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lawha: runs the nginx site against a real nginx and checks what `nginx -t` cannot: the limits match the panel's
-# real paths, also under a security entrance, and the access log never shows the entrance or a setup token.
+# real paths, also under a security entrance, the access log never shows the entrance or a setup token, and port
+# 80 serves the cert worker's ACME challenges and redirects everything else.
 #
 #   ops/nginx/test-site.sh [SITE [HTTP_CONF]]     (defaults: ops/nginx/lawha.conf ops/nginx/lawha-http.conf)
 #
@@ -37,6 +38,7 @@ mkdir -p "$d/conf.d" "$d/sites-enabled" "$d/logs" "$d/acme" "$d/tls"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=panel.example.com \
     -keyout "$d/tls/privkey.pem" -out "$d/tls/fullchain.pem" 2>/dev/null
 moves="s#/etc/nginx/#$d/#g; s#/etc/lawha/tls/#$d/tls/#g; s#/var/www/acme#$d/acme#g; s#/var/log/nginx/#$d/logs/#g"
+moves+="; s#/var/lib/lawha/certificates/[^/;]*/#$d/tls/#g" # the cert worker's files: the throwaway certificate
 sed "$moves" "$http_conf" >"$d/conf.d/lawha-http.conf"
 sed "$moves; s#listen 443 ssl http2;#listen 127.0.0.1:$https_port ssl http2;#; s#listen 80;#listen 127.0.0.1:$http_port;#; /listen \[::\]/d" \
     "$site" >"$d/sites-enabled/lawha"
@@ -97,6 +99,20 @@ statuses() {
     for ((i = 0; i < n; i++)); do out+=("$(status "$2" "$3" -d x=1)"); done
     echo "${out[*]}"
 }
+
+# Port 80: the cert worker's HTTP-01 answers from the webroot, as plain text; everything else goes to HTTPS.
+mkdir -p "$d/acme/.well-known/acme-challenge"
+printf 'tok3n.thumbprint' >"$d/acme/.well-known/acme-challenge/tok3n"
+# on80 FORMAT PATH: curl's -w FORMAT for a request on port 80 (the body is dropped).
+on80() { curl -s -o /dev/null -w "$1" -H 'Host: panel.example.com' "http://127.0.0.1:$http_port$2"; }
+expect "port 80 serves an ACME challenge from the webroot" \
+    "$(curl -s -H 'Host: panel.example.com' "http://127.0.0.1:$http_port/.well-known/acme-challenge/tok3n")" tok3n.thumbprint
+expect "port 80 serves it as text/plain" "$(on80 '%{http_code} %{content_type}' /.well-known/acme-challenge/tok3n)" \
+    "200 text/plain"
+expect "port 80 answers a missing challenge with 404, not a redirect" \
+    "$(on80 '%{http_code}' /.well-known/acme-challenge/missing)" 404
+expect "port 80 sends everything else to HTTPS" "$(on80 '%{http_code} %{redirect_url}' '/login?next=x')" \
+    "301 https://panel.example.com/login?next=x"
 
 entrance=/k8Jd02xQ
 codes=$(statuses 8 POST "$entrance/login/second-factor")

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod audit;
 pub mod backups;
+pub mod certificates;
 pub mod deployments;
 pub mod hosts;
 pub mod http;

@@ -15,6 +15,7 @@ pub fn all() -> Vec<Arc<dyn Projection>> {
         Arc::new(crate::backups::projection::Backups),
         Arc::new(crate::deployments::projection::Deployments),
         Arc::new(crate::hosts::projection::Hosts),
+        Arc::new(crate::certificates::projection::Certificates),
     ]
 }
 

@@ -11,6 +11,7 @@
 
 mod access;
 mod audit;
+mod certificates;
 mod deployments;
 mod devkey;
 mod keys;
@@ -28,6 +29,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 pub use audit::AuditConfig;
+pub use certificates::CertificatesConfig;
 pub use deployments::{DEFAULT_HOST, DEPLOYMENT_STEPS_MAX_SECS, DeploymentsConfig, is_host_label, is_host_name};
 pub use devkey::{KEY_FILE, PREVIOUS_KEYS_FILE};
 pub use keys::{KEYS, KeyDoc};
@@ -92,6 +94,8 @@ pub struct Config {
     pub backups: BackupsConfig,
     /// Where the deploy worker keeps releases and apps, how it reaches nginx and docker, and its steps' times.
     pub deployments: DeploymentsConfig,
+    /// Where the cert worker keeps certificates and accounts, the HTTP-01 webroot, and the renewal check's pace.
+    pub certificates: CertificatesConfig,
     /// How the audit chain's head is anchored outside the database.
     pub audit: AuditConfig,
     /// The files the `*_FILE` variables named, read for secrets: [`Config::protected_paths`] lists them, so no
@@ -152,6 +156,7 @@ impl Config {
                 nginx_reload_command: Vec::new(),
                 ..DeploymentsConfig::defaults(data_dir)
             },
+            certificates: CertificatesConfig::defaults(data_dir),
             audit: AuditConfig::default(),
             secret_files: Vec::new(),
             origins,

@@ -124,6 +124,10 @@ impl Config {
             "deployments.drain_secs" => number(self.deployments.drain_secs),
             "deployments.docker_command" => Some(quote(&self.deployments.docker_command)),
             "deployments.systemd_run_command" => Some(quote(&self.deployments.systemd_run_command)),
+            "certificates.dir" => Some(quote(&self.certificates.dir.display().to_string())),
+            "certificates.webroot" => Some(quote(&self.certificates.webroot.display().to_string())),
+            "certificates.check_interval_secs" => number(self.certificates.check_interval_secs),
+            "certificates.dns_hook_timeout_secs" => number(self.certificates.dns_hook_timeout_secs),
             "audit.checkpoint_interval_secs" => number(self.audit.checkpoint_interval_secs),
             "audit.checkpoint_url" => self.audit.checkpoint_url.as_deref().map(|u| quote(&redact_url(u))),
             // A key added to KEYS without a case here shows up as unset, and

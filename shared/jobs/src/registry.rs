@@ -23,6 +23,9 @@ pub const BACKUPS: &str = "backups";
 /// The family of the per-host deployment queues (`deployments.<host>`, served by each host's
 /// `lawha-deploy-worker`).
 pub const DEPLOYMENTS: &str = "deployments";
+/// The family of the per-host certificate queues (`certificates.<host>`, served by each host's
+/// `lawha-cert-worker`).
+pub const CERTIFICATES: &str = "certificates";
 
 /// The queue of `family` for `host`: `deployments.web2`.
 pub fn queue_of_host(family: &str, host: &str) -> String {
@@ -132,6 +135,28 @@ pub const KINDS: &[KindSpec] = &[
         own_limits: false,
         per_host: true,
         payload: deployment_payload,
+    },
+    KindSpec {
+        kind: "IssueCertificate",
+        requested_by: "CertificateRequested",
+        queue: CERTIFICATES,
+        max_attempts: 3,
+        timeout: Duration::from_secs(15 * 60),
+        backoff: Duration::from_secs(60),
+        own_limits: false,
+        per_host: true,
+        payload: certificate_payload,
+    },
+    KindSpec {
+        kind: "RenewCertificate",
+        requested_by: "CertificateRenewalRequested",
+        queue: CERTIFICATES,
+        max_attempts: 3,
+        timeout: Duration::from_secs(15 * 60),
+        backoff: Duration::from_secs(60),
+        own_limits: false,
+        per_host: true,
+        payload: certificate_payload,
     },
 ];
 
@@ -260,6 +285,12 @@ fn deployment_payload(data: &Value) -> Result<Value, Message> {
     Ok(json!({ "deployment_id": uuid_field(data, "deployment_id")?, "site_id": uuid_field(data, "site_id")? }))
 }
 
+/// An order of a certificate (its first or a renewal): the certificate only; the handler reads its spec and
+/// state from its stream. The queue is the one of the certificate's host ([`queue_for`]).
+fn certificate_payload(data: &Value) -> Result<Value, Message> {
+    Ok(json!({ "certificate_id": uuid_field(data, "certificate_id")? }))
+}
+
 /// What a probe does: sleep, then succeed, fail (retryably or not) or panic.
 pub fn probe_payload(data: &Value) -> Result<Value, Message> {
     let sleep_ms = match data.get("sleep_ms") {
@@ -304,7 +335,8 @@ mod tests {
     #[test]
     fn every_kind_has_a_known_queue_and_one_requesting_event() {
         for spec in KINDS {
-            assert!(QUEUES.contains(&spec.queue) || (spec.per_host && spec.queue == DEPLOYMENTS), "{}", spec.kind);
+            let family = [DEPLOYMENTS, CERTIFICATES].contains(&spec.queue);
+            assert!(QUEUES.contains(&spec.queue) || (spec.per_host && family), "{}", spec.kind);
             assert!(is_request(spec.requested_by), "{}", spec.kind);
             assert_eq!(KINDS.iter().filter(|k| k.requested_by == spec.requested_by).count(), 1);
             assert_eq!(by_kind(spec.kind).map(|k| k.kind), Some(spec.kind));
@@ -374,6 +406,17 @@ mod tests {
         }
         let err = check_request("DeploymentRequested", &json!({"deployment_id": deployment, "host": "local"}));
         assert_eq!(err, Err(messages::request_refused("Deploy", messages::field_invalid("site_id"))));
+    }
+
+    #[test]
+    fn a_certificate_order_goes_to_the_queue_of_its_host() {
+        let id = Uuid::now_v7();
+        let data = json!({"certificate_id": id, "host": "web-2", "trigger": {"kind": "schedule"}, "forced": false});
+        let job = job_for(&requested("CertificateRenewalRequested", data)).unwrap();
+        assert_eq!((job.kind.as_str(), job.queue.as_str()), ("RenewCertificate", "certificates.web-2"));
+        assert_eq!(job.payload, json!({"certificate_id": id}));
+        let err = check_request("CertificateRequested", &json!({"certificate_id": id})).unwrap_err();
+        assert_eq!(err, messages::request_refused("IssueCertificate", messages::field_invalid("host")));
     }
 
     #[test]

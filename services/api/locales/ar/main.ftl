@@ -725,3 +725,113 @@ event-DeploymentSucceeded = نجح النشر
 event-DeploymentFailed = فشل النشر
 event-HostRegistered = بدأ عامل النشر على المضيف
 event-HostStopped = توقف عامل النشر على المضيف
+
+## Certificates
+nav-certificates = الشهادات
+certificates-title = الشهادات
+certificates-new = شهادة جديدة
+certificates-table-caption = الشهادات، الأقرب انتهاءً أولًا، مع آخر طلب فشل لكل منها
+certificates-empty = لا توجد شهادة بعد. اطلب شهادة للأسماء التي تقدّمها مواقعك.
+certificate-title = شهادة
+certificate-new-title = شهادة جديدة
+certificate-back = العودة إلى الشهادات
+certificate-status = الحالة
+certificate-status-ordering = قيد الطلب
+certificate-status-issued = قيد التثبيت
+certificate-status-installed = مُقدَّمة
+certificate-status-failed = فشل آخر طلب
+certificate-status-deleted = محذوفة
+certificate-status-new = جديدة
+certificate-days = الأيام المتبقية
+certificate-days-left = { $days ->
+    [zero] أقل من يوم
+    [one] يوم واحد
+    [two] يومان
+    [few] { $days } أيام
+   *[other] { $days } يومًا
+}
+certificate-expired = منتهية الصلاحية
+certificate-more-names = { $count ->
+    [one] واسم آخر
+    [two] واسمان آخران
+    [few] و{ $count } أسماء أخرى
+   *[other] و{ $count } اسمًا آخر
+}
+certificate-issuer = الجهة المُصدِرة
+certificate-last-attempt = آخر طلب
+certificate-not-after = تنتهي في
+certificate-serial = الرقم التسلسلي
+certificate-fingerprint = بصمة SHA-256
+certificate-window = نافذة التجديد التي تقترحها الجهة
+certificate-window-none = لم تُعطَ (تُجدَّد حين يبقى ثلث مدتها)
+certificate-installed = الملف المثبَّت
+certificate-state = أين هي
+certificate-spec = ما تشهد له
+certificate-events = أحداثها
+certificate-renew = جدّد الآن
+certificate-renew-force = اطلب من جديد وإن كان طلب قيد التنفيذ (يبدو عالقًا)
+certificate-delete = احذف الشهادة
+certificate-delete-confirm = أتحذف هذه الشهادة؟ لن تُجدَّد بعد الآن، وتبقى ملفاتها على المضيف حتى تُزال.
+certificate-failed-orders = { $count ->
+    [one] فشل آخر طلب
+    [two] فشل آخر طلبين
+    [few] فشلت آخر { $count } طلبات
+   *[other] فشل آخر { $count } طلبًا
+}
+certificate-next-retry = المحاولة التالية
+certificate-done-requested = طُلبت الشهادة؛ طلبها الأول في طابور عامل الشهادات على مضيفها.
+certificate-done-renewing = وُضع طلب جديد في الطابور.
+certificate-done-deleted = حُذفت الشهادة؛ لن تُجدَّد بعد الآن.
+certificate-step-account = حساب الجهة
+certificate-step-order = الطلب
+certificate-step-authorization = التفويض
+certificate-step-challenge = التحدي
+certificate-step-finalize = الإتمام
+certificate-step-download = التنزيل
+certificate-step-install = التثبيت
+certificate-field-names = الأسماء
+certificate-field-names-help = اسم في كل سطر، والأول موضوع الشهادة، مثل example.com و www.example.com. الاسم العام (*.example.com) يحتاج إلى dns-01.
+certificate-field-challenge = إثبات السيطرة
+certificate-field-challenge-help = http-01: يقدّم nginx على المضيف ملفًا تحت /.well-known/acme-challenge/ على المنفذ 80. dns-01: يضبط أمر الخطّاف الخاص بك سجل TXT.
+certificate-challenge-http-01 = http-01 (ملف يُقدَّم على المنفذ 80)
+certificate-challenge-dns-01 = dns-01 (سجل TXT يضبطه خطّاف)
+certificate-field-dns_hook = أمر خطّاف DNS
+certificate-field-dns_hook-help = مع dns-01 فقط: يُشغَّل هكذا `<command> set <name> <value>` ثم `<command> clear <name> <value>`.
+certificate-field-directory = دليل ACME
+certificate-field-directory-help = letsencrypt، أو letsencrypt-staging (شهادات للتجربة)، أو عنوان دليل جهة ACME أخرى.
+certificate-field-trusted_root = الجذر الموثوق
+certificate-field-trusted_root-help = مع عنوان دليل فقط: المسار المطلق على المضيف لملف جذر PEM لجهة خاصة.
+certificate-field-email = بريد التواصل
+certificate-field-email-help = يُعطى لحساب الجهة لإشعارات الانتهاء والحوادث؛ يجوز تركه فارغًا.
+certificate-field-key_type = نوع المفتاح
+certificate-field-key_type-help = ECDSA P-256 يناسب كل العملاء الحاليين؛ RSA 2048 للعملاء القدامى جدًا فقط.
+certificate-key-ecdsa-p256 = ECDSA P-256
+certificate-key-rsa-2048 = RSA 2048
+certificate-field-profile = ملف ACME
+certificate-field-profile-help = ملف تعرضه الجهة (Let's Encrypt: classic وtlsserver وshortlived)؛ فارغ لملفها الافتراضي.
+certificate-field-host = المضيف
+certificate-field-host-help = الجهاز الذي يقدّم nginx عليه هذه الأسماء: عامل الشهادات عليه يجيب التحدي ويثبّت الشهادة.
+certificate-form-proof = إثبات السيطرة
+certificate-form-ca = جهة الإصدار
+certificate-form-create = اطلب الشهادة
+certificate-form-problems = { $count ->
+    [one] لم تُطلب الشهادة: حقل واحد يحتاج إلى تصحيح.
+    [two] لم تُطلب الشهادة: حقلان يحتاجان إلى تصحيح.
+    [few] لم تُطلب الشهادة: { $count } حقول تحتاج إلى تصحيح.
+   *[other] لم تُطلب الشهادة: { $count } حقلًا تحتاج إلى تصحيح.
+}
+dashboard-certificate-nearest = أقرب انتهاء لشهادة
+dashboard-certificate-none = لا تُقدَّم أي شهادة بعد.
+dashboard-certificate-failing = { $count ->
+    [one] فشل آخر طلب لشهادة واحدة
+    [two] فشل آخر طلب لشهادتين
+    [few] فشل آخر طلب لـ{ $count } شهادات
+   *[other] فشل آخر طلب لـ{ $count } شهادة
+}
+event-CertificateRequested = طُلبت شهادة
+event-CertificateRenewalRequested = طُلب تجديد شهادة
+event-CertificateIssued = أصدرت الجهة الشهادة
+event-CertificateRenewalWindowFetched = جُلبت نافذة التجديد من الجهة
+event-CertificateOrderFailed = فشل طلب شهادة
+event-CertificateInstalled = ثُبّتت الشهادة وتُقدَّم
+event-CertificateDeleted = حُذفت شهادة

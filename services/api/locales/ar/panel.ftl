@@ -146,3 +146,12 @@ deployments-delivery_repeated = أُجيب عن التسليم { $delivery } م�
 deployments-delivery_follows = يجري نشر الآن: سيُنشر هذا الدفع ضمن { $deployment } بعد انتهائه
 deployments-not_a_number = "{ $text }" ليس عددًا صحيحًا
 deployments-runtime_choose = اختر process أو docker أو systemd
+
+## Certificates (the panel's checks)
+certificates_api-host_unknown = لا يمكن الوصول إلى عامل شهادات على المضيف "{ $host }": المضيفون المعروفون هم { $known } (GET /api/v1/hosts)
+certificates_api-certificate_missing = لا توجد شهادة { $id }
+certificates_api-challenge_unknown = "{ $challenge }" ليس تحديًا: اختر http-01 أو dns-01
+certificates_api-dns_hook_missing = يحتاج dns-01 إلى أمر خطّاف يضبط سجل TXT ويمحوه
+certificates_api-dns_hook_unused = خطّاف DNS لا يُستعمل إلا مع dns-01: أزله أو اختر dns-01
+certificates_api-trusted_root_unused = الجذر الموثوق لا يُستعمل إلا مع عنوان دليل: جذور Let's Encrypt موثوقة أصلًا
+certificates_api-key_type_unknown = "{ $key_type }" ليس نوع مفتاح: اختر ecdsa-p256 أو rsa-2048

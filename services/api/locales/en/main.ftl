@@ -695,3 +695,102 @@ event-DeploymentSucceeded = Deployment succeeded
 event-DeploymentFailed = Deployment failed
 event-HostRegistered = Host's deploy worker started
 event-HostStopped = Host's deploy worker stopped
+
+## Certificates
+nav-certificates = Certificates
+certificates-title = Certificates
+certificates-new = New certificate
+certificates-table-caption = Certificates, soonest expiry first, with their last failed order
+certificates-empty = No certificate yet. Ask for one for the names your sites serve.
+certificate-title = Certificate
+certificate-new-title = New certificate
+certificate-back = Back to the certificates
+certificate-status = Status
+certificate-status-ordering = Ordering
+certificate-status-issued = Being installed
+certificate-status-installed = Served
+certificate-status-failed = Last order failed
+certificate-status-deleted = Deleted
+certificate-status-new = New
+certificate-days = Days left
+certificate-days-left = { $days ->
+    [one] 1 day
+   *[other] { $days } days
+}
+certificate-expired = Expired
+certificate-more-names = { $count ->
+    [one] and 1 more name
+   *[other] and { $count } more names
+}
+certificate-issuer = Issuer
+certificate-last-attempt = Last order
+certificate-not-after = Expires
+certificate-serial = Serial number
+certificate-fingerprint = SHA-256 fingerprint
+certificate-window = CA's renewal window
+certificate-window-none = None given (renewed when a third of its lifetime is left)
+certificate-installed = Installed file
+certificate-state = Where it is
+certificate-spec = What it certifies
+certificate-events = Its events
+certificate-renew = Renew now
+certificate-renew-force = Order again even though an order is under way (it seems stuck)
+certificate-delete = Delete the certificate
+certificate-delete-confirm = Delete this certificate? It will no longer be renewed; its files stay on the host until removed.
+certificate-failed-orders = { $count ->
+    [one] The last order failed
+   *[other] The last { $count } orders failed
+}
+certificate-next-retry = Next try
+certificate-done-requested = The certificate was asked for; its first order is queued on its host's cert worker.
+certificate-done-renewing = A new order was queued.
+certificate-done-deleted = The certificate was deleted; it will no longer be renewed.
+certificate-step-account = CA account
+certificate-step-order = order
+certificate-step-authorization = authorization
+certificate-step-challenge = challenge
+certificate-step-finalize = finalization
+certificate-step-download = download
+certificate-step-install = installation
+certificate-field-names = Names
+certificate-field-names-help = One name a line, the first being the certificate's subject, such as example.com and www.example.com. A wildcard (*.example.com) needs dns-01.
+certificate-field-challenge = Proof of control
+certificate-field-challenge-help = http-01: the host's nginx serves a file at /.well-known/acme-challenge/ on port 80. dns-01: your hook command sets a TXT record.
+certificate-challenge-http-01 = http-01 (a file served on port 80)
+certificate-challenge-dns-01 = dns-01 (a TXT record, set by a hook)
+certificate-field-dns_hook = DNS hook command
+certificate-field-dns_hook-help = With dns-01 only: run as `<command> set <name> <value>`, then `<command> clear <name> <value>`.
+certificate-field-directory = ACME directory
+certificate-field-directory-help = letsencrypt, letsencrypt-staging (test certificates), or the URL of another ACME CA's directory.
+certificate-field-trusted_root = Root to trust
+certificate-field-trusted_root-help = With a directory URL only: the absolute path, on the host, of a PEM root for a private CA.
+certificate-field-email = Contact e-mail
+certificate-field-email-help = Given to the CA's account for expiry and incident notices; may stay empty.
+certificate-field-key_type = Key type
+certificate-field-key_type-help = ECDSA P-256 suits every current client; RSA 2048 only for very old ones.
+certificate-key-ecdsa-p256 = ECDSA P-256
+certificate-key-rsa-2048 = RSA 2048
+certificate-field-profile = ACME profile
+certificate-field-profile-help = A profile the CA offers (Let's Encrypt: classic, tlsserver, shortlived); empty for its default.
+certificate-field-host = Host
+certificate-field-host-help = The machine whose nginx serves these names: its cert worker answers the challenge and installs the certificate.
+certificate-form-proof = Proof of control
+certificate-form-ca = Certificate authority
+certificate-form-create = Ask for the certificate
+certificate-form-problems = { $count ->
+    [one] The certificate was not asked for: one field needs a change.
+   *[other] The certificate was not asked for: { $count } fields need a change.
+}
+dashboard-certificate-nearest = Nearest certificate expiry
+dashboard-certificate-none = No certificate is served yet.
+dashboard-certificate-failing = { $count ->
+    [one] 1 certificate's last order failed
+   *[other] { $count } certificates' last orders failed
+}
+event-CertificateRequested = Certificate asked for
+event-CertificateRenewalRequested = Certificate renewal asked for
+event-CertificateIssued = Certificate issued by the CA
+event-CertificateRenewalWindowFetched = CA's renewal window fetched
+event-CertificateOrderFailed = Certificate order failed
+event-CertificateInstalled = Certificate installed and served
+event-CertificateDeleted = Certificate deleted

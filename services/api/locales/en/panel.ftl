@@ -138,3 +138,12 @@ deployments-delivery_repeated = delivery { $delivery } was answered before; noth
 deployments-delivery_follows = a deployment is running: this push is deployed by { $deployment } once it ends
 deployments-not_a_number = "{ $text }" is not a whole number
 deployments-runtime_choose = choose process, docker or systemd
+
+## Certificates (the panel's checks)
+certificates_api-host_unknown = no cert worker can be reached on the host "{ $host }": known hosts are { $known } (GET /api/v1/hosts)
+certificates_api-certificate_missing = there is no certificate { $id }
+certificates_api-challenge_unknown = "{ $challenge }" is not a challenge: choose http-01 or dns-01
+certificates_api-dns_hook_missing = dns-01 needs a hook command that sets and clears the TXT record
+certificates_api-dns_hook_unused = a DNS hook is only used with dns-01: remove it or choose dns-01
+certificates_api-trusted_root_unused = a root to trust is only used with a directory URL: Let's Encrypt's roots are trusted already
+certificates_api-key_type_unknown = "{ $key_type }" is not a key type: choose ecdsa-p256 or rsa-2048

@@ -29,7 +29,7 @@ pub(super) struct Select {
 }
 
 /// The columns every audit query returns, in the order `AuditItem::from_row` reads them.
-const COLUMNS: &str = "position, recorded_at, actor, ip, event_type, stream_id, summary, request_id";
+pub(super) const COLUMNS: &str = "position, recorded_at, actor, ip, event_type, stream_id, summary, request_id";
 
 /// The columns the free-text search looks at.
 const TEXT_COLUMNS: [&str; 4] = ["summary", "actor", "event_type", "stream_id"];

@@ -30,6 +30,7 @@ pub fn runtime(config: &Config, db: &Database, runner: &ProjectionRunner, queues
         .handle("RebuildProjection", handlers::RebuildProjection { runner: runner.clone() })
         .handle("Probe", Probe);
     let runtime = lawha_backup_worker::register(runtime, &lawha_backup_worker::Deps::new(db.clone(), config));
+    let runtime = lawha_cert_worker::register(runtime, &lawha_cert_worker::Deps::new(db.clone(), config));
     lawha_deploy_worker::register(runtime, &lawha_deploy_worker::Deps::new(db.clone(), config))
 }
 
@@ -117,12 +118,25 @@ pub async fn serve(
     } else {
         None
     };
+    // Ordering certificates in-process makes this process the host's cert worker: its renewal check too.
+    let own_certs = lawha_jobs::registry::queue_of_host(lawha_jobs::registry::CERTIFICATES, &config.deployments.host);
+    let checking = served.contains(&own_certs).then(|| {
+        let deps = lawha_cert_worker::Deps::new(db.clone(), &config);
+        let interval = Duration::from_secs(config.certificates.check_interval_secs);
+        let signal = stop.clone();
+        tokio::spawn(lawha_cert_worker::run_check(deps, config.deployments.host.clone(), interval, async move {
+            signal.cancelled().await;
+        }))
+    });
     let signal = stop.clone();
     if let Err(error) = runtime.run(&served, async move { signal.cancelled().await }).await {
         tracing::error!(error = %format!("{error:#}"), "in-process workers stopped");
     }
     if let Some(presence) = presence {
         presence.stop().await;
+    }
+    if let Some(checking) = checking {
+        let _ = checking.await;
     }
     let _ = dispatching.await;
     let _ = sweeping.await;

@@ -1,8 +1,8 @@
 //! Translations: every user-visible string of the UI comes from `locales/<lang>/*.ftl` through [`t`], and every
 //! message the domain, the engines and the workers emit as a code (`lawha_domain::Message`) is rendered through
 //! [`render`]. `main.ftl` holds the pages' own words; `domain.ftl`, `pipeline.ftl`, `engine.ftl`, `worker.ftl` and
-//! `panel.ftl` the messages of each layer, and the deploy worker's `deploy.ftl` beside its crate
-//! (`workers/deploy/locales`) (the code `a.b_c` is the Fluent message `a-b_c`).
+//! `panel.ftl` the messages of each layer, and the deploy and cert workers' `deploy.ftl` and `certs.ftl` beside
+//! their crates (`workers/deploy/locales`, `workers/certs/locales`) (the code `a.b_c` is the Fluent message `a-b_c`).
 //!
 //! The Fluent resources are compiled into the binary and parsed once, on first use, into one
 //! [`FluentBundle`](fluent_bundle::concurrent::FluentBundle) per language (the concurrent flavour, so the
@@ -34,6 +34,7 @@ pub(crate) const EN_FTL: &[(&str, &str)] = &[
     ("worker.ftl", include_str!("../../locales/en/worker.ftl")),
     ("panel.ftl", include_str!("../../locales/en/panel.ftl")),
     ("deploy.ftl", include_str!("../../../../workers/deploy/locales/en/deploy.ftl")),
+    ("certs.ftl", include_str!("../../../../workers/certs/locales/en/certs.ftl")),
 ];
 /// The Arabic resources, file for file.
 pub(crate) const AR_FTL: &[(&str, &str)] = &[
@@ -44,6 +45,7 @@ pub(crate) const AR_FTL: &[(&str, &str)] = &[
     ("worker.ftl", include_str!("../../locales/ar/worker.ftl")),
     ("panel.ftl", include_str!("../../locales/ar/panel.ftl")),
     ("deploy.ftl", include_str!("../../../../workers/deploy/locales/ar/deploy.ftl")),
+    ("certs.ftl", include_str!("../../../../workers/certs/locales/ar/certs.ftl")),
 ];
 
 /// Both languages' messages, parsed once.

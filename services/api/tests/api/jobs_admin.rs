@@ -100,7 +100,7 @@ async fn admin_requests_refuse_operators_unknown_projections_and_bad_probes() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(
         body["error"]["details"]["known"],
-        json!(["audit_log", "users", "jobs", "backups", "deployments", "hosts"]),
+        json!(["audit_log", "users", "jobs", "backups", "deployments", "hosts", "certificates"]),
         "{body}"
     );
 

@@ -82,7 +82,9 @@ async fn jobs_are_listed_newest_first_filtered_by_state_and_kind_and_paged() {
             "RunBackup",
             "VerifyBackup",
             "RestoreBackup",
-            "Deploy"
+            "Deploy",
+            "IssueCertificate",
+            "RenewCertificate"
         ])
     );
     for bad in ["limit=0", "limit=201", "before=x", "colour=red", "limit=", "before="] {

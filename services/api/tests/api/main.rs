@@ -17,6 +17,7 @@ mod backups;
 mod backups_encrypted;
 mod backups_pages;
 mod backups_paths;
+mod certificates;
 mod browser;
 mod cli;
 mod cli_audit;

@@ -345,6 +345,37 @@ pub const KEYS: &[KeyDoc] = &[
                   (--user), which finds it through XDG_RUNTIME_DIR; that user needs `loginctl enable-linger`.",
     },
     KeyDoc {
+        key: "certificates.dir",
+        env: "LAWHA_CERTIFICATES__DIR",
+        default: "<data_dir>/certificates",
+        meaning: "Where the cert worker writes each certificate (<dir>/<certificate id>/fullchain.pem and \
+                  privkey.pem, mode 0600, replaced atomically) and keeps its ACME accounts' keys, sealed with the \
+                  secret key (<dir>/accounts/). nginx's site configuration names the two files.",
+    },
+    KeyDoc {
+        key: "certificates.webroot",
+        env: "LAWHA_CERTIFICATES__WEBROOT",
+        default: "<data_dir>/acme-challenge",
+        meaning: "The folder nginx serves at /.well-known/acme-challenge/ on port 80 (root <webroot>;): the cert \
+                  worker writes each HTTP-01 answer to <webroot>/.well-known/acme-challenge/<token> while an order \
+                  waits for the CA, and the panel serves the same files itself.",
+    },
+    KeyDoc {
+        key: "certificates.check_interval_secs",
+        env: "LAWHA_CERTIFICATES__CHECK_INTERVAL_SECS",
+        default: "86400",
+        meaning: "Seconds between two renewal checks of this host's certificates, 60 to 604800, each moved by up \
+                  to a tenth at random; a failed order's retry or a CA's renewal window brings the next check \
+                  forward.",
+    },
+    KeyDoc {
+        key: "certificates.dns_hook_timeout_secs",
+        env: "LAWHA_CERTIFICATES__DNS_HOOK_TIMEOUT_SECS",
+        default: "120",
+        meaning: "Seconds one call of a certificate's DNS-01 hook command may take (to set or to clear the TXT \
+                  record), 1 to 3600.",
+    },
+    KeyDoc {
         key: "audit.checkpoint_interval_secs",
         env: "LAWHA_AUDIT__CHECKPOINT_INTERVAL_SECS",
         default: "3600",

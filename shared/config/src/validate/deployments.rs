@@ -96,7 +96,7 @@ impl Builder {
     }
 
     /// A folder that must not be empty.
-    fn folder(&mut self, key: &'static str, default: &std::path::Path) -> PathBuf {
+    pub(super) fn folder(&mut self, key: &'static str, default: &std::path::Path) -> PathBuf {
         match self.text(key) {
             Some(path) if path.trim().is_empty() => {
                 self.report(key, "is empty", "set it to a folder, or leave it unset");

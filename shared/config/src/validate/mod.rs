@@ -6,6 +6,7 @@
 
 mod audit;
 mod backups;
+mod certificates;
 mod deployments;
 mod jobs;
 mod read;
@@ -105,6 +106,7 @@ impl Builder {
         let jobs = self.jobs(&data_dir);
         let backups = self.backups();
         let deployments = self.deployments(&data_dir);
+        let certificates = self.certificates(&data_dir);
         let audit = self.audit();
         debug_assert!(self.values.is_empty(), "unparsed keys: {:?}", self.values.keys());
         Config {
@@ -126,6 +128,7 @@ impl Builder {
             jobs,
             backups,
             deployments,
+            certificates,
             audit,
             secret_files,
             origins: std::mem::take(&mut self.origins),

@@ -101,11 +101,17 @@ pub enum CertificateEvent {
     CertificateRequested {
         /// Its id (also the stream's).
         certificate_id: Uuid,
+        /// The host whose cert worker orders and installs it (the spec's; here too for the job's queue).
+        host: String,
         /// What it certifies, and how.
         spec: CertificateSpec,
     },
     /// A new order was asked for a certificate (the job's id is this event's).
     CertificateRenewalRequested {
+        /// The certificate's id (for the job's payload).
+        certificate_id: Uuid,
+        /// Its host (for the job's queue, `certificates.<host>`).
+        host: String,
         /// Who or what asked.
         trigger: RenewalTrigger,
         /// Whether it was asked while an order was still under way (a stuck order, renewed by hand).

@@ -87,7 +87,7 @@ impl Aggregate for Certificate {
 
     fn apply(mut self, event: &CertificateEvent) -> Self {
         match event {
-            CertificateEvent::CertificateRequested { certificate_id, spec } => {
+            CertificateEvent::CertificateRequested { certificate_id, spec, .. } => {
                 (self.id, self.spec) = (Some(*certificate_id), Some(spec.clone()));
                 self.status = CertificateStatus::Ordering;
             }
@@ -128,7 +128,11 @@ impl Aggregate for Certificate {
                 if !problems.is_empty() {
                     return Err(CertificateRejection::Invalid(problems));
                 }
-                Ok(vec![CertificateEvent::CertificateRequested { certificate_id: *certificate_id, spec: spec.clone() }])
+                Ok(vec![CertificateEvent::CertificateRequested {
+                    certificate_id: *certificate_id,
+                    host: spec.host.clone(),
+                    spec: spec.clone(),
+                }])
             }
             _ if self.status == CertificateStatus::New => Err(CertificateRejection::NotFound),
             _ if self.status == CertificateStatus::Deleted => Err(CertificateRejection::Deleted),
@@ -137,7 +141,15 @@ impl Aggregate for Certificate {
                 if ordering && !force {
                     return Err(CertificateRejection::OrderUnderWay);
                 }
-                Ok(vec![CertificateEvent::CertificateRenewalRequested { trigger: trigger.clone(), forced: ordering }])
+                let (Some(certificate_id), Some(spec)) = (self.id, self.spec.as_ref()) else {
+                    return Err(CertificateRejection::NotFound);
+                };
+                Ok(vec![CertificateEvent::CertificateRenewalRequested {
+                    certificate_id,
+                    host: spec.host.clone(),
+                    trigger: trigger.clone(),
+                    forced: ordering,
+                }])
             }
             CertificateCommand::RecordIssued(issuance) => self.issued(issuance),
             CertificateCommand::RecordWindow { serial, window, retry_after, explanation_url } => {

@@ -17,6 +17,7 @@ use super::{error, health, routes};
 use crate::{
     audit::{api as audit, read as audit_read, stream as events},
     backups::api as backups,
+    certificates::api as certs,
     deployments::{api as sites, read as sites_read, webhook},
     jobs::api::{self as jobs, admin},
     system::api as system,
@@ -36,7 +37,8 @@ use crate::{
         backups::create, backups::list, backups::show, backups::update, backups::remove, backups::run,
         backups::show_run, backups::verify, backups::restore, sites::create, sites::list, sites::show, sites::update,
         sites::remove, sites::rotate_secret, sites::deploy, sites::rollback, sites::deployments, sites::releases,
-        sites::deployment, webhook::github, crate::hosts::api::list),
+        sites::deployment, webhook::github, crate::hosts::api::list,
+        certs::create, certs::list, certs::show, certs::renew, certs::remove),
     components(schemas(error::ErrorBody, audit::ExportFormatName, error::ErrorDetail, audit_read::AuditPage, audit_read::AuditItem, account::AccountView,
         account::TokenInfo, account::PasswordChange, account::CodeBody, account::DisableBody, account::NewToken, account::ScopeName,
         signin::LoginForm, signin::CodeForm,
@@ -50,7 +52,10 @@ use crate::{
         crate::deployments::SiteInput, crate::deployments::input::PortsInput, crate::deployments::input::RuntimeName,
         sites::SiteCreated, sites::SiteList, sites::SiteDetail, sites::SecretRotated, sites::DeployBody, sites::DeployAccepted, sites::RollbackBody,
         sites::DeploymentList, sites::ReleaseList, sites_read::SiteView,
-        sites_read::DeploymentView, sites_read::ReleaseView, crate::hosts::api::HostList, crate::hosts::read::HostView)),
+        sites_read::DeploymentView, sites_read::ReleaseView, crate::hosts::api::HostList, crate::hosts::read::HostView,
+        crate::certificates::CertificateInput, crate::certificates::input::ChallengeName, crate::certificates::input::KeyTypeName,
+        certs::OrderAccepted, certs::CertificateList, certs::RenewBody, crate::certificates::read::CertificateView,
+        crate::certificates::read::WindowView)),
     modifiers(&BearerAuth),
     tags((name = "health", description = "Liveness, readiness and metrics"), (name = "audit", description = "The audit log"),
         (name = "system", description = "This host's CPU, memory, disk and load"),
@@ -59,7 +64,8 @@ use crate::{
         (name = "users", description = "Accounts and roles (admin)"),
         (name = "jobs", description = "Background jobs: their state, attempts, output and retry by hand"),
         (name = "admin", description = "Requests for administrative work, run as jobs (admin)"),
-        (name = "deployments", description = "Sites, their deployments, releases and rollbacks, and GitHub's webhook"))
+        (name = "deployments", description = "Sites, their deployments, releases and rollbacks, and GitHub's webhook"),
+        (name = "certificates", description = "TLS certificates: ordered over ACME by the cert worker of their host, renewed by the CA's window or a third of their lifetime"))
 )]
 pub struct ApiDoc;
 

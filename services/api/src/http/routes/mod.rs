@@ -47,6 +47,7 @@ pub struct RouteSpec {
     pub example: &'static str,
 }
 
+mod certificates;
 mod deployments;
 
 /// The largest body limit a route of the table sets for itself (above `http.body_limit_bytes`).
@@ -57,6 +58,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     let mut rows = capabilities();
     rows.extend(deployments::rows());
     rows.extend(deployments::page_rows());
+    rows.extend(certificates::rows());
+    rows.extend(certificates::page_rows());
     rows
 }
 

@@ -75,6 +75,10 @@ pub enum JobKindName {
     RestoreBackup,
     /// Runs a deployment of a site.
     Deploy,
+    /// Orders a certificate for the first time.
+    IssueCertificate,
+    /// Orders a certificate again (a renewal).
+    RenewCertificate,
 }
 
 /// A page of the list.

@@ -52,6 +52,10 @@ pub struct DashboardPage {
     pub rows: Vec<AuditRow>,
     /// The sparklines' view box, `0 0 WIDTH HEIGHT`.
     pub view_box: String,
+    /// The certificate that expires first (a certificate whose order failed is listed in `failing`).
+    pub nearest_certificate: Option<crate::certificates::pages::CertificateRow>,
+    /// How many certificates' last order failed.
+    pub failing_certificates: i64,
 }
 
 /// `GET /` (viewer).
@@ -68,5 +72,8 @@ pub async fn page(
     let rows = audit_rows(lang, read::page(&state, &recent).await?.items);
     // The snapshot is immutable and shared: the monitor's lock was held only to clone this Arc.
     let host = host_view(lang, &state.system.snapshot());
-    Ok(DashboardPage { page, host, rows, view_box: format!("0 0 {WIDTH} {HEIGHT}") }.into_response())
+    let (nearest, failing_certificates) = crate::certificates::read::nearest(&state.db.read_models).await?;
+    let nearest_certificate = nearest.map(|c| crate::certificates::pages::CertificateRow::new(&page, c));
+    let view_box = format!("0 0 {WIDTH} {HEIGHT}");
+    Ok(DashboardPage { page, host, rows, view_box, nearest_certificate, failing_certificates }.into_response())
 }

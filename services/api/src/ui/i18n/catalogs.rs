@@ -17,6 +17,7 @@ pub const CATALOGS: &[(&str, &[Spec])] = &[
     ("lawha-backup (engine)", lawha_backup::messages::ALL),
     ("lawha-backup-worker", lawha_backup_worker::messages::ALL),
     ("lawha-deploy-worker", lawha_deploy_worker::messages::ALL),
+    ("lawha-cert-worker", lawha_cert_worker::messages::ALL),
     ("lawha: http", crate::http::error::messages::ALL),
     ("lawha: http input", crate::http::input::messages::ALL),
     ("lawha: audit", crate::audit::messages::ALL),
@@ -24,4 +25,5 @@ pub const CATALOGS: &[(&str, &[Spec])] = &[
     ("lawha: jobs", crate::jobs::messages::ALL),
     ("lawha: backups", crate::backups::messages::ALL),
     ("lawha: deployments", crate::deployments::messages::ALL),
+    ("lawha: certificates", crate::certificates::messages::ALL),
 ];

@@ -11,7 +11,8 @@ use crate::{Aggregate as _, DomainEvent as _, Message, testing::given};
 const FINGERPRINT: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
 
 pub(super) fn requested() -> CertificateEvent {
-    CertificateEvent::CertificateRequested { certificate_id: Uuid::from_u128(1), spec: spec() }
+    let spec = spec();
+    CertificateEvent::CertificateRequested { certificate_id: Uuid::from_u128(1), host: spec.host.clone(), spec }
 }
 
 pub(super) fn issuance(serial: &str, not_before: DateTime<Utc>) -> Issuance {
@@ -53,7 +54,12 @@ pub(super) fn renew(force: bool) -> CertificateCommand {
 }
 
 pub(super) fn renewal(forced: bool) -> CertificateEvent {
-    CertificateEvent::CertificateRenewalRequested { trigger: RenewalTrigger::Manual { actor: "amira".into() }, forced }
+    CertificateEvent::CertificateRenewalRequested {
+        certificate_id: Uuid::from_u128(1),
+        host: spec().host,
+        trigger: RenewalTrigger::Manual { actor: "amira".into() },
+        forced,
+    }
 }
 
 fn fail(step: OrderStep) -> CertificateCommand {

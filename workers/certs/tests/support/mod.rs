@@ -1,0 +1,5 @@
+//! What the tests share: pebble, and one test's world around it.
+
+pub mod ari_proxy;
+pub mod pebble;
+pub mod world;
