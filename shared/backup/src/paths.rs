@@ -38,33 +38,7 @@ use crate::{
     sources::process::url::{DatabaseUrl, Endpoint},
 };
 
-/// Folders a destination or a restore target may not be, nor hold (every ancestor of one, `/` included, is
-/// refused too); a folder inside one is fine. The top of the file system hierarchy that holds others' data, and
-/// the parts of `/var` the system writes to.
-pub const SYSTEM_FOLDERS: &[&str] = &[
-    "/",
-    "/etc",
-    "/home",
-    "/root",
-    "/opt",
-    "/srv",
-    "/mnt",
-    "/media",
-    "/tmp",
-    "/var",
-    "/var/backups",
-    "/var/cache",
-    "/var/lib",
-    "/var/log",
-    "/var/mail",
-    "/var/spool",
-    "/var/tmp",
-];
-
-/// Trees a destination or a restore target may not lie anywhere in: the system's programs and libraries, its
-/// boot files, and the kernel's and the runtime's pseudo file systems.
-pub const SYSTEM_TREES: &[&str] =
-    &["/bin", "/boot", "/dev", "/efi", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/run", "/sbin", "/sys", "/usr"];
+pub use lawha_domain::system_paths::{SYSTEM_FOLDERS, SYSTEM_TREES};
 
 /// Trees no backup reads, whatever the configuration: `/proc` holds every process's environment (the panel's
 /// secret key among them), `/sys` and `/dev` are the kernel's and the devices'.

@@ -15,6 +15,7 @@ pub mod event;
 pub mod hosts;
 pub mod jobs;
 pub mod message;
+pub mod system_paths;
 pub mod testing;
 pub mod users;
 

@@ -82,6 +82,26 @@ pub async fn execute<A: Aggregate>(
     Ok(Executed { before, events: decided, ids, appended })
 }
 
+/// [`execute`], decided again on a fresh read while another writer moved the stream meanwhile (a conflict), at
+/// most `attempts` times in all; when they are used up, the last conflict is returned. A worker recording its
+/// facts uses it: its facts' ids are derived from its job, so deciding again never records one twice.
+pub async fn execute_retrying<A: Aggregate>(
+    events: &dyn EventStore,
+    stream: &StreamId,
+    command: &A::Command,
+    envelope: impl Fn(&A, &A::Event) -> NewEvent,
+    attempts: usize,
+) -> Result<Executed<A>, CommandError<A::Rejection>> {
+    let mut left = attempts.max(1);
+    loop {
+        left -= 1;
+        match execute::<A>(events, stream, command, &envelope).await {
+            Err(CommandError::Append(AppendError::Conflict { .. })) if left > 0 => {}
+            other => return other,
+        }
+    }
+}
+
 /// [`execute`] for a command asked for by a request: aggregate `id`'s stream, every fact with a fresh id and the
 /// request's `metadata`; a refusal or a failed append is the caller's error. Returns the facts' ids.
 pub async fn decide_and_append<A: Aggregate, E>(

@@ -30,7 +30,7 @@ pub mod testkit;
 use async_trait::async_trait;
 pub use chain::{ChainKey, ChainVerdict, verify_chain, verify_chain_anchored, verify_chain_since};
 pub use checkpoint::{Checkpoint, Checkpoints};
-pub use command::{CommandError, Executed, Loaded, decide_and_append, execute, load};
+pub use command::{CommandError, Executed, Loaded, decide_and_append, execute, execute_retrying, load};
 pub use database::{ALL_READ_MODELS, Backend, Database, DatabaseOptions, MigrationStatus, ReadModelChanges};
 pub use error::{AppendError, StoreError};
 pub use keyring::KeyId;

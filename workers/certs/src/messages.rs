@@ -4,10 +4,8 @@
 //! sentence.
 //!
 //! The words are in `locales/<lang>/certs.ftl` beside this crate (`certs.a_b` is the Fluent message `certs-a_b`,
-//! with exactly the arguments declared here; the test below checks both files).
-
-#[cfg(test)]
-mod tests;
+//! with exactly the arguments declared here). The panel's catalog test checks both files, as it does every
+//! layer's (`ALL` is listed in `services/api/src/ui/i18n/catalogs.rs`).
 
 lawha_domain::messages! {
     /// The CA answered with a problem document: its type (`unauthorized`, `rateLimited`…) and its detail.

@@ -61,24 +61,22 @@ impl Recorder {
             e.to_new_event_with_id(e.event_id(self.job_id), metadata.clone())
         };
         let name = command_name(command);
-        for _ in 0..CONFLICT_RETRIES {
-            let stream = Certificate::stream(id);
-            match lawha_store::execute::<Certificate>(db.events.as_ref(), &stream, command, envelope).await {
-                Ok(done) => {
-                    let after = done.events.iter().fold(done.before.state, |state, e| state.apply(e));
-                    return Ok(Recorded::Done(Box::new(after)));
-                }
-                Err(CommandError::Rejected(rejection)) => {
-                    tracing::info!(%rejection, certificate = %id, command = name, "the certificate refused a command");
-                    return Ok(Recorded::Refused(rejection));
-                }
-                Err(CommandError::Append(AppendError::Conflict { .. })) => continue,
-                Err(CommandError::Append(e)) => {
-                    return Err(JobError::Retryable(messages::record_failed(name, e.to_string())));
-                }
+        let stream = Certificate::stream(id);
+        let events = db.events.as_ref();
+        match lawha_store::execute_retrying::<Certificate>(events, &stream, command, envelope, CONFLICT_RETRIES).await {
+            Ok(done) => {
+                let after = done.events.iter().fold(done.before.state, |state, e| state.apply(e));
+                Ok(Recorded::Done(Box::new(after)))
             }
+            Err(CommandError::Rejected(rejection)) => {
+                tracing::info!(%rejection, certificate = %id, command = name, "the certificate refused a command");
+                Ok(Recorded::Refused(rejection))
+            }
+            Err(CommandError::Append(AppendError::Conflict { .. })) => {
+                Err(JobError::Retryable(messages::record_conflicts(name)))
+            }
+            Err(CommandError::Append(e)) => Err(JobError::Retryable(messages::record_failed(name, e.to_string()))),
         }
-        Err(JobError::Retryable(messages::record_conflicts(name)))
     }
 }
 

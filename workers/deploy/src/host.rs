@@ -91,15 +91,15 @@ impl Presence {
 async fn record(db: &Database, name: &str, command: &HostCommand, metadata: &Metadata) -> anyhow::Result<()> {
     let (stream, envelope) =
         (Host::stream(Host::id_of(name)), |_: &Host, e: &HostEvent| e.to_new_event(metadata.clone()));
-    for _ in 0..CONFLICT_RETRIES {
-        match lawha_store::execute::<Host>(db.events.as_ref(), &stream, command, envelope).await {
-            Ok(_) => return Ok(()),
-            Err(CommandError::Append(AppendError::Conflict { .. })) => continue,
-            Err(CommandError::Rejected(rejection)) => return Err(rejection.into()),
-            Err(CommandError::Append(error)) => return Err(error.into()),
+    match lawha_store::execute_retrying::<Host>(db.events.as_ref(), &stream, command, envelope, CONFLICT_RETRIES).await
+    {
+        Ok(_) => Ok(()),
+        Err(CommandError::Append(AppendError::Conflict { .. })) => {
+            anyhow::bail!("the host's record kept changing under {CONFLICT_RETRIES} attempts")
         }
+        Err(CommandError::Rejected(rejection)) => Err(rejection.into()),
+        Err(CommandError::Append(error)) => Err(error.into()),
     }
-    anyhow::bail!("the host's record kept changing under {CONFLICT_RETRIES} attempts")
 }
 
 /// Writes this host's heartbeat now.

@@ -51,21 +51,18 @@ pub async fn fact(
         |_: &Deployment, e: &DeploymentEvent| e.to_new_event_with_id(e.event_id(ctx.job.id), metadata.clone());
     let name = fact.type_name();
     let command = DeploymentCommand::Record(fact);
-    for _ in 0..CONFLICT_RETRIES {
-        match lawha_store::execute::<Deployment>(db.events.as_ref(), &Deployment::stream(id), &command, envelope).await
-        {
-            Ok(done) => return Ok(Some(done.events.iter().fold(done.before.state, |state, e| state.apply(e)))),
-            Err(CommandError::Rejected(rejection)) => {
-                tracing::info!(%rejection, deployment = %id, "the deployment refused a worker's fact; nothing recorded");
-                return Ok(None);
-            }
-            Err(CommandError::Append(AppendError::Conflict { .. })) => continue,
-            Err(CommandError::Append(e)) => {
-                return Err(JobError::Retryable(messages::record_failed(name, e.to_string())));
-            }
+    let (events, stream) = (db.events.as_ref(), Deployment::stream(id));
+    match lawha_store::execute_retrying::<Deployment>(events, &stream, &command, envelope, CONFLICT_RETRIES).await {
+        Ok(done) => Ok(Some(done.events.iter().fold(done.before.state, |state, e| state.apply(e)))),
+        Err(CommandError::Rejected(rejection)) => {
+            tracing::info!(%rejection, deployment = %id, "the deployment refused a worker's fact; nothing recorded");
+            Ok(None)
         }
+        Err(CommandError::Append(AppendError::Conflict { .. })) => {
+            Err(JobError::Retryable(messages::record_conflicts(name)))
+        }
+        Err(CommandError::Append(e)) => Err(JobError::Retryable(messages::record_failed(name, e.to_string()))),
     }
-    Err(JobError::Retryable(messages::record_conflicts(name)))
 }
 
 /// The request of a deployment: its host and when it was asked for.

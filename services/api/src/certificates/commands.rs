@@ -4,7 +4,7 @@
 //! `certificates.<host>` (invariant 2).
 
 use lawha_domain::{
-    Aggregate as _, Metadata,
+    Metadata,
     certificates::{Certificate, CertificateCommand, RenewalTrigger},
 };
 use lawha_store::Database;
@@ -28,7 +28,8 @@ async fn decide(
     command: &CertificateCommand,
     metadata: &Metadata,
 ) -> Result<Requested, CertError> {
-    let ids = lawha_store::decide_and_append::<Certificate, CertError>(db.events.as_ref(), id, command, metadata).await?;
+    let ids =
+        lawha_store::decide_and_append::<Certificate, CertError>(db.events.as_ref(), id, command, metadata).await?;
     Ok(Requested { certificate_id: id, job_id: ids.first().copied().unwrap_or(id) })
 }
 
@@ -44,26 +45,15 @@ pub async fn request(
     decide(db, certificate_id, &CertificateCommand::Request { certificate_id, spec }, metadata).await
 }
 
-/// Asks for a new order now, by the actor of `metadata`; `force` orders even while an order seems under way.
+/// Asks for a new order now, by the actor of `metadata`; `force` orders even while an order seems under way. A
+/// certificate never requested or deleted is refused by its rules (404).
 pub async fn renew(db: &Database, id: Uuid, force: bool, metadata: &Metadata) -> Result<Requested, CertError> {
-    live(db, id).await?;
     let trigger = RenewalTrigger::Manual { actor: metadata.actor.clone().unwrap_or_default() };
     decide(db, id, &CertificateCommand::Renew { trigger, force }, metadata).await
 }
 
-/// Deletes a certificate: no more renewals; the files on its host stay until an operator removes them.
+/// Deletes a certificate: no more renewals; the files on its host stay until an operator removes them. A
+/// certificate never requested or deleted already is refused by its rules (404).
 pub async fn delete(db: &Database, id: Uuid, metadata: &Metadata) -> Result<(), CertError> {
-    live(db, id).await?;
     decide(db, id, &CertificateCommand::Delete, metadata).await.map(drop)
-}
-
-/// The certificate as its stream leaves it, or 404 when it was never requested or was deleted.
-pub async fn live(db: &Database, id: Uuid) -> Result<Certificate, CertError> {
-    let state = lawha_store::load::<Certificate>(db.events.as_ref(), &Certificate::stream(id)).await?.state;
-    match state.status {
-        lawha_domain::certificates::CertificateStatus::New | lawha_domain::certificates::CertificateStatus::Deleted => {
-            Err(CertError::missing(&id))
-        }
-        _ => Ok(state),
-    }
 }

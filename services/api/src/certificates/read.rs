@@ -98,9 +98,10 @@ impl CertificateView {
         let not_after: Option<i64> = row.try_get(13)?;
         let expires = not_after.and_then(DateTime::from_timestamp_micros);
         let window = match (row.try_get::<Option<i64>, _>(14)?, row.try_get::<Option<i64>, _>(15)?) {
-            (Some(start), Some(end)) => {
-                Some(WindowView { start: time(Some(start)).unwrap_or_default(), end: time(Some(end)).unwrap_or_default() })
-            }
+            (Some(start), Some(end)) => Some(WindowView {
+                start: time(Some(start)).unwrap_or_default(),
+                end: time(Some(end)).unwrap_or_default(),
+            }),
             _ => None,
         };
         let error = row.try_get::<Option<String>, _>(21)?.map(|text| message_from(&text));
@@ -162,21 +163,23 @@ pub async fn one(pool: &AnyPool, id: Uuid) -> Result<Option<CertificateView>, sq
     row.as_ref().map(|row| CertificateView::from_row(row, Utc::now())).transpose()
 }
 
-/// The installed certificate that expires first, and how many certificates' last order failed: the dashboard's
-/// line.
+/// The certificate issued that expires first, and how many certificates' last order failed: the dashboard's
+/// line, in two indexed reads.
 pub async fn nearest(pool: &AnyPool) -> Result<(Option<CertificateView>, i64), sqlx::Error> {
-    let all = list(pool).await?;
-    let failing = all.iter().filter(|c| c.failures > 0).count();
-    let nearest = all.into_iter().find(|c| c.expires.is_some());
-    Ok((nearest, i64::try_from(failing).unwrap_or(i64::MAX)))
+    let sql = format!(
+        "SELECT {COLUMNS} FROM certificates WHERE deleted = 0 AND not_after IS NOT NULL ORDER BY not_after LIMIT 1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_optional(pool).await?;
+    let nearest = row.as_ref().map(|row| CertificateView::from_row(row, Utc::now())).transpose()?;
+    let failing = "SELECT COUNT(*) FROM certificates WHERE deleted = 0 AND failures > 0";
+    Ok((nearest, sqlx::query_scalar(failing).fetch_one(pool).await?))
 }
 
 /// Waits until the read model shows certificate `id` at stream version `version` or later.
 pub async fn wait(pool: &AnyPool, id: Uuid, version: i64) -> bool {
     crate::projections::settle(|| async {
         let sql = "SELECT COUNT(*) FROM certificates WHERE certificate_id = $1 AND stream_version >= $2";
-        let count: Result<i64, _> =
-            sqlx::query_scalar(sql).bind(id.to_string()).bind(version).fetch_one(pool).await;
+        let count: Result<i64, _> = sqlx::query_scalar(sql).bind(id.to_string()).bind(version).fetch_one(pool).await;
         count.is_ok_and(|n| n > 0)
     })
     .await
@@ -189,10 +192,6 @@ pub async fn version(pool: &AnyPool, id: Uuid) -> Result<i64, sqlx::Error> {
 }
 
 /// The events of certificate `id` (its id as text), newest first, at most `limit`.
-pub async fn events(
-    pool: &AnyPool,
-    id: &str,
-    limit: i64,
-) -> Result<Vec<crate::audit::read::AuditItem>, sqlx::Error> {
+pub async fn events(pool: &AnyPool, id: &str, limit: i64) -> Result<Vec<crate::audit::read::AuditItem>, sqlx::Error> {
     crate::audit::read::of_stream(pool, &format!("certificate-{id}"), limit).await
 }

@@ -12,7 +12,7 @@ certs-io_failed = { $action ->
         [remove] حذف
        *[other] { $action }
     } { $path }: { $reason }
-certs-dir_refused = مجلد الشهادات { $path } مرفوض: يجب أن يكون مسارًا مطلقًا وألا يكون مجلد نظام أو مجلدًا أعلى منه
+certs-dir_refused = مجلد الشهادات { $path } مرفوض: يجب أن يكون مسارًا مطلقًا، وألا يكون مجلد نظام أو مجلدًا أعلى منه، وألا يقع داخل /usr أو /boot أو /proc أو /sys أو /dev أو شجرة نظام أخرى؛ اضبط certificates.dir على مجلد مثل /var/lib/lawha/certificates
 certs-path_refused = { $path } خارج مجلد الشهادات
 certs-account_unopenable = تعذّر فتح حساب ACME المحفوظ في { $path }: { $reason }
 certs-hook_spawn_failed = تعذّر تشغيل أمر DNS: { $reason }

@@ -12,7 +12,7 @@ certs-io_failed = { $action ->
         [remove] removing
        *[other] { $action }
     } { $path }: { $reason }
-certs-dir_refused = the certificates folder { $path } is refused: it must be an absolute path and not a system folder or a parent of one
+certs-dir_refused = the certificates folder { $path } is refused: it must be an absolute path, not a system folder or a parent of one, and not inside /usr, /boot, /proc, /sys, /dev or another system tree; set certificates.dir to a folder such as /var/lib/lawha/certificates
 certs-path_refused = { $path } is outside the certificates folder
 certs-account_unopenable = the ACME account kept in { $path } does not open: { $reason }
 certs-hook_spawn_failed = the DNS hook could not be started: { $reason }

@@ -13,23 +13,21 @@ use lawha_domain::Message;
 
 use crate::messages;
 
-/// Folders the certificates' folder may never be, nor be a parent of: writing there could replace the system.
-const FORBIDDEN: [&str; 8] = ["/", "/etc", "/usr", "/bin", "/boot", "/proc", "/sys", "/dev"];
-
 /// An I/O failure as a message: `action` is `create`, `read`, `write`, `rename` or `remove`.
 pub fn io_failed(action: &str, path: &Path, error: &std::io::Error) -> Message {
     messages::io_failed(action, path, error.to_string())
 }
 
-/// Refuses a certificates' folder that is relative, holds `..`, or is one of the system's folders or a parent
-/// of one (`/`, `/etc`, `/usr`, `/bin`, `/boot`, `/proc`, `/sys`, `/dev`).
+/// Refuses a certificates' folder that is relative, holds `..`, or where a write could replace the machine's own
+/// files: a system folder, a parent of one, or a place inside a system tree (the backup engine's list,
+/// [`lawha_domain::system_paths::writes_system`]).
 pub fn check_dir(dir: &Path) -> Result<(), Message> {
     let refused = || messages::dir_refused(dir);
     if !dir.is_absolute() || dir.components().any(|c| matches!(c, Component::ParentDir | Component::CurDir)) {
         return Err(refused());
     }
     let normal: PathBuf = dir.components().collect();
-    if FORBIDDEN.iter().map(Path::new).any(|system| system.starts_with(&normal)) {
+    if lawha_domain::system_paths::writes_system(&normal) {
         return Err(refused());
     }
     Ok(())

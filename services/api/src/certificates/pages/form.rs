@@ -197,10 +197,8 @@ pub async fn create(
     let result = if problems.is_empty() {
         commands::request(&state.db, own_host, input, &context.metadata()).await
     } else {
-        match input.into_spec(&state.db, own_host).await {
-            Ok(_) => Err(CertError::Invalid(Vec::new())),
-            Err(e) => Err(e),
-        }
+        // The form's own problems, and every one the API's checks find besides.
+        Err(input.into_spec(&state.db, own_host).await.err().unwrap_or(CertError::Invalid(Vec::new())))
     };
     match result {
         Ok(requested) => {

@@ -72,14 +72,14 @@ impl std::ops::Deref for CertificateRow {
 
 impl CertificateRow {
     pub(crate) fn new(page: &Page, view: read::CertificateView) -> Self {
-        let expiry = match view.days_left {
+        let expiry = match view.expires.map(|at| at - chrono::Utc::now()) {
             None => "none",
-            Some(days) if view.expires.is_some_and(|at| at <= chrono::Utc::now()) || days < 0 => "expired",
-            Some(days) if days < 14 => "soon",
+            Some(left) if left <= chrono::TimeDelta::zero() => "expired",
+            Some(left) if left < chrono::TimeDelta::days(14) => "soon",
             Some(_) => "ok",
         };
         let days_left = match view.days_left {
-            Some(days) if expiry == "expired" => page.t("certificate-expired"),
+            Some(_) if expiry == "expired" => page.t("certificate-expired"),
             Some(days) => page.t_num("certificate-days-left", "days", days),
             None => "—".to_owned(),
         };
@@ -174,10 +174,7 @@ async fn render(
     };
     let Some(view) = found else { return Ok(ErrorPage::new(page, StatusCode::NOT_FOUND).into_response()) };
     let events = audit_rows(page.lang, read::events(pool, &view.id, EVENTS_SHOWN).await?);
-    let window = view
-        .renewal_window
-        .as_ref()
-        .map(|w| (when(page.lang, Some(&w.start)), when(page.lang, Some(&w.end))));
+    let window = view.renewal_window.as_ref().map(|w| (when(page.lang, Some(&w.start)), when(page.lang, Some(&w.end))));
     let body = CertificatePage {
         certificate: CertificateRow::new(&page, view),
         window,
@@ -220,7 +217,7 @@ pub async fn renew(
     Path(id): Path<String>,
     Form(form): Form<RenewForm>,
 ) -> Result<Response, ApiError> {
-    let Ok(certificate_id) = Uuid::parse_str(&id) else { return refused_missing(&state, &request, &principal, &id).await };
+    let Ok(certificate_id) = Uuid::parse_str(&id) else { return not_found(&request, &principal).await };
     let pool = &state.db.read_models;
     let before = read::version(pool, certificate_id).await?;
     match commands::renew(&state.db, certificate_id, form.force.is_some(), &context.metadata()).await {
@@ -240,7 +237,7 @@ pub async fn delete(
     Extension(principal): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let Ok(certificate_id) = Uuid::parse_str(&id) else { return refused_missing(&state, &request, &principal, &id).await };
+    let Ok(certificate_id) = Uuid::parse_str(&id) else { return not_found(&request, &principal).await };
     let pool = &state.db.read_models;
     let before = read::version(pool, certificate_id).await?;
     match commands::delete(&state.db, certificate_id, &context.metadata()).await {
@@ -253,11 +250,7 @@ pub async fn delete(
 }
 
 /// The 404 page of the section, for a path segment that is not an id.
-async fn refused_missing(
-    state: &AppState,
-    request: &PageRequest,
-    principal: &Principal,
-    id: &str,
-) -> Result<Response, ApiError> {
-    refused(state, request, principal, id, CertError::missing(&id)).await
+async fn not_found(request: &PageRequest, principal: &Principal) -> Result<Response, ApiError> {
+    let page = section_page(request, principal, "certificate-title").await?;
+    Ok(ErrorPage::new(page, StatusCode::NOT_FOUND).into_response())
 }
