@@ -742,7 +742,7 @@ certificate-failed-orders = { $count ->
    *[other] The last { $count } orders failed
 }
 certificate-next-retry = Next try
-certificate-done-requested = The certificate was asked for; its first order is queued on its host's cert worker.
+certificate-done-requested = The certificate was asked for; its first order is queued for the cert worker of its host.
 certificate-done-renewing = A new order was queued.
 certificate-done-deleted = The certificate was deleted; it will no longer be renewed.
 certificate-step-account = CA account

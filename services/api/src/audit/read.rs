@@ -93,7 +93,8 @@ impl AuditItem {
 
 /// The events of one stream, newest first, at most `limit`: a capability's page lists an object's history.
 pub(crate) async fn of_stream(pool: &AnyPool, stream: &str, limit: i64) -> Result<Vec<AuditItem>, sqlx::Error> {
-    let sql = format!("SELECT {} FROM audit_log WHERE stream_id = $1 ORDER BY position DESC LIMIT $2", super::sql::COLUMNS);
+    let sql =
+        format!("SELECT {} FROM audit_log WHERE stream_id = $1 ORDER BY position DESC LIMIT $2", super::sql::COLUMNS);
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(stream.to_owned()).bind(limit).fetch_all(pool).await?;
     rows.iter().map(AuditItem::from_row).collect()
 }

@@ -48,8 +48,7 @@ pub async fn create(
     context: RequestContext,
     JsonBody(input): JsonBody<CertificateInput>,
 ) -> Result<(StatusCode, Json<OrderAccepted>), ApiError> {
-    let requested =
-        commands::request(&state.db, &state.config.deployments.host, input, &context.metadata()).await?;
+    let requested = commands::request(&state.db, &state.config.deployments.host, input, &context.metadata()).await?;
     read::wait(&state.db.read_models, requested.certificate_id, 1).await;
     Ok(accepted(requested))
 }

@@ -180,6 +180,7 @@ mod tests {
                 "/entrance/jobs",
                 "/entrance/backups",
                 "/entrance/sites",
+                "/entrance/certificates",
                 "/entrance/hosts",
                 "/entrance/account",
                 "/entrance/settings"
@@ -187,7 +188,7 @@ mod tests {
         );
         let current: Vec<_> = nav.iter().filter(|item| item.current).map(|item| item.label.as_str()).collect();
         assert_eq!(current, ["Audit log"]);
-        assert_eq!(main_nav(Lang::Ar, "", Section::Other, true).len(), 9);
+        assert_eq!(main_nav(Lang::Ar, "", Section::Other, true).len(), 10);
     }
 
     #[test]

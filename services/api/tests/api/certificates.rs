@@ -39,7 +39,7 @@ async fn a_certificate_is_asked_for_renewed_and_deleted_and_bad_ones_record_noth
     let app = common::spawn_app(&db.url).await;
     let admin = signed_in_admin(&app).await;
 
-    let long = format!("{}.example.com", ["a".repeat(60); 4].join("."));
+    let long = format!("{}.example.com", vec!["a".repeat(60); 4].join("."));
     let bad = json!({ "names": ["*.example.com", "10.0.0.1", long, "shop.example.com", "shop.example.com"],
                       "dns_hook": "/usr/local/bin/hook" });
     let (status, body) = call(&app, &admin, Method::POST, "/api/v1/certificates", Some(bad)).await;
@@ -48,18 +48,35 @@ async fn a_certificate_is_asked_for_renewed_and_deleted_and_bad_ones_record_noth
     for field in ["names[0]", "names[1]", "names[2]", "names[4]", "dns_hook"] {
         assert!(fields.iter().any(|f| f == field), "{field} is named: {body}");
     }
-    let (status, body) =
-        call(&app, &admin, Method::POST, "/api/v1/certificates", Some(json!({"names": ["a.example.com"], "host": "web-9"})))
-            .await;
+    let (status, body) = call(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/v1/certificates",
+        Some(json!({"names": ["a.example.com"], "host": "web-9"})),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(problem_fields(&body), ["host"], "{body}");
-    let (status, body) = call(&app, &admin, Method::POST, "/api/v1/certificates", Some(json!({"names": ["a.example.com"], "challenge": "tls-alpn-01"}))).await;
+    let (status, body) = call(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/v1/certificates",
+        Some(json!({"names": ["a.example.com"], "challenge": "tls-alpn-01"})),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "an unknown challenge is refused: {body}");
     assert_eq!(certificate_events(&app).await, 0, "nothing was recorded");
 
-    let (status, created) =
-        call(&app, &admin, Method::POST, "/api/v1/certificates", Some(certificate(&["Shop.Example.com", "www.example.com"])))
-            .await;
+    let (status, created) = call(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/v1/certificates",
+        Some(certificate(&["Shop.Example.com", "www.example.com"])),
+    )
+    .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
     let job = created["job_id"].as_str().unwrap().to_owned();
@@ -163,7 +180,11 @@ async fn the_certificate_pages_show_every_problem_and_the_certificate_in_both_la
     assert!(list.contains("shop.example.com") && list.contains(r#"data-status="ordering""#), "{list}");
 
     browser.post_form("/settings/language", &[("lang", "ar".into()), ("csrf", browser.csrf.clone())]).await;
-    for (path, words) in [("/certificates", "certificates-title"), ("/certificates/new", "certificate-new-title"), ("/", "dashboard-certificate-nearest")] {
+    for (path, words) in [
+        ("/certificates", "certificates-title"),
+        ("/certificates/new", "certificate-new-title"),
+        ("/", "dashboard-certificate-nearest"),
+    ] {
         let (status, page) = html(&browser, path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(page.contains(r#"<html lang="ar" dir="rtl">"#) && page.contains(&t(Lang::Ar, words)), "{path}: {page}");

@@ -99,7 +99,19 @@ mod tests {
     fn sections_are_listed_once_each() {
         assert_eq!(
             sections(),
-            ["http", "log", "database", "projections", "ui", "session", "jobs", "backups", "deployments", "audit"]
+            [
+                "http",
+                "log",
+                "database",
+                "projections",
+                "ui",
+                "session",
+                "jobs",
+                "backups",
+                "deployments",
+                "certificates",
+                "audit"
+            ]
         );
     }
 }

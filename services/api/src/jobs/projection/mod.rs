@@ -105,7 +105,9 @@ fn requested(rows: &mut Rows, event: &RecordedEvent, job_id: String) {
     let job = registry::job_for(event).ok();
     let max_attempts = job.as_ref().map_or(spec.max_attempts, |j| j.max_attempts);
     let correlation = event.metadata.correlation_id.unwrap_or(event.event_id);
-    rows.insert(queued(event, &event.event_type, job_id, spec.kind, spec.queue, i64::from(max_attempts), correlation));
+    // A per-host kind's queue is its host's (`certificates.web-2`), not its family's.
+    let queue = job.as_ref().map_or(spec.queue, |j| j.queue.as_str());
+    rows.insert(queued(event, &event.event_type, job_id, spec.kind, queue, i64::from(max_attempts), correlation));
 }
 
 /// A queued row, as a request (or the first fact seen of a job) creates it.
